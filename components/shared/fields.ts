@@ -1,0 +1,15 @@
+/**
+ * Documentation of one config field. Each engine exports the list of its fields; the program uses
+ * them to describe `Pulumi.yaml`'s config block and the README's reference, and a test keeps both
+ * in step with the code.
+ */
+export interface FieldDoc {
+  /** Field name inside its config object, e.g. `members` (full key: `kato-infra:mongodb` -> `members`). */
+  name: string;
+  /** Type as a user reads it: `integer`, `string`, `boolean`, `quantity`, `string[]`, `"soft" | "required"`... */
+  type: string;
+  /** Default for the `dev` profile. */
+  default: unknown;
+  /** One or two sentences: what it does, in the user's words. */
+  description: string;
+}

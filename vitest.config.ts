@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/live/**"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Pulumi mocks are process-global: each test file runs in its own fork.
+    pool: "forks",
+  },
+});
