@@ -39,7 +39,9 @@ export class ConfigError extends Error {
   readonly problems: readonly Problem[];
   constructor(problems: readonly Problem[], context = "kato-infra configuration") {
     const lines = problems.map((p) => `  - ${formatProblem(p)}`);
-    super(`${context} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${lines.join("\n")}`);
+    super(
+      `${context} has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${lines.join("\n")}`,
+    );
     this.name = "ConfigError";
     this.problems = problems;
   }

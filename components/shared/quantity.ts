@@ -7,7 +7,13 @@
  * All functions are pure and return `undefined` for a string that does not parse.
  */
 
-const K8S_BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50 };
+const K8S_BINARY: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+};
 const K8S_DECIMAL: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15 };
 
 /** Bytes of a Kubernetes memory/storage quantity (`10Gi`, `1G`, `1073741824`), or undefined. */
