@@ -132,10 +132,19 @@ export function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
   return (output as any).isSecret as Promise<boolean>;
 }
 
-/** Waits until every resource registration the program started has reached the mocks. */
+/**
+ * Waits until every resource registration the program started has reached the mocks (Pulumi's own
+ * RPC queue has drained), and the given outputs have resolved.
+ */
 export async function settle(...outputs: pulumi.Output<unknown>[]): Promise<void> {
   await Promise.all(outputs.map((o) => resolved(o)));
-  await new Promise((r) => setTimeout(r, 0));
+  await waitForRegistrations();
+}
+
+/** Pulumi's RPC queue drained: every `new Resource(...)` so far has been registered. */
+export async function waitForRegistrations(): Promise<void> {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  await settings.waitForRPCs();
 }
 
 function isSecretWrapper(value: unknown): value is { value: unknown } {
