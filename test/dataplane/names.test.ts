@@ -1,0 +1,141 @@
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  guideCollectionName,
+  guideDatabaseName,
+  KATO_MAX_NAME,
+  katoCollectionName,
+  katoDatabaseName,
+  katoSanitize,
+  mongoCollectionNameProblems,
+  mongoDatabaseNameProblems,
+  qdrantCollectionNameProblems,
+} from "../../components/dataplane/names";
+
+describe("KATO 3.0.0 name rule", () => {
+  // Expected values computed with KATO's rule in Python 3 (the language KATO is written in).
+  it.each([
+    ["my-app", "kato", "my_app_kato"],
+    ["a".repeat(70), "kato", `${"a".repeat(46)}_0f5c6c4e_kato`],
+    [
+      "tenant.with spaces/and:colons?".repeat(3),
+      "kato",
+      "tenant_with_spaces_and_colons_tenant_with_spac_c24a00e7_kato",
+    ],
+    ["ñandú-".repeat(12), "kato", "ñandú_ñandú_ñandú_ñandú_ñandú_ñandú_ñandú_ñand_b4a93873_kato"],
+    [
+      "x".repeat(40),
+      "my-service.name-that-is-quite-long-really-long-long",
+      `${"x".repeat(39)}_2e5a5df3_my_service_name_that_is_quite_long_really_long_long`,
+    ],
+    ["team/alpha", "kato-prod", "team_alpha_kato_prod"],
+  ])("%j with SERVICE_NAME %j is %j", (nodeId, service, expected) => {
+    expect(katoDatabaseName(nodeId, service)).toBe(expected);
+  });
+
+  it('replaces each of / \\ . " $ * < > : | ? - and space with _', () => {
+    expect(katoSanitize('a/b\\c.d"e$f*g<h>i:j|k?l-m n')).toBe("a_b_c_d_e_f_g_h_i_j_k_l_m_n");
+  });
+
+  it("names the Qdrant collection vectors_ + the database name", () => {
+    expect(katoCollectionName("my-app", "kato")).toBe("vectors_my_app_kato");
+  });
+
+  it("keeps the guide's names as written", () => {
+    expect(guideDatabaseName("my_app")).toBe("node_my_app_kato");
+    expect(guideCollectionName("my_app")).toBe("vectors_my_app");
+  });
+
+  const nodeId = fc.string({ unit: "grapheme", minLength: 1, maxLength: 120 });
+
+  it("never gives a name over 60 code points while SERVICE_NAME fits (property)", () => {
+    fc.assert(
+      fc.property(nodeId, fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), (id, service) => {
+        expect(Array.from(katoDatabaseName(id, service)).length).toBeLessThanOrEqual(KATO_MAX_NAME);
+      }),
+    );
+  });
+
+  it("keeps short names whole and hashes long ones with the md5 of the sanitised id (property)", () => {
+    fc.assert(
+      fc.property(nodeId, (id) => {
+        const name = katoDatabaseName(id, "kato");
+        const plain = `${katoSanitize(id)}_kato`;
+        if (Array.from(plain).length <= KATO_MAX_NAME) {
+          expect(name).toBe(plain);
+        } else {
+          const digest = createHash("md5").update(katoSanitize(id)).digest("hex").slice(0, 8);
+          expect(name.endsWith(`_${digest}_kato`)).toBe(true);
+          expect(Array.from(name).length).toBe(KATO_MAX_NAME);
+          expect(katoSanitize(id).startsWith(name.slice(0, name.length - 14))).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it("gives valid MongoDB and Qdrant names for every ASCII node id (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(..."abcXYZ019_-. /\\$*<>:|?\"'#@!"), minLength: 1 }),
+        (id) => {
+          const db = katoDatabaseName(id, "kato");
+          expect(mongoDatabaseNameProblems("f", db, "fix")).toEqual([]);
+          expect(mongoCollectionNameProblems("f", db, "patterns_kb", "fix")).toEqual([]);
+          expect(qdrantCollectionNameProblems("f", katoCollectionName(id, "kato"), "fix")).toEqual([]);
+        },
+      ),
+    );
+  });
+
+  it("can give a name over MongoDB's 63-byte limit for non-ASCII ids, which validation catches", () => {
+    const db = katoDatabaseName("ñandú-".repeat(12), "kato");
+    expect(Array.from(db).length).toBe(60);
+    const problems = mongoDatabaseNameProblems("nodeIds[0]", db, "fix");
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(/is 75 bytes long; MongoDB database names are at most 63 bytes/);
+  });
+});
+
+describe("server name limits", () => {
+  it.each([
+    ["node_a.b_kato", /contains "\."/],
+    ["node_a b_kato", /contains " "/],
+    ["node_a$b_kato", /contains "\$"/],
+    ["node_a/b_kato", /contains "\/"/],
+    ["", /empty/],
+    ["x".repeat(64), /64 bytes long/],
+  ])("MongoDB refuses the database name %j", (name, message) => {
+    const [first] = mongoDatabaseNameProblems("f", name, "fix");
+    expect(first?.message).toMatch(message);
+  });
+
+  it("MongoDB accepts a 63-byte database name", () => {
+    expect(mongoDatabaseNameProblems("f", "x".repeat(63), "fix")).toEqual([]);
+  });
+
+  it.each([
+    ["a$b", /\$ or NUL/],
+    ["system.users", /reserves/],
+    ["", /empty/],
+    ["c".repeat(250), /255/],
+  ])("MongoDB refuses the collection name %j", (name, message) => {
+    const problems = mongoCollectionNameProblems("f", "node_a_kato", name, "fix");
+    expect(problems.map((p) => p.message).join(" ")).toMatch(message);
+  });
+
+  it.each([
+    ["vectors_a:b", /contains ":"/],
+    ["vectors_a*b", /contains "\*"/],
+    ["vectors_a|b", /contains "\|"/],
+    ["", /1 to 255/],
+    ["v".repeat(256), /256 characters long/],
+  ])("Qdrant refuses the collection name %j", (name, message) => {
+    const [first] = qdrantCollectionNameProblems("f", name, "fix");
+    expect(first?.message).toMatch(message);
+  });
+
+  it("Qdrant accepts spaces, dots and dashes", () => {
+    expect(qdrantCollectionNameProblems("f", "vectors_a b.c-d", "fix")).toEqual([]);
+  });
+});
