@@ -1,6 +1,7 @@
 /**
  * Tenant names: how a KATO `node_id` becomes a MongoDB database name and a Qdrant collection name,
- * and the servers' limits those names must respect. Pure (node:crypto only for KATO's md5 rule).
+ * and Qdrant's limits on collection names (MongoDB's are checked by components/mongodb/schemaSpec).
+ * Pure (node:crypto only for KATO's md5 rule).
  */
 import { createHash } from "node:crypto";
 import { type Problem, problem } from "../shared/problems";
@@ -50,77 +51,10 @@ export function guideCollectionName(nodeId: string): string {
   return `vectors_${nodeId}`;
 }
 
-const utf8Length = (text: string): number => Buffer.byteLength(text, "utf8");
-
-/** MongoDB: database names are 1-63 bytes and cannot contain `/\. "$` or NUL (Linux servers). */
-export const MONGO_DATABASE_MAX_BYTES = 63;
-/** MongoDB 4.4+: `<database>.<collection>` is at most 255 bytes. */
-export const MONGO_NAMESPACE_MAX_BYTES = 255;
-/** Qdrant: collection names are 1-255 characters without `<>:"/\|?*`, NUL or the unit separator. */
+/** Qdrant: collection names are 1-255 characters without `<>:"/\\|?*`, NUL or the unit separator. */
 export const QDRANT_NAME_MAX = 255;
 
-const MONGO_DB_FORBIDDEN = ["/", "\\", ".", " ", '"', "$", "\0"];
 const QDRANT_FORBIDDEN = ["<", ">", ":", '"', "/", "\\", "|", "?", "*", "\0", "\u001f"];
-
-/** The first character of `name` that is in `forbidden`, if any. */
-function firstForbidden(name: string, forbidden: readonly string[]): string | undefined {
-  return Array.from(name).find((c) => forbidden.includes(c));
-}
-
-export function mongoDatabaseNameProblems(field: string, name: string, fix: string): Problem[] {
-  if (name.length === 0) return [problem(field, name, "is an empty MongoDB database name.", fix)];
-  const out: Problem[] = [];
-  const bad = firstForbidden(name, MONGO_DB_FORBIDDEN);
-  if (bad !== undefined) {
-    out.push(
-      problem(
-        field,
-        name,
-        `is not a valid MongoDB database name: it contains ${JSON.stringify(bad)} (database names cannot contain / \\ . space " $ or NUL).`,
-        fix,
-      ),
-    );
-  }
-  if (utf8Length(name) > MONGO_DATABASE_MAX_BYTES) {
-    out.push(
-      problem(
-        field,
-        name,
-        `is ${utf8Length(name)} bytes long; MongoDB database names are at most ${MONGO_DATABASE_MAX_BYTES} bytes.`,
-        fix,
-      ),
-    );
-  }
-  return out;
-}
-
-export function mongoCollectionNameProblems(
-  field: string,
-  database: string,
-  name: string,
-  fix: string,
-): Problem[] {
-  const out: Problem[] = [];
-  if (name.length === 0) out.push(problem(field, name, "is an empty MongoDB collection name.", fix));
-  if (/[$\0]/.test(name)) {
-    out.push(problem(field, name, "is not a valid MongoDB collection name: it contains $ or NUL.", fix));
-  }
-  if (name.startsWith("system.")) {
-    out.push(problem(field, name, "starts with `system.`, which MongoDB reserves for itself.", fix));
-  }
-  const namespace = `${database}.${name}`;
-  if (utf8Length(namespace) > MONGO_NAMESPACE_MAX_BYTES) {
-    out.push(
-      problem(
-        field,
-        name,
-        `makes the namespace ${JSON.stringify(namespace)} ${utf8Length(namespace)} bytes long; MongoDB allows ${MONGO_NAMESPACE_MAX_BYTES}.`,
-        fix,
-      ),
-    );
-  }
-  return out;
-}
 
 export function qdrantCollectionNameProblems(field: string, name: string, fix: string): Problem[] {
   const out: Problem[] = [];
@@ -135,7 +69,7 @@ export function qdrantCollectionNameProblems(field: string, name: string, fix: s
       ),
     );
   }
-  const bad = firstForbidden(name, QDRANT_FORBIDDEN);
+  const bad = Array.from(name).find((c) => QDRANT_FORBIDDEN.includes(c));
   if (bad !== undefined) {
     out.push(
       problem(

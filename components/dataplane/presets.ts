@@ -6,47 +6,33 @@
  *   any server and are dropped with a warning instead of being passed on (see GUIDE_DROPPED).
  * - `kato-v3`: what KATO 3.0.0's code creates itself, so that KATO finds its schema already there and
  *   its own `create_index` calls are no-ops (same keys, options and default index names).
+ *
+ * MongoDB schema is written in the MongoDB engine's terms (components/mongodb/schemaSpec) and checked
+ * with its validators, so a preset or a stack's custom index is refused at preview for exactly the
+ * reasons the MongoDatabaseSchema resource would refuse it.
  */
+import {
+  type CollectionSpec,
+  type IndexSpec,
+  validateCollectionName,
+  validateDatabaseName,
+  validateDatabaseSchema,
+} from "../mongodb/schemaSpec";
+import type { MongoSettings } from "../mongodb/settings";
 import { type Problem, problem } from "../shared/problems";
 import {
   guideCollectionName,
   guideDatabaseName,
   katoCollectionName,
   katoDatabaseName,
-  mongoCollectionNameProblems,
-  mongoDatabaseNameProblems,
   qdrantCollectionNameProblems,
 } from "./names";
 
 export const SCHEMA_PRESETS = ["guide", "kato-v3"] as const;
 export type SchemaPreset = (typeof SCHEMA_PRESETS)[number];
 
-/** Index key direction or type, as MongoDB takes it. */
-export type IndexKeyType = 1 | -1 | "text" | "hashed" | "2dsphere" | "2d";
-
-/** One MongoDB index, in the MongoDB engine's terms (keys in order; `name` defaults to MongoDB's). */
-export interface IndexSpec {
-  keys: Record<string, IndexKeyType>;
-  name?: string;
-  unique?: boolean;
-  sparse?: boolean;
-  expireAfterSeconds?: number;
-  partialFilterExpression?: Record<string, unknown>;
-  hidden?: boolean;
-  collation?: Record<string, unknown>;
-  weights?: Record<string, number>;
-  defaultLanguage?: string;
-}
-
-export interface CollectionSpec {
-  name: string;
-  indexes: IndexSpec[];
-}
-
-export interface ProfilingSpec {
-  level: 0 | 1 | 2;
-  slowms: number;
-}
+/** Collections of a tenant database by name, as MongoDatabaseSchema takes them. */
+export type Collections = Record<string, CollectionSpec>;
 
 /** The Qdrant side of a tenant, in the Qdrant engine's camelCase terms. */
 export interface QdrantCollectionSpec {
@@ -67,19 +53,25 @@ export interface QdrantCollectionSpec {
 export interface TenantSchema {
   nodeId: string;
   database: string;
-  /** Shared by every tenant of a plan (not copied per tenant: 1000 tenants share one array). */
-  collections: readonly CollectionSpec[];
-  profiling?: ProfilingSpec;
   qdrantCollection: string;
-  qdrant: QdrantCollectionSpec;
 }
 
 export interface SchemaPlan {
   preset: SchemaPreset;
   tenants: TenantSchema[];
+  /** Every tenant database's collections and indexes (the same for all tenants). */
+  collections: Collections;
+  /** Every tenant's Qdrant collection settings (the same for all tenants). */
+  qdrant: QdrantCollectionSpec;
   /** Things the preset asked for that were left out, with why (logged as warnings, once per plan). */
   warnings: string[];
   problems: Problem[];
+}
+
+/** A stack's extra collection: a name and its indexes, in the MongoDB engine's index form. */
+export interface CustomCollection {
+  name: string;
+  indexes: IndexSpec[];
 }
 
 export interface SchemaPlanInput {
@@ -90,7 +82,7 @@ export interface SchemaPlanInput {
   /** Vector size (the guide: 768; KATO takes it from the first vector it sees). */
   vectorSize: number;
   /** Extra collections and indexes for every tenant database; merged by collection name. */
-  customCollections?: readonly CollectionSpec[];
+  customCollections?: readonly CustomCollection[];
 }
 
 /**
@@ -104,22 +96,26 @@ export const GUIDE_DROPPED = {
     "preset guide: dropped HNSW ef=128 from the Qdrant collection settings: `ef` is a search-time parameter, not a collection setting; pass `params.hnsw_ef: 128` in search requests instead.",
 } as const;
 
-const GUIDE_COLLECTIONS: readonly CollectionSpec[] = [
-  {
-    name: "patterns",
+const GUIDE_COLLECTIONS: Collections = {
+  patterns: {
     indexes: [
-      { keys: { length: 1 } },
-      { keys: { length: 1, observation_count: -1 } },
-      { keys: { created_at: -1 } },
-      { keys: { "metadata.tag": 1 }, sparse: true },
-      { keys: { events: "text" } },
-      { keys: { "events.0": 1 } },
+      { keys: [["length", 1]] },
+      {
+        keys: [
+          ["length", 1],
+          ["observation_count", -1],
+        ],
+      },
+      { keys: [["created_at", -1]] },
+      { keys: [["metadata.tag", 1]], sparse: true },
+      { keys: [["events", "text"]] },
+      { keys: [["events.0", 1]] },
       // The guide's `{_id: 1}` unique index is left out: see GUIDE_DROPPED.idUniqueIndex.
     ],
   },
-  { name: "pattern_metadata", indexes: [] },
-  { name: "global_metadata", indexes: [] },
-];
+  pattern_metadata: { indexes: [] },
+  global_metadata: { indexes: [] },
+};
 
 const GUIDE_QDRANT = (size: number): QdrantCollectionSpec => ({
   vectors: { size, distance: "Cosine" },
@@ -127,23 +123,48 @@ const GUIDE_QDRANT = (size: number): QdrantCollectionSpec => ({
 });
 
 /** KATO 3.0.0's collections and the seven indexes it creates on start (kato-data-model.md). */
-const KATO_V3_COLLECTIONS: readonly CollectionSpec[] = [
-  {
-    name: "patterns_kb",
+const KATO_V3_COLLECTIONS: Collections = {
+  patterns_kb: {
     indexes: [
-      { keys: { name: 1 }, unique: true },
-      { keys: { frequency: -1, name: 1 } },
-      { keys: { pattern_data: 1, name: 1 } },
+      { keys: [["name", 1]], unique: true },
+      {
+        keys: [
+          ["frequency", -1],
+          ["name", 1],
+        ],
+      },
+      {
+        keys: [
+          ["pattern_data", 1],
+          ["name", 1],
+        ],
+      },
     ],
   },
-  {
-    name: "symbols_kb",
-    indexes: [{ keys: { name: 1 }, unique: true }, { keys: { frequency: -1, name: 1 } }],
+  symbols_kb: {
+    indexes: [
+      { keys: [["name", 1]], unique: true },
+      {
+        keys: [
+          ["frequency", -1],
+          ["name", 1],
+        ],
+      },
+    ],
   },
-  { name: "associative_action_kb", indexes: [{ keys: { symbol: 1 } }] },
-  { name: "predictions_kb", indexes: [{ keys: { unique_id: 1, time: -1 } }] },
-  { name: "metadata", indexes: [] },
-];
+  associative_action_kb: { indexes: [{ keys: [["symbol", 1]] }] },
+  predictions_kb: {
+    indexes: [
+      {
+        keys: [
+          ["unique_id", 1],
+          ["time", -1],
+        ],
+      },
+    ],
+  },
+  metadata: { indexes: [] },
+};
 
 const KATO_V3_QDRANT = (size: number): QdrantCollectionSpec => ({
   vectors: { size, distance: "Euclid" },
@@ -160,73 +181,21 @@ const KATO_V3_QDRANT = (size: number): QdrantCollectionSpec => ({
   onDiskPayload: true,
 });
 
-/** MongoDB's default index name: `a_1_b_-1`. KATO relies on it, so presets never rename indexes. */
-export function defaultIndexName(keys: Record<string, IndexKeyType>): string {
-  return Object.entries(keys)
-    .map(([field, kind]) => `${field}_${kind}`)
-    .join("_");
-}
-
-/** Adds MongoDB's default name to indexes that have none, so plans and diffs name every index. */
-function named(collections: readonly CollectionSpec[]): CollectionSpec[] {
-  return collections.map((c) => ({
-    name: c.name,
-    indexes: c.indexes.map((i) => ({ ...i, name: i.name ?? defaultIndexName(i.keys) })),
-  }));
-}
-
 /** Merges custom collections into a preset's: same name adds indexes, a new name adds a collection. */
-export function mergeCollections(
-  preset: readonly CollectionSpec[],
-  custom: readonly CollectionSpec[],
-): CollectionSpec[] {
-  const out = preset.map((c) => ({ name: c.name, indexes: [...c.indexes] }));
+export function mergeCollections(preset: Collections, custom: readonly CustomCollection[]): Collections {
+  const out: Collections = {};
+  for (const [name, spec] of Object.entries(preset)) out[name] = { indexes: [...(spec.indexes ?? [])] };
   for (const extra of custom) {
-    const existing = out.find((c) => c.name === extra.name);
-    if (existing) existing.indexes.push(...extra.indexes);
-    else out.push({ name: extra.name, indexes: [...extra.indexes] });
-  }
-  return out;
-}
-
-/** Index names must be unique within a collection, and so must key patterns (MongoDB error 85/86). */
-function duplicateIndexProblems(collections: readonly CollectionSpec[]): Problem[] {
-  const out: Problem[] = [];
-  for (const c of collections) {
-    const names = new Set<string>();
-    const keys = new Set<string>();
-    for (const index of c.indexes) {
-      const name = index.name ?? defaultIndexName(index.keys);
-      const pattern = JSON.stringify(Object.entries(index.keys));
-      if (names.has(name)) {
-        out.push(
-          problem(
-            `collections.${c.name}.indexes`,
-            name,
-            "names two indexes the same; MongoDB refuses the second (IndexKeySpecsConflict).",
-            "give the custom index its own `name`, or remove it if the preset already declares it.",
-          ),
-        );
-      } else if (keys.has(pattern)) {
-        out.push(
-          problem(
-            `collections.${c.name}.indexes`,
-            index.keys,
-            "declares the same keys twice; MongoDB refuses a second index on the same keys with another name or options (IndexOptionsConflict).",
-            "remove the duplicate index.",
-          ),
-        );
-      }
-      names.add(name);
-      keys.add(pattern);
-    }
+    const existing = out[extra.name];
+    if (existing) existing.indexes = [...(existing.indexes ?? []), ...extra.indexes];
+    else out[extra.name] = { indexes: [...extra.indexes] };
   }
   return out;
 }
 
 /**
- * The schema of every tenant. Problems (invalid or colliding names, duplicate indexes) are returned
- * all at once; tenants with a problem are left out of `tenants`.
+ * The schema of every tenant. Problems (invalid or colliding names, indexes MongoDB would refuse)
+ * are returned all at once; tenants with a problem are left out of `tenants`.
  */
 export function planSchema(input: SchemaPlanInput): SchemaPlan {
   const warnings: string[] = [];
@@ -234,12 +203,18 @@ export function planSchema(input: SchemaPlanInput): SchemaPlan {
   const guide = input.preset === "guide";
   if (guide) warnings.push(GUIDE_DROPPED.idUniqueIndex, GUIDE_DROPPED.hnswEf);
 
-  const collections = named(
-    mergeCollections(guide ? GUIDE_COLLECTIONS : KATO_V3_COLLECTIONS, input.customCollections ?? []),
+  const collections = mergeCollections(
+    guide ? GUIDE_COLLECTIONS : KATO_V3_COLLECTIONS,
+    input.customCollections ?? [],
   );
-  problems.push(...duplicateIndexProblems(collections));
+  // Index rules are the same for every tenant: checked once, on a stand-in database name.
+  problems.push(
+    ...validateDatabaseSchema({ database: "tenant", collections }).map((p) => ({
+      ...p,
+      field: p.field.replace(/^collections\./, "collections: "),
+    })),
+  );
   const qdrant = guide ? GUIDE_QDRANT(input.vectorSize) : KATO_V3_QDRANT(input.vectorSize);
-  const profiling: ProfilingSpec | undefined = guide ? { level: 1, slowms: 100 } : undefined;
 
   const fix = guide
     ? "use node ids that make valid names (letters, digits, _ ), or choose schemaPreset kato-v3, which sanitises them as KATO does."
@@ -248,6 +223,7 @@ export function planSchema(input: SchemaPlanInput): SchemaPlan {
   // MongoDB refuses two databases whose names differ only in case; Qdrant names are case-sensitive.
   const byDatabase = new Map<string, string>();
   const byCollection = new Map<string, string>();
+  const collectionNames = Object.keys(collections);
   input.nodeIds.forEach((nodeId, i) => {
     const field = `nodeIds[${i}]`;
     const database = guide ? guideDatabaseName(nodeId) : katoDatabaseName(nodeId, input.serviceName);
@@ -255,11 +231,12 @@ export function planSchema(input: SchemaPlanInput): SchemaPlan {
       ? guideCollectionName(nodeId)
       : katoCollectionName(nodeId, input.serviceName);
     const own: Problem[] = [
-      ...mongoDatabaseNameProblems(`${field} (database ${database})`, database, fix),
+      ...validateDatabaseName(`${field} (database ${database})`, database).map((p) => ({ ...p, fix })),
       ...qdrantCollectionNameProblems(`${field} (collection ${qdrantCollection})`, qdrantCollection, fix),
     ];
-    for (const c of collections) {
-      own.push(...mongoCollectionNameProblems(`${field} (collection ${c.name})`, database, c.name, fix));
+    if (own.length === 0) {
+      for (const c of collectionNames)
+        own.push(...validateCollectionName(`${field} (collection ${c})`, database, c));
     }
     const clash = byDatabase.get(database.toLowerCase()) ?? byCollection.get(qdrantCollection);
     if (clash !== undefined) {
@@ -278,14 +255,17 @@ export function planSchema(input: SchemaPlanInput): SchemaPlan {
     }
     byDatabase.set(database.toLowerCase(), nodeId);
     byCollection.set(qdrantCollection, nodeId);
-    tenants.push({
-      nodeId,
-      database,
-      collections,
-      ...(profiling ? { profiling } : {}),
-      qdrantCollection,
-      qdrant,
-    });
+    tenants.push({ nodeId, database, qdrantCollection });
   });
-  return { preset: input.preset, tenants, warnings, problems };
+  return { preset: input.preset, tenants, collections, qdrant, warnings, problems };
 }
+
+/**
+ * Server settings a preset brings along, applied under the stack's own: the guide asks for slow
+ * operations to be profiled at 100 ms (`setProfilingLevel(1, {slowms: 100})`), which the MongoDB
+ * engine applies to every database of every member through mongod.conf.
+ */
+export const PRESET_MONGO_BASE: Record<SchemaPreset, Partial<MongoSettings>> = {
+  guide: { profiling: { mode: "slowOp", slowOpThresholdMs: 100 } },
+  "kato-v3": {},
+};

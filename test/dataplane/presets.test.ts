@@ -1,58 +1,75 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  type CollectionSpec,
-  defaultIndexName,
+  type CustomCollection,
   GUIDE_DROPPED,
   mergeCollections,
+  PRESET_MONGO_BASE,
   planSchema,
   type SchemaPlanInput,
 } from "../../components/dataplane/presets";
+import { indexName, validateDatabaseSchema } from "../../components/mongodb/schemaSpec";
 
 const base: SchemaPlanInput = { preset: "guide", nodeIds: ["alpha"], serviceName: "kato", vectorSize: 768 };
 
+/** `collection.indexName!` for every index (`!` marks unique), in declaration order. */
+function indexList(collections: Record<string, { indexes?: any[] }>): string[] {
+  return Object.entries(collections).flatMap(([c, spec]) =>
+    (spec.indexes ?? []).map((i) => `${c}.${indexName(i)}${i.unique ? "!" : ""}`),
+  );
+}
+
 describe("guide preset", () => {
   const plan = planSchema(base);
-  const [tenant] = plan.tenants;
 
   it("names the database node_{node_id}_kato with patterns, pattern_metadata and global_metadata", () => {
-    expect(tenant!.database).toBe("node_alpha_kato");
-    expect(tenant!.collections.map((c) => c.name)).toEqual([
-      "patterns",
-      "pattern_metadata",
-      "global_metadata",
-    ]);
+    expect(plan.tenants[0]!.database).toBe("node_alpha_kato");
+    expect(Object.keys(plan.collections)).toEqual(["patterns", "pattern_metadata", "global_metadata"]);
   });
 
-  it("declares the guide's indexes on patterns under MongoDB's default names", () => {
-    const patterns = tenant!.collections.find((c) => c.name === "patterns")!;
-    expect(patterns.indexes).toEqual([
-      { keys: { length: 1 }, name: "length_1" },
-      { keys: { length: 1, observation_count: -1 }, name: "length_1_observation_count_-1" },
-      { keys: { created_at: -1 }, name: "created_at_-1" },
-      { keys: { "metadata.tag": 1 }, sparse: true, name: "metadata.tag_1" },
-      { keys: { events: "text" }, name: "events_text" },
-      { keys: { "events.0": 1 }, name: "events.0_1" },
+  it("declares the guide's indexes on patterns, with the sparse one sparse", () => {
+    expect(indexList(plan.collections)).toEqual([
+      "patterns.length_1",
+      "patterns.length_1_observation_count_-1",
+      "patterns.created_at_-1",
+      "patterns.metadata.tag_1",
+      "patterns.events_text",
+      "patterns.events.0_1",
     ]);
+    expect(plan.collections.patterns!.indexes![3]!.sparse).toBe(true);
+  });
+
+  it("passes the MongoDB engine's own schema validation", () => {
+    expect(validateDatabaseSchema({ database: "node_alpha_kato", collections: plan.collections })).toEqual(
+      [],
+    );
   });
 
   it("drops the {_id: 1} unique index and the search-time ef with a warning each", () => {
-    const patterns = tenant!.collections.find((c) => c.name === "patterns")!;
-    expect(patterns.indexes.some((i) => "_id" in i.keys)).toBe(false);
+    expect(JSON.stringify(plan.collections)).not.toContain('"_id"');
     expect(plan.warnings).toEqual([GUIDE_DROPPED.idUniqueIndex, GUIDE_DROPPED.hnswEf]);
-    expect(JSON.stringify(tenant!.qdrant)).not.toMatch(/"ef"/);
+    expect(JSON.stringify(plan.qdrant)).not.toMatch(/"ef"/);
+  });
+
+  it("would be refused by the MongoDB engine if the {_id: 1} unique index were passed on", () => {
+    const withId = mergeCollections(plan.collections, [
+      { name: "patterns", indexes: [{ keys: [["_id", 1]], unique: true }] },
+    ]);
+    const problems = validateDatabaseSchema({ database: "node_alpha_kato", collections: withId });
+    expect(problems.map((p) => p.message).join(" ")).toMatch(/\[id-index\]/);
   });
 
   it("gives the Qdrant collection vectors_{node_id}: 768 Cosine, m=16, ef_construct=100", () => {
-    expect(tenant!.qdrantCollection).toBe("vectors_alpha");
-    expect(tenant!.qdrant).toEqual({
+    expect(plan.tenants[0]!.qdrantCollection).toBe("vectors_alpha");
+    expect(plan.qdrant).toEqual({
       vectors: { size: 768, distance: "Cosine" },
       hnsw: { m: 16, efConstruct: 100 },
     });
   });
 
-  it("profiles slow operations as the guide suggests (level 1, 100 ms)", () => {
-    expect(tenant!.profiling).toEqual({ level: 1, slowms: 100 });
+  it("brings the guide's profiling (slow operations, 100 ms) as a MongoDB setting", () => {
+    expect(PRESET_MONGO_BASE.guide).toEqual({ profiling: { mode: "slowOp", slowOpThresholdMs: 100 } });
+    expect(PRESET_MONGO_BASE["kato-v3"]).toEqual({});
   });
 
   it("refuses a node id that makes an invalid database name instead of changing it", () => {
@@ -65,6 +82,11 @@ describe("guide preset", () => {
     expect(bad.problems[0]!.fix).toMatch(/kato-v3/);
   });
 
+  it("refuses a node id whose Qdrant collection name Qdrant refuses", () => {
+    const bad = planSchema({ ...base, nodeIds: ["a:b"] });
+    expect(bad.problems.map((p) => p.field)).toContain("nodeIds[0] (collection vectors_a:b)");
+  });
+
   it("refuses two node ids whose databases differ only in case", () => {
     const bad = planSchema({ ...base, nodeIds: ["Alpha", "alpha"] });
     expect(bad.problems).toHaveLength(1);
@@ -74,25 +96,21 @@ describe("guide preset", () => {
 
 describe("kato-v3 preset", () => {
   const plan = planSchema({ ...base, preset: "kato-v3", nodeIds: ["my-app"], vectorSize: 1536 });
-  const [tenant] = plan.tenants;
 
   it("names the database and collection with KATO's rule", () => {
-    expect(tenant!.database).toBe("my_app_kato");
-    expect(tenant!.qdrantCollection).toBe("vectors_my_app_kato");
+    expect(plan.tenants[0]!.database).toBe("my_app_kato");
+    expect(plan.tenants[0]!.qdrantCollection).toBe("vectors_my_app_kato");
   });
 
-  it("declares the five collections and seven indexes KATO creates", () => {
-    expect(tenant!.collections.map((c) => c.name)).toEqual([
+  it("declares the five collections and seven indexes KATO creates, under MongoDB's default names", () => {
+    expect(Object.keys(plan.collections)).toEqual([
       "patterns_kb",
       "symbols_kb",
       "associative_action_kb",
       "predictions_kb",
       "metadata",
     ]);
-    const all = tenant!.collections.flatMap((c) =>
-      c.indexes.map((i) => `${c.name}.${i.name}${i.unique ? "!" : ""}`),
-    );
-    expect(all).toEqual([
+    expect(indexList(plan.collections)).toEqual([
       "patterns_kb.name_1!",
       "patterns_kb.frequency_-1_name_1",
       "patterns_kb.pattern_data_1_name_1",
@@ -104,7 +122,7 @@ describe("kato-v3 preset", () => {
   });
 
   it("uses Euclid with KATO's HNSW and optimizer settings and the configured vector size", () => {
-    expect(tenant!.qdrant).toEqual({
+    expect(plan.qdrant).toEqual({
       vectors: { size: 1536, distance: "Euclid" },
       hnsw: { m: 16, efConstruct: 128, fullScanThreshold: 10000 },
       optimizers: {
@@ -120,7 +138,7 @@ describe("kato-v3 preset", () => {
     });
   });
 
-  it("warns about nothing", () => {
+  it("warns about nothing and passes the MongoDB engine's validation", () => {
     expect(plan.warnings).toEqual([]);
     expect(plan.problems).toEqual([]);
   });
@@ -133,7 +151,7 @@ describe("kato-v3 preset", () => {
 
   it("refuses a node id whose KATO name is over MongoDB's 63-byte limit", () => {
     const bad = planSchema({ ...base, preset: "kato-v3", nodeIds: ["ñandú-".repeat(12)] });
-    expect(bad.problems[0]!.message).toMatch(/at most 63 bytes/);
+    expect(bad.problems[0]!.message).toMatch(/must be shorter than 64 bytes/);
     expect(bad.problems[0]!.fix).toMatch(/KATO itself could not create this tenant/);
   });
 });
@@ -143,62 +161,69 @@ describe("custom collections", () => {
     const plan = planSchema({
       ...base,
       customCollections: [
-        { name: "patterns", indexes: [{ keys: { tag: 1 }, sparse: true }] },
-        { name: "audit", indexes: [{ keys: { at: 1 }, expireAfterSeconds: 86400 }] },
+        { name: "patterns", indexes: [{ keys: [["tag", 1]], sparse: true }] },
+        { name: "audit", indexes: [{ keys: [["at", 1]], expireAfterSeconds: 86400 }] },
       ],
     });
-    const names = plan.tenants[0]!.collections.map((c) => c.name);
-    expect(names).toEqual(["patterns", "pattern_metadata", "global_metadata", "audit"]);
-    expect(plan.tenants[0]!.collections[0]!.indexes.at(-1)).toEqual({
-      keys: { tag: 1 },
-      sparse: true,
-      name: "tag_1",
-    });
-    expect(plan.tenants[0]!.collections[3]!.indexes).toEqual([
-      { keys: { at: 1 }, expireAfterSeconds: 86400, name: "at_1" },
+    expect(Object.keys(plan.collections)).toEqual([
+      "patterns",
+      "pattern_metadata",
+      "global_metadata",
+      "audit",
     ]);
+    expect(plan.collections.patterns!.indexes!.at(-1)).toEqual({ keys: [["tag", 1]], sparse: true });
+    expect(plan.collections.audit!.indexes).toEqual([{ keys: [["at", 1]], expireAfterSeconds: 86400 }]);
+    expect(plan.problems).toEqual([]);
   });
 
-  it("refuses an index that repeats a preset index's name or keys", () => {
+  it("refuses what MongoDB would refuse: a second text index, a repeated name", () => {
     const plan = planSchema({
       ...base,
-      preset: "kato-v3",
       customCollections: [
-        { name: "symbols_kb", indexes: [{ keys: { symbol: 1 }, name: "name_1" }] },
-        { name: "predictions_kb", indexes: [{ keys: { unique_id: 1, time: -1 }, name: "by_time" }] },
+        { name: "patterns", indexes: [{ keys: [["summary", "text"]] }] },
+        {
+          name: "symbols",
+          indexes: [
+            { keys: [["a", 1]], name: "x" },
+            { keys: [["b", 1]], name: "x" },
+          ],
+        },
       ],
     });
-    expect(plan.problems.map((p) => p.message)).toEqual([
-      expect.stringMatching(/names two indexes the same/),
-      expect.stringMatching(/declares the same keys twice/),
-    ]);
+    const messages = plan.problems.map((p) => p.message);
+    expect(messages).toContainEqual(expect.stringMatching(/\[one-text-index\]/));
+    expect(messages).toContainEqual(expect.stringMatching(/\[index-name-unique\] two indexes are named x/));
+    expect(plan.problems[0]!.field).toBe("collections: patterns.indexes");
   });
 
-  it("merging keeps the preset untouched (property)", () => {
-    const collection = fc.record({
+  it("merging keeps the preset untouched and adds every custom index (property)", () => {
+    const collection: fc.Arbitrary<CustomCollection> = fc.record({
       name: fc.constantFrom("patterns", "x", "y"),
       indexes: fc.array(
         fc.record({
-          keys: fc.dictionary(fc.constantFrom("a", "b", "c"), fc.constantFrom(1 as const, -1 as const), {
-            minKeys: 1,
+          keys: fc.array(fc.tuple(fc.constantFrom("a", "b", "c"), fc.constantFrom(1 as const, -1 as const)), {
+            minLength: 1,
+            maxLength: 2,
           }),
         }),
       ),
     });
     fc.assert(
-      fc.property(fc.array(collection), fc.array(collection), (preset, custom) => {
+      fc.property(fc.array(collection), fc.array(collection), (presetList, custom) => {
+        const preset = mergeCollections({}, presetList);
         const before = JSON.stringify(preset);
         const merged = mergeCollections(preset, custom);
         expect(JSON.stringify(preset)).toBe(before);
-        const count = (cs: readonly CollectionSpec[]) => cs.reduce((n, c) => n + c.indexes.length, 0);
-        expect(count(merged)).toBe(count(preset) + count(custom));
+        const count = (cs: Record<string, { indexes?: unknown[] }>) =>
+          Object.values(cs).reduce((n, c) => n + (c.indexes?.length ?? 0), 0);
+        expect(count(merged)).toBe(count(preset) + custom.reduce((n, c) => n + c.indexes.length, 0));
       }),
     );
   });
 });
 
 describe("plans for many tenants", () => {
-  it("every planned tenant has valid, distinct names and the problems name the others (property)", () => {
+  it("every planned tenant has valid, distinct names and each refused node id has a problem (property)", () => {
     fc.assert(
       fc.property(
         fc.constantFrom("guide" as const, "kato-v3" as const),
@@ -209,6 +234,11 @@ describe("plans for many tenants", () => {
           const qs = plan.tenants.map((t) => t.qdrantCollection);
           expect(new Set(dbs).size).toBe(dbs.length);
           expect(new Set(qs).size).toBe(qs.length);
+          for (const t of plan.tenants) {
+            expect(validateDatabaseSchema({ database: t.database, collections: plan.collections })).toEqual(
+              [],
+            );
+          }
           const refused = new Set(plan.problems.map((p) => p.field.replace(/ .*/, "")));
           expect(plan.tenants.length + refused.size).toBe(nodeIds.length);
         },
@@ -216,17 +246,10 @@ describe("plans for many tenants", () => {
     );
   });
 
-  it("plans 1000 tenants sharing one collection list", () => {
+  it("plans 1000 tenants without a problem", () => {
     const nodeIds = Array.from({ length: 1000 }, (_, i) => `tenant-${i}`);
     const plan = planSchema({ ...base, preset: "kato-v3", nodeIds });
     expect(plan.tenants).toHaveLength(1000);
-    expect(plan.tenants[999]!.collections).toBe(plan.tenants[0]!.collections);
-  });
-});
-
-describe("default index names", () => {
-  it("follow MongoDB's field_direction joining", () => {
-    expect(defaultIndexName({ frequency: -1, name: 1 })).toBe("frequency_-1_name_1");
-    expect(defaultIndexName({ events: "text" })).toBe("events_text");
+    expect(plan.problems).toEqual([]);
   });
 });
