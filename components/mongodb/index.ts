@@ -1,0 +1,9 @@
+/**
+ * MongoDB engine: settings and plans (pure), the MongoReplicaSet component (wiring), and the
+ * MongoReplicaSetBootstrap / MongoDatabaseSchema dynamic resources (executors).
+ */
+export * from "./replicaSetPlan";
+export * from "./schemaPlan";
+export * from "./schemaSpec";
+export * from "./settings";
+export * from "./topology";
