@@ -1,0 +1,626 @@
+/**
+ * Redis Cluster settings as a stack writes them under `kato-infra:redis`, their defaults (right for
+ * `dev`), and their validation. Pure: no Pulumi, no I/O.
+ */
+import type { FieldDoc } from "../shared/fields";
+import { checkKnownKeys, check as is, type Problem, problem } from "../shared/problems";
+import { formatBytes, parseCpuMillis, parseK8sBytes, parseRedisBytes } from "../shared/quantity";
+import type { ResourceArgs, StorageArgs } from "../shared/target";
+import { checkRedisConf } from "./redisConf";
+import {
+  ALL_EVICTION_POLICIES,
+  evictionPolicies,
+  MIN_CLUSTER_SERIES,
+  parseRedisVersion,
+  type RedisVersion,
+  unknownSeriesReason,
+  versionAtLeast,
+} from "./versions";
+
+export type AppendFsync = "always" | "everysec" | "no";
+
+/** One `save <seconds> <changes>` rule: snapshot when at least `changes` keys changed within `seconds`. */
+export type SaveRule = [seconds: number, changes: number];
+
+export interface RedisSettings {
+  /** Masters (shards); the 16384 slots are split evenly over them. At least 3 so a majority survives one loss. */
+  masters?: number;
+  /** Replicas of each master. */
+  replicasPerMaster?: number;
+  /** Total nodes; optional, and when given it must equal masters x (1 + replicasPerMaster). */
+  nodes?: number;
+  /** Redis server version; the image is `redis:<version>`, pinned to a patch release. */
+  version?: string;
+  /** `maxmemory` of each node, in Redis units (`2gb`, `512mb`). */
+  maxmemory?: string;
+  /** `maxmemory-policy`: what Redis evicts when `maxmemory` is reached. */
+  maxmemoryPolicy?: string;
+  /** `appendonly`: log every write to the append-only file. */
+  appendonly?: boolean;
+  /** `appendfsync`: how often the append-only file is fsynced. */
+  appendfsync?: AppendFsync;
+  /** `save` rules for RDB snapshots; `[]` turns snapshots off. */
+  save?: SaveRule[];
+  /** `cluster-node-timeout` in milliseconds: how long a node may be unreachable before failover starts. */
+  clusterNodeTimeoutMs?: number;
+  /** Persistent volume of each node. */
+  storage?: StorageArgs;
+  /** CPU and memory of each node. */
+  resources?: ResourceArgs;
+  /** Docker only: node i publishes its client port on `hostPortBase + i` (bound to the target's publishAddress). */
+  hostPortBase?: number;
+  /** More redis.conf directives, checked against the version (a directive the version does not know is refused). */
+  extraConfig?: Record<string, string | number | boolean>;
+  /** How long the cluster formation may wait for the nodes to agree before it fails, in seconds. */
+  formationTimeoutSeconds?: number;
+}
+
+export interface ResolvedStorageSettings {
+  size: string;
+  storageClass?: string;
+  retainOnDelete: boolean;
+}
+
+export interface ResolvedResourceSettings {
+  cpu: string;
+  memory: string;
+  cpuLimit?: string;
+}
+
+export interface ResolvedRedisSettings {
+  masters: number;
+  replicasPerMaster: number;
+  /** masters x (1 + replicasPerMaster). */
+  nodes: number;
+  version: string;
+  /** Parsed `version`. */
+  redisVersion: RedisVersion;
+  /** `redis:<version>`. */
+  image: string;
+  maxmemory: string;
+  /** `maxmemory` in bytes, as CONFIG GET reports it. */
+  maxmemoryBytes: number;
+  maxmemoryPolicy: string;
+  appendonly: boolean;
+  appendfsync: AppendFsync;
+  save: SaveRule[];
+  clusterNodeTimeoutMs: number;
+  storage: ResolvedStorageSettings;
+  resources: ResolvedResourceSettings;
+  hostPortBase: number;
+  extraConfig: Record<string, string>;
+  formationTimeoutSeconds: number;
+}
+
+/** Share of the container memory limit `maxmemory` may take; the rest is headroom for the fork of a
+ * background save (copy-on-write), client and replication buffers, and allocator fragmentation. */
+export const MAXMEMORY_SHARE_OF_LIMIT = 0.75;
+
+/** The volume must hold an RDB snapshot, the AOF and a rewrite in progress: about twice the data. */
+export const STORAGE_PER_MAXMEMORY = 2;
+
+export const REDIS_DEFAULTS = {
+  masters: 3,
+  replicasPerMaster: 1,
+  version: "7.4.5",
+  maxmemory: "2gb",
+  maxmemoryPolicy: "allkeys-lru",
+  appendonly: true,
+  appendfsync: "everysec" as AppendFsync,
+  save: [[60, 1000]] as SaveRule[],
+  clusterNodeTimeoutMs: 5000,
+  storage: { size: "8Gi", retainOnDelete: true },
+  resources: { cpu: "500m", memory: "3Gi" },
+  hostPortBase: 7000,
+  extraConfig: {} as Record<string, string | number | boolean>,
+  formationTimeoutSeconds: 180,
+} as const;
+
+const KEYS = [
+  "masters",
+  "replicasPerMaster",
+  "nodes",
+  "version",
+  "maxmemory",
+  "maxmemoryPolicy",
+  "appendonly",
+  "appendfsync",
+  "save",
+  "clusterNodeTimeoutMs",
+  "storage",
+  "resources",
+  "hostPortBase",
+  "extraConfig",
+  "formationTimeoutSeconds",
+] as const satisfies readonly (keyof RedisSettings)[];
+
+const STORAGE_KEYS = [
+  "size",
+  "storageClass",
+  "retainOnDelete",
+] as const satisfies readonly (keyof StorageArgs)[];
+const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit"] as const satisfies readonly (keyof ResourceArgs)[];
+
+export const REDIS_FIELDS: readonly FieldDoc[] = [
+  {
+    name: "masters",
+    type: "integer",
+    default: REDIS_DEFAULTS.masters,
+    description:
+      "Number of masters (shards). The 16384 hash slots are split evenly over them; at least 3 so a majority of masters survives losing one.",
+  },
+  {
+    name: "replicasPerMaster",
+    type: "integer",
+    default: REDIS_DEFAULTS.replicasPerMaster,
+    description: "Replicas of each master; a replica takes over when its master fails. 0 means no failover.",
+  },
+  {
+    name: "nodes",
+    type: "integer",
+    default: undefined,
+    description:
+      "Optional total number of nodes, as a check: when set it must equal masters x (1 + replicasPerMaster).",
+  },
+  {
+    name: "version",
+    type: "string",
+    default: REDIS_DEFAULTS.version,
+    description:
+      "Redis server version, pinned to a patch release (image redis:<version>). 7.0 or later: the cluster announces stable hostnames.",
+  },
+  {
+    name: "maxmemory",
+    type: "string (Redis units: 2gb, 512mb)",
+    default: REDIS_DEFAULTS.maxmemory,
+    description: `Memory limit of each node's data. At most ${MAXMEMORY_SHARE_OF_LIMIT * 100}% of resources.memory, leaving headroom for background saves and buffers.`,
+  },
+  {
+    name: "maxmemoryPolicy",
+    type: "string",
+    default: REDIS_DEFAULTS.maxmemoryPolicy,
+    description: `What Redis evicts when maxmemory is reached: ${ALL_EVICTION_POLICIES.join(", ")} (the lrm pair needs 8.6+).`,
+  },
+  {
+    name: "appendonly",
+    type: "boolean",
+    default: REDIS_DEFAULTS.appendonly,
+    description:
+      "Log every write to the append-only file, so a restart loses at most about a second of writes.",
+  },
+  {
+    name: "appendfsync",
+    type: '"always" | "everysec" | "no"',
+    default: REDIS_DEFAULTS.appendfsync,
+    description: "How often the append-only file is flushed to disk.",
+  },
+  {
+    name: "save",
+    type: "[seconds, changes][]",
+    default: REDIS_DEFAULTS.save,
+    description:
+      "RDB snapshot rules: snapshot when at least `changes` keys changed within `seconds`. [] turns snapshots off.",
+  },
+  {
+    name: "clusterNodeTimeoutMs",
+    type: "integer (ms)",
+    default: REDIS_DEFAULTS.clusterNodeTimeoutMs,
+    description:
+      "How long a node may be unreachable before the others fail it over. Lower fails over sooner; higher tolerates longer pauses.",
+  },
+  {
+    name: "storage.size",
+    type: "quantity",
+    default: REDIS_DEFAULTS.storage.size,
+    description: `Volume of each node; at least ${STORAGE_PER_MAXMEMORY} x maxmemory when persistence is on (snapshot, AOF and a rewrite).`,
+  },
+  {
+    name: "storage.storageClass",
+    type: "string",
+    default: undefined,
+    description:
+      "Kubernetes StorageClass of the volumes; the cluster's default when unset. Ignored on Docker.",
+  },
+  {
+    name: "storage.retainOnDelete",
+    type: "boolean",
+    default: REDIS_DEFAULTS.storage.retainOnDelete,
+    description: "Keep the volumes when the cluster is deleted or scaled down.",
+  },
+  {
+    name: "resources.cpu",
+    type: "quantity",
+    default: REDIS_DEFAULTS.resources.cpu,
+    description: "CPU request of each node.",
+  },
+  {
+    name: "resources.memory",
+    type: "quantity",
+    default: REDIS_DEFAULTS.resources.memory,
+    description: "Memory request and limit of each node.",
+  },
+  {
+    name: "resources.cpuLimit",
+    type: "quantity",
+    default: undefined,
+    description: "CPU limit of each node; none by default.",
+  },
+  {
+    name: "hostPortBase",
+    type: "integer",
+    default: REDIS_DEFAULTS.hostPortBase,
+    description:
+      "Docker only: node i publishes its client port on hostPortBase + i, bound to the publish address.",
+  },
+  {
+    name: "extraConfig",
+    type: "map of directive to value",
+    default: {},
+    description:
+      "More redis.conf directives. Each is checked against the version; directives kato-infra manages (persistence, memory, cluster, auth) are set by their own fields.",
+  },
+  {
+    name: "formationTimeoutSeconds",
+    type: "integer (s)",
+    default: REDIS_DEFAULTS.formationTimeoutSeconds,
+    description:
+      "How long forming or repairing the cluster may wait for every node to agree before it fails.",
+  },
+];
+
+/** Bytes `maxmemory` may take of a container limit. */
+export function maxmemoryCeiling(memoryLimitBytes: number): number {
+  return Math.floor(memoryLimitBytes * MAXMEMORY_SHARE_OF_LIMIT);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Merges `raw` (the stack's object) over `base` (a profile's defaults) over the engine defaults and
+ * validates everything, returning every problem at once.
+ */
+export function resolveRedisSettings(
+  raw: unknown,
+  field = "redis",
+  base: Partial<RedisSettings> = {},
+): { settings?: ResolvedRedisSettings; problems: Problem[] } {
+  const problems: Problem[] = [];
+  if (raw !== undefined && raw !== null && !isObject(raw)) {
+    return {
+      problems: [
+        problem(field, raw, "must be an object.", `write ${field} as a YAML mapping of its fields.`),
+      ],
+    };
+  }
+  const user = (raw ?? {}) as Record<string, unknown>;
+  problems.push(...checkKnownKeys(field, user, KEYS));
+  problems.push(...checkKnownKeys(`${field}.storage`, user.storage, STORAGE_KEYS));
+  problems.push(...checkKnownKeys(`${field}.resources`, user.resources, RESOURCE_KEYS));
+
+  const pick = <K extends keyof RedisSettings>(key: K): unknown =>
+    user[key] !== undefined ? user[key] : base[key] !== undefined ? base[key] : (REDIS_DEFAULTS as any)[key];
+  const nested = (key: "storage" | "resources", sub: string): unknown => {
+    const fromUser = isObject(user[key]) ? (user[key] as Record<string, unknown>)[sub] : undefined;
+    const fromBase = isObject(base[key]) ? (base[key] as Record<string, unknown>)[sub] : undefined;
+    const fromDefault = (REDIS_DEFAULTS[key] as Record<string, unknown>)[sub];
+    return fromUser !== undefined ? fromUser : fromBase !== undefined ? fromBase : fromDefault;
+  };
+  const f = (name: string) => `${field}.${name}`;
+
+  // Topology
+  const masters = pick("masters");
+  const replicasPerMaster = pick("replicasPerMaster");
+  problems.push(
+    ...is.integer(
+      f("masters"),
+      masters,
+      3,
+      100,
+      `set ${f("masters")} to a whole number from 3 to 100 (Redis Cluster needs 3 masters for a majority).`,
+    ),
+  );
+  problems.push(...is.integer(f("replicasPerMaster"), replicasPerMaster, 0, 5));
+  const topologyOk = problems.every((p) => p.field !== f("masters") && p.field !== f("replicasPerMaster"));
+  const nodes = topologyOk ? (masters as number) * (1 + (replicasPerMaster as number)) : undefined;
+  const nodesGiven = pick("nodes");
+  if (nodesGiven !== undefined) {
+    const bad = is.integer(f("nodes"), nodesGiven, 3, 600);
+    problems.push(...bad);
+    if (bad.length === 0 && nodes !== undefined && nodesGiven !== nodes) {
+      problems.push(
+        problem(
+          f("nodes"),
+          nodesGiven,
+          `does not fit ${masters} masters with ${replicasPerMaster} replica(s) each, which makes ${nodes} nodes.`,
+          `set ${f("nodes")} to ${nodes}, or remove it and choose ${f("masters")} and ${f("replicasPerMaster")} so that masters x (1 + replicasPerMaster) = ${nodesGiven}.`,
+        ),
+      );
+    }
+  }
+
+  // Version
+  const versionText = pick("version");
+  let redisVersion: RedisVersion | undefined;
+  if (typeof versionText !== "string" || !parseRedisVersion(versionText)) {
+    problems.push(
+      problem(
+        f("version"),
+        versionText,
+        "is not a Redis version.",
+        `set ${f("version")} to a release such as "${REDIS_DEFAULTS.version}".`,
+      ),
+    );
+  } else {
+    const parsed = parseRedisVersion(versionText)!;
+    const unknown = unknownSeriesReason(parsed);
+    if (unknown) {
+      problems.push(
+        problem(
+          f("version"),
+          versionText,
+          unknown,
+          `set ${f("version")} to a 7.x or 8.x release such as "${REDIS_DEFAULTS.version}".`,
+        ),
+      );
+    } else if (!versionAtLeast(parsed, MIN_CLUSTER_SERIES)) {
+      // The renderer reports the missing directives too; this says what it means for the user.
+      problems.push(
+        problem(
+          f("version"),
+          versionText,
+          `Redis ${parsed.major}.${parsed.minor} cannot announce stable hostnames to its cluster (cluster-announce-hostname arrived in ${MIN_CLUSTER_SERIES}), so nodes would be lost whenever a container or pod gets a new IP.`,
+          `set ${f("version")} to ${MIN_CLUSTER_SERIES} or later, e.g. "${REDIS_DEFAULTS.version}".`,
+        ),
+      );
+    } else if (parsed.patch === undefined) {
+      problems.push(
+        problem(
+          f("version"),
+          versionText,
+          `is a moving tag: redis:${versionText} changes whenever a patch release comes out.`,
+          `pin a patch release, e.g. "${parsed.major}.${parsed.minor}.0" or later patch of that series.`,
+        ),
+      );
+    } else {
+      redisVersion = parsed;
+    }
+  }
+
+  // Memory
+  const maxmemory = pick("maxmemory");
+  const maxmemoryBytes = typeof maxmemory === "string" ? parseRedisBytes(maxmemory) : undefined;
+  if (maxmemoryBytes === undefined) {
+    problems.push(
+      problem(
+        f("maxmemory"),
+        maxmemory,
+        "is not a Redis memory size.",
+        `write it in Redis units, e.g. "2gb", "512mb" (1gb = 1024 mb; 1g = 10^9 bytes).`,
+      ),
+    );
+  } else if (maxmemoryBytes < 2 ** 20) {
+    problems.push(
+      problem(
+        f("maxmemory"),
+        maxmemory,
+        "is below 1 MiB (0 would mean no limit, and the container would be killed instead of Redis evicting).",
+        `set ${f("maxmemory")} to the data size each node may hold, e.g. "2gb".`,
+      ),
+    );
+  }
+  const policy = pick("maxmemoryPolicy");
+  const policies = redisVersion ? evictionPolicies(redisVersion) : [...ALL_EVICTION_POLICIES];
+  if (typeof policy !== "string" || !policies.includes(policy)) {
+    const needsNewer = typeof policy === "string" && ALL_EVICTION_POLICIES.includes(policy);
+    problems.push(
+      problem(
+        f("maxmemoryPolicy"),
+        policy,
+        needsNewer
+          ? `is not accepted by Redis ${String(versionText)} (it arrived in 8.6).`
+          : "is not a Redis maxmemory-policy.",
+        `set ${f("maxmemoryPolicy")} to one of ${policies.join(", ")}.`,
+      ),
+    );
+  }
+
+  // Persistence
+  const appendonly = pick("appendonly");
+  problems.push(...is.boolean(f("appendonly"), appendonly));
+  const appendfsync = pick("appendfsync");
+  problems.push(...is.oneOf(f("appendfsync"), appendfsync, ["always", "everysec", "no"] as const));
+  const save = pick("save");
+  problems.push(...checkSave(f("save"), save));
+  const clusterNodeTimeoutMs = pick("clusterNodeTimeoutMs");
+  problems.push(...is.integer(f("clusterNodeTimeoutMs"), clusterNodeTimeoutMs, 1000, 120_000));
+
+  // Storage
+  const size = nested("storage", "size");
+  const sizeBytes = typeof size === "string" ? parseK8sBytes(size) : undefined;
+  if (sizeBytes === undefined) {
+    problems.push(
+      problem(f("storage.size"), size, "is not a Kubernetes quantity.", `write it like "8Gi" or "20G".`),
+    );
+  }
+  const storageClass = nested("storage", "storageClass");
+  if (storageClass !== undefined) {
+    problems.push(
+      ...is.pattern(
+        f("storage.storageClass"),
+        storageClass,
+        /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+        "a StorageClass name",
+        `set ${f("storage.storageClass")} to the name of a StorageClass of the cluster (kubectl get storageclass).`,
+      ),
+    );
+  }
+  const retainOnDelete = nested("storage", "retainOnDelete");
+  problems.push(...is.boolean(f("storage.retainOnDelete"), retainOnDelete));
+  const persistent = appendonly === true || (Array.isArray(save) && save.length > 0);
+  if (sizeBytes !== undefined && maxmemoryBytes !== undefined && persistent) {
+    const needed = maxmemoryBytes * STORAGE_PER_MAXMEMORY;
+    if (sizeBytes < needed) {
+      problems.push(
+        problem(
+          f("storage.size"),
+          size,
+          `(${formatBytes(sizeBytes)}) cannot hold ${STORAGE_PER_MAXMEMORY} x maxmemory (${formatBytes(needed)}): a snapshot, the AOF and its rewrite need that much.`,
+          `set ${f("storage.size")} to at least ${Math.ceil(needed / 2 ** 30)}Gi, or lower ${f("maxmemory")}.`,
+        ),
+      );
+    }
+  }
+
+  // Resources
+  const cpu = nested("resources", "cpu");
+  const cpuMillis = typeof cpu === "string" ? parseCpuMillis(cpu) : undefined;
+  if (cpuMillis === undefined) {
+    problems.push(problem(f("resources.cpu"), cpu, "is not a CPU quantity.", `write it like "500m" or "2".`));
+  }
+  const memory = nested("resources", "memory");
+  const memoryBytes = typeof memory === "string" ? parseK8sBytes(memory) : undefined;
+  if (memoryBytes === undefined) {
+    problems.push(
+      problem(f("resources.memory"), memory, "is not a memory quantity.", `write it like "3Gi".`),
+    );
+  }
+  const cpuLimit = nested("resources", "cpuLimit");
+  if (cpuLimit !== undefined) {
+    const limitMillis = typeof cpuLimit === "string" ? parseCpuMillis(cpuLimit) : undefined;
+    if (limitMillis === undefined) {
+      problems.push(
+        problem(f("resources.cpuLimit"), cpuLimit, "is not a CPU quantity.", `write it like "1" or "1500m".`),
+      );
+    } else if (cpuMillis !== undefined && limitMillis < cpuMillis) {
+      problems.push(
+        problem(
+          f("resources.cpuLimit"),
+          cpuLimit,
+          `is below the CPU request ${String(cpu)}.`,
+          `set ${f("resources.cpuLimit")} to at least ${String(cpu)}, or remove it.`,
+        ),
+      );
+    }
+  }
+  if (memoryBytes !== undefined && maxmemoryBytes !== undefined) {
+    const ceiling = maxmemoryCeiling(memoryBytes);
+    if (maxmemoryBytes > ceiling) {
+      const neededLimit = Math.ceil(maxmemoryBytes / MAXMEMORY_SHARE_OF_LIMIT / 2 ** 20);
+      problems.push(
+        problem(
+          f("maxmemory"),
+          maxmemory,
+          `(${formatBytes(maxmemoryBytes)}) leaves too little headroom under the memory limit ${String(memory)} (${formatBytes(memoryBytes)}): at most ${MAXMEMORY_SHARE_OF_LIMIT * 100}% (${formatBytes(ceiling)}), the rest is for background saves, buffers and fragmentation, or the node is killed.`,
+          `lower ${f("maxmemory")} to at most ${Math.floor(ceiling / 2 ** 20)}mb, or raise ${f("resources.memory")} to at least ${neededLimit}Mi.`,
+        ),
+      );
+    }
+  }
+
+  // Docker ports
+  const hostPortBase = pick("hostPortBase");
+  const lastPort = 65535 - Math.max(0, (nodes ?? 1) - 1);
+  problems.push(
+    ...is.integer(
+      f("hostPortBase"),
+      hostPortBase,
+      1024,
+      lastPort,
+      `set ${f("hostPortBase")} to a port from 1024 to ${lastPort} so all ${nodes ?? "the"} nodes' ports fit.`,
+    ),
+  );
+
+  const formationTimeoutSeconds = pick("formationTimeoutSeconds");
+  problems.push(...is.integer(f("formationTimeoutSeconds"), formationTimeoutSeconds, 5, 3600));
+
+  // Extra directives (checked against the version by the renderer below)
+  const extraRaw = pick("extraConfig");
+  const extraConfig: Record<string, string> = {};
+  if (!isObject(extraRaw)) {
+    problems.push(
+      problem(
+        f("extraConfig"),
+        extraRaw,
+        "must be a mapping of directive to value.",
+        `write ${f("extraConfig")} as a YAML mapping, e.g. { "tcp-keepalive": 60 }.`,
+      ),
+    );
+  } else {
+    for (const [key, value] of Object.entries(extraRaw)) {
+      if (typeof value === "boolean") extraConfig[key] = value ? "yes" : "no";
+      else if (typeof value === "number" && Number.isFinite(value)) extraConfig[key] = String(value);
+      else if (typeof value === "string") extraConfig[key] = value;
+      else
+        problems.push(
+          problem(
+            `${f("extraConfig")}.${key}`,
+            value,
+            "must be a string, number or boolean.",
+            `write the value as it would appear after "${key}" in redis.conf.`,
+          ),
+        );
+    }
+  }
+
+  if (problems.length > 0) return { problems };
+
+  const settings: ResolvedRedisSettings = {
+    masters: masters as number,
+    replicasPerMaster: replicasPerMaster as number,
+    nodes: nodes!,
+    version: versionText as string,
+    redisVersion: redisVersion!,
+    image: `redis:${versionText as string}`,
+    maxmemory: maxmemory as string,
+    maxmemoryBytes: maxmemoryBytes!,
+    maxmemoryPolicy: policy as string,
+    appendonly: appendonly as boolean,
+    appendfsync: appendfsync as AppendFsync,
+    save: (save as SaveRule[]).map(([s, c]) => [s, c] as SaveRule),
+    clusterNodeTimeoutMs: clusterNodeTimeoutMs as number,
+    storage: {
+      size: size as string,
+      ...(storageClass !== undefined ? { storageClass: storageClass as string } : {}),
+      retainOnDelete: retainOnDelete as boolean,
+    },
+    resources: {
+      cpu: cpu as string,
+      memory: memory as string,
+      ...(cpuLimit !== undefined ? { cpuLimit: cpuLimit as string } : {}),
+    },
+    hostPortBase: hostPortBase as number,
+    extraConfig,
+    formationTimeoutSeconds: formationTimeoutSeconds as number,
+  };
+  // The renderer is the one place that knows which directives each version accepts.
+  const rendered = checkRedisConf(settings, field);
+  if (rendered.length > 0) return { problems: rendered };
+  return { settings, problems: [] };
+}
+
+function checkSave(field: string, value: unknown): Problem[] {
+  const fix = `write ${field} as a list of [seconds, changes] pairs, e.g. [[60, 1000]], or [] for no snapshots.`;
+  if (!Array.isArray(value))
+    return [problem(field, value, "must be a list of [seconds, changes] pairs.", fix)];
+  if (value.length > 16) return [problem(field, value, "has more than 16 rules.", fix)];
+  const out: Problem[] = [];
+  value.forEach((rule, i) => {
+    if (
+      !Array.isArray(rule) ||
+      rule.length !== 2 ||
+      !rule.every((n) => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 2 ** 31 - 1)
+    ) {
+      out.push(
+        problem(
+          `${field}[${i}]`,
+          rule,
+          "must be a pair of whole numbers [seconds, changes], each at least 1.",
+          fix,
+        ),
+      );
+    }
+  });
+  return out;
+}
