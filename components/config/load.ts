@@ -1,0 +1,577 @@
+/**
+ * Stack config: every key of the `kato-infra` namespace read at once, parsed, type-checked and
+ * merged over the stack's profile, with every problem reported together (field, value, fix) before
+ * any resource is declared. Pure: the program passes in what `pulumi.runtime` holds (see ./read.ts).
+ */
+
+import { PROFILE_NAMES, PROFILES, type Profile, type ProfileName, SINGLE_NODE } from "../../stacks/profiles";
+import {
+  type CustomCollection,
+  PRESET_MONGO_BASE,
+  planSchema,
+  SCHEMA_PRESETS,
+  type SchemaPlan,
+  type SchemaPreset,
+} from "../dataplane/presets";
+import type { IndexSpec } from "../mongodb/schemaSpec";
+import { MONGO_FIELDS, type ResolvedMongoSettings, resolveMongoSettings } from "../mongodb/settings";
+import { QDRANT_FIELDS, type ResolvedQdrantSettings, resolveQdrantSettings } from "../qdrant/settings";
+import { REDIS_FIELDS, type ResolvedRedisSettings, resolveRedisSettings } from "../redis/config";
+import { check, checkKnownKeys, closest, type Problem, problem } from "../shared/problems";
+import {
+  COLLECTION_FIELDS,
+  type ConfigKeyDoc,
+  configKeyDocs,
+  DOCKER_FIELDS,
+  KUBERNETES_FIELDS,
+  PROJECT,
+} from "./fields";
+
+export const CONFIG_KEYS: readonly ConfigKeyDoc[] = configKeyDocs({
+  mongodb: MONGO_FIELDS,
+  qdrant: QDRANT_FIELDS,
+  redis: REDIS_FIELDS,
+});
+
+export interface DockerConfig {
+  publishAddress: string;
+  networkName: string;
+  externalNetwork: boolean;
+  host?: string;
+}
+
+export interface KubernetesConfig {
+  namespace: string;
+  createNamespace: boolean;
+  storageClass?: string;
+  clusterDomain: string;
+  antiAffinity: "soft" | "required";
+  context?: string;
+  clientNamespaceLabels?: Record<string, string>;
+  clientPodLabels?: Record<string, string>;
+}
+
+/** The validated stack config the program builds from. */
+export interface StackConfig {
+  stack: string;
+  profile: ProfileName;
+  target: "docker" | "kubernetes";
+  docker: DockerConfig;
+  kubernetes: KubernetesConfig;
+  mongodb: ResolvedMongoSettings;
+  qdrant: ResolvedQdrantSettings;
+  redis: ResolvedRedisSettings;
+  singleNode: boolean;
+  allowDataLoss: boolean;
+  protect: boolean;
+  schemaPreset: SchemaPreset;
+  nodeIds: string[];
+  serviceName: string;
+  vectorSize: number;
+  collections: CustomCollection[];
+  /** The tenants' schema, planned once here so its problems are reported with the rest. */
+  schema: SchemaPlan;
+}
+
+export interface ConfigInput {
+  /** `pulumi.runtime.allConfig()`: every key of every namespace, values as strings (objects as JSON). */
+  config: Record<string, string>;
+  /** Stack name (`pulumi.getStack()`). */
+  stack: string;
+  /** Keys whose values are secrets: their values never appear in messages. */
+  secretKeys?: readonly string[];
+  /** Text of `Pulumi.<stack>.yaml`, when readable, and the environment: for the secrets provider check. */
+  stackFile?: string;
+  env?: Record<string, string | undefined>;
+}
+
+const field = (key: string): string => `${PROJECT}:${key}`;
+
+/** Parses a raw config string according to the key's kind; returns a problem when it does not parse. */
+function parseValue(
+  doc: ConfigKeyDoc,
+  raw: string,
+  shown: unknown,
+): { value?: unknown; problems: Problem[] } {
+  const f = field(doc.name);
+  switch (doc.kind) {
+    case "string":
+      return { value: raw, problems: [] };
+    case "boolean":
+      if (raw === "true" || raw === "false") return { value: raw === "true", problems: [] };
+      return { problems: check.boolean(f, shown) };
+    case "integer":
+      if (/^-?[0-9]+$/.test(raw.trim())) return { value: Number(raw), problems: [] };
+      return {
+        problems: [
+          problem(
+            f,
+            shown,
+            "must be a whole number.",
+            `set ${f} to a number, e.g. pulumi config set ${f} 768.`,
+          ),
+        ],
+      };
+    default: {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        const what = doc.kind === "object" ? "a YAML mapping" : "a YAML list";
+        return {
+          problems: [problem(f, shown, `must be ${what}.`, `write ${f} in Pulumi.<stack>.yaml as ${what}.`)],
+        };
+      }
+      const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
+      if (doc.kind === "object" && !isObject) {
+        return {
+          problems: [
+            problem(
+              f,
+              shown,
+              "must be a mapping of fields.",
+              `write ${f} as a YAML mapping, e.g. ${f}: { ... }.`,
+            ),
+          ],
+        };
+      }
+      if (doc.kind !== "object" && !Array.isArray(value)) {
+        return { problems: [problem(f, shown, "must be a list.", `write ${f} as a YAML list.`)] };
+      }
+      if (doc.kind === "string[]") {
+        const bad = (value as unknown[]).findIndex((v) => typeof v !== "string");
+        if (bad >= 0) {
+          return {
+            problems: [
+              problem(
+                `${f}[${bad}]`,
+                (value as unknown[])[bad],
+                "must be a string.",
+                `quote the value: "${String((value as unknown[])[bad])}".`,
+              ),
+            ],
+          };
+        }
+      }
+      return { value, problems: [] };
+    }
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Base and override merged one level deep: nested objects (storage, resources) are merged, not replaced. */
+export function mergeSettings(...layers: ReadonlyArray<object | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      out[key] = isObject(out[key]) && isObject(value) ? { ...(out[key] as object), ...value } : value;
+    }
+  }
+  return out;
+}
+
+/** The profile of a stack: `kato-infra:profile` if set, else the stack's name (pr-<N> -> pr). */
+export function profileOfStack(stack: string): ProfileName | undefined {
+  if (/^pr-[A-Za-z0-9-]+$/.test(stack)) return "pr";
+  return (PROFILE_NAMES as readonly string[]).includes(stack) ? (stack as ProfileName) : undefined;
+}
+
+const SELF_MANAGED_BACKEND = /^(file|s3|gs|azblob|postgres(ql)?):/i;
+
+/**
+ * A stack whose config holds encrypted values but names no secrets provider, on a self-managed
+ * backend (which, unlike Pulumi Cloud, keeps no key for the stack), cannot decrypt them, and the
+ * generated credentials it would write could not be read back. Detectable only in that case.
+ */
+export function secretsProviderProblems(
+  stack: string,
+  stackFile: string | undefined,
+  env: Record<string, string | undefined>,
+): Problem[] {
+  if (stackFile === undefined) return [];
+  const hasSecure = /\bsecure:\s*[A-Za-z0-9+/=]{8,}/.test(stackFile);
+  const hasProvider = /^(encryptionsalt|secretsprovider|encryptedkey):/m.test(stackFile);
+  const backend = env.PULUMI_BACKEND_URL ?? "";
+  if (hasSecure && !hasProvider && SELF_MANAGED_BACKEND.test(backend)) {
+    return [
+      problem(
+        `Pulumi.${stack}.yaml`,
+        "<secrets provider unset>",
+        `holds encrypted config values but names no secrets provider, and the backend ${backend.split(":")[0]}: keeps none for the stack.`,
+        `run \`pulumi stack change-secrets-provider passphrase\` (with PULUMI_CONFIG_PASSPHRASE set) or re-create the secret values with \`pulumi config set --secret\` on this backend.`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function checkLabels(f: string, value: unknown): Problem[] {
+  if (value === undefined) return [];
+  if (!isObject(value) || Object.values(value).some((v) => typeof v !== "string")) {
+    return [
+      problem(
+        f,
+        value,
+        "must be a mapping of label names to string values.",
+        `write ${f} like { kubernetes.io/metadata.name: kato }.`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function optionalString(f: string, value: unknown): Problem[] {
+  if (value === undefined || (typeof value === "string" && value.length > 0)) return [];
+  return [
+    problem(f, value, "must be a non-empty string.", `set ${f} to a value, or remove it for the default.`),
+  ];
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DOCKER_NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function resolveDocker(
+  raw: unknown,
+  profile: Profile,
+  stack: string,
+): { value: DockerConfig; problems: Problem[] } {
+  const f = field("docker");
+  const problems = checkKnownKeys(
+    f,
+    raw,
+    DOCKER_FIELDS.map((d) => d.name),
+  );
+  const user = isObject(raw) ? raw : {};
+  const merged = mergeSettings(profile.docker, user);
+  const publishAddress = merged.publishAddress ?? "127.0.0.1";
+  problems.push(
+    ...check.pattern(
+      `${f}.publishAddress`,
+      publishAddress,
+      /^([0-9]{1,3}\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+$/,
+      "an IP address",
+      `set ${f}.publishAddress to 127.0.0.1 (this machine only) or 0.0.0.0.`,
+    ),
+  );
+  const networkName = merged.networkName ?? `kato-${stack}`;
+  problems.push(
+    ...check.pattern(
+      `${f}.networkName`,
+      networkName,
+      DOCKER_NETWORK,
+      "a Docker network name (letters, digits, _ . -)",
+      `set ${f}.networkName to e.g. kato-${stack}.`,
+    ),
+  );
+  const externalNetwork = merged.externalNetwork ?? false;
+  problems.push(...check.boolean(`${f}.externalNetwork`, externalNetwork));
+  const host = merged.host;
+  if (host !== undefined && (typeof host !== "string" || !/^(unix|tcp|ssh|npipe):\/\/\S+$/.test(host))) {
+    problems.push(
+      problem(
+        `${f}.host`,
+        host,
+        "is not a Docker host address.",
+        `write ${f}.host like ssh://user@host or tcp://host:2376, or remove it for the local daemon.`,
+      ),
+    );
+  }
+  return {
+    value: {
+      publishAddress: publishAddress as string,
+      networkName: networkName as string,
+      externalNetwork: externalNetwork as boolean,
+      ...(typeof host === "string" ? { host } : {}),
+    },
+    problems,
+  };
+}
+
+function resolveKubernetes(
+  raw: unknown,
+  profile: Profile,
+  stack: string,
+): { value: KubernetesConfig; problems: Problem[] } {
+  const f = field("kubernetes");
+  const problems = checkKnownKeys(
+    f,
+    raw,
+    KUBERNETES_FIELDS.map((d) => d.name),
+  );
+  const user = isObject(raw) ? raw : {};
+  const merged = mergeSettings(profile.kubernetes, user);
+  const namespace = merged.namespace ?? `kato-${stack.toLowerCase()}`;
+  if (typeof namespace !== "string" || namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+    problems.push(
+      problem(
+        `${f}.namespace`,
+        namespace,
+        "is not a Kubernetes namespace name (lower-case letters, digits and -, at most 63).",
+        `set ${f}.namespace to e.g. kato-${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}.`,
+      ),
+    );
+  }
+  const createNamespace = merged.createNamespace ?? false;
+  problems.push(...check.boolean(`${f}.createNamespace`, createNamespace));
+  problems.push(...optionalString(`${f}.storageClass`, merged.storageClass));
+  const clusterDomain = merged.clusterDomain ?? "cluster.local";
+  problems.push(
+    ...check.pattern(
+      `${f}.clusterDomain`,
+      clusterDomain,
+      /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+      "a DNS domain",
+      `set ${f}.clusterDomain to your cluster's domain (usually cluster.local).`,
+    ),
+  );
+  const antiAffinity = merged.antiAffinity ?? "soft";
+  problems.push(...check.oneOf(`${f}.antiAffinity`, antiAffinity, ["soft", "required"] as const));
+  problems.push(...optionalString(`${f}.context`, merged.context));
+  problems.push(...checkLabels(`${f}.clientNamespaceLabels`, merged.clientNamespaceLabels));
+  problems.push(...checkLabels(`${f}.clientPodLabels`, merged.clientPodLabels));
+  return {
+    value: {
+      namespace: namespace as string,
+      createNamespace: createNamespace as boolean,
+      clusterDomain: clusterDomain as string,
+      antiAffinity: antiAffinity as "soft" | "required",
+      ...(merged.storageClass !== undefined ? { storageClass: merged.storageClass as string } : {}),
+      ...(merged.context !== undefined ? { context: merged.context as string } : {}),
+      ...(merged.clientNamespaceLabels !== undefined
+        ? { clientNamespaceLabels: merged.clientNamespaceLabels as Record<string, string> }
+        : {}),
+      ...(merged.clientPodLabels !== undefined
+        ? { clientPodLabels: merged.clientPodLabels as Record<string, string> }
+        : {}),
+    },
+    problems,
+  };
+}
+
+/**
+ * Shape of custom collections. Index keys may be written as a YAML mapping (`{ created_at: -1 }`, in
+ * order) or as `[field, direction]` pairs; they become pairs, the MongoDB engine's form. Every rule on
+ * index options is the MongoDB engine's validator's, run on the merged schema by the planner.
+ */
+function resolveCollections(raw: unknown): { value: CustomCollection[]; problems: Problem[] } {
+  const f = field("collections");
+  if (raw === undefined) return { value: [], problems: [] };
+  const problems: Problem[] = [];
+  const out: CustomCollection[] = [];
+  (raw as unknown[]).forEach((entry, i) => {
+    const cf = `${f}[${i}]`;
+    problems.push(
+      ...checkKnownKeys(
+        cf,
+        entry,
+        COLLECTION_FIELDS.map((d) => d.name),
+      ),
+    );
+    if (!isObject(entry)) return;
+    if (typeof entry.name !== "string" || entry.name.length === 0) {
+      problems.push(problem(`${cf}.name`, entry.name, "must be a collection name.", `give ${cf} a name.`));
+      return;
+    }
+    const rawIndexes = entry.indexes ?? [];
+    if (!Array.isArray(rawIndexes)) {
+      problems.push(
+        problem(
+          `${cf}.indexes`,
+          rawIndexes,
+          "must be a list of indexes.",
+          `write ${cf}.indexes as a YAML list of { keys: {...}, ...options }.`,
+        ),
+      );
+      return;
+    }
+    const indexes = rawIndexes.map((index) =>
+      isObject(index) && isObject(index.keys) ? { ...index, keys: Object.entries(index.keys) } : index,
+    ) as IndexSpec[];
+    out.push({ name: entry.name, indexes });
+  });
+  return { value: out, problems };
+}
+
+/**
+ * Reads every `kato-infra:*` key, rejects unknown ones (with the nearest known key), parses and checks
+ * each, resolves each engine over the profile, plans the tenants' schema, and returns every problem.
+ */
+export function loadStackConfig(input: ConfigInput): { config?: StackConfig; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const secret = new Set(input.secretKeys ?? []);
+  const known = CONFIG_KEYS.map((k) => k.name);
+  const values: Record<string, unknown> = {};
+
+  for (const [fullKey, raw] of Object.entries(input.config)) {
+    const colon = fullKey.indexOf(":");
+    if (fullKey.slice(0, colon) !== PROJECT) continue;
+    const key = fullKey.slice(colon + 1);
+    const shown = secret.has(fullKey) ? "<secret>" : raw;
+    const doc = CONFIG_KEYS.find((k) => k.name === key);
+    if (!doc) {
+      const near = closest(key, known);
+      problems.push(
+        problem(
+          fullKey,
+          shown,
+          "is not a known config key.",
+          near
+            ? `did you mean ${field(near)}? Remove ${fullKey} with \`pulumi config rm ${fullKey}\`.`
+            : `remove it with \`pulumi config rm ${fullKey}\`; known keys: ${known.join(", ")}.`,
+        ),
+      );
+      continue;
+    }
+    const parsed = parseValue(doc, raw, shown);
+    problems.push(...parsed.problems);
+    if (parsed.value !== undefined) values[key] = parsed.value;
+  }
+
+  // Profile, then target: every other default depends on them.
+  let profileName = profileOfStack(input.stack);
+  if (values.profile !== undefined) {
+    const p = check.oneOf(field("profile"), values.profile, PROFILE_NAMES);
+    problems.push(...p);
+    if (p.length === 0) profileName = values.profile as ProfileName;
+  } else if (profileName === undefined) {
+    problems.push(
+      problem(
+        field("profile"),
+        undefined,
+        `is needed: the stack name ${JSON.stringify(input.stack)} is not a profile name (dev, staging, prod, pr-<N>).`,
+        `run \`pulumi config set ${field("profile")} dev\` (or staging, prod, pr).`,
+      ),
+    );
+  }
+  const profile = PROFILES[profileName ?? "dev"];
+
+  const target = values.target ?? profile.target;
+  problems.push(...check.oneOf(field("target"), target, ["docker", "kubernetes"] as const));
+
+  const docker = resolveDocker(values.docker, profile, input.stack);
+  const kubernetes = resolveKubernetes(values.kubernetes, profile, input.stack);
+  problems.push(...(target === "kubernetes" ? kubernetes.problems : docker.problems));
+  // Settings of the other target are still checked for unknown keys (a typo is a typo).
+  problems.push(
+    ...(target === "kubernetes" ? docker.problems : kubernetes.problems).filter(
+      (p) => p.message === "is not a known field.",
+    ),
+  );
+
+  const flag = (key: string, dflt: boolean): boolean => {
+    const v = values[key];
+    return typeof v === "boolean" ? v : dflt;
+  };
+  const singleNode = flag("singleNode", false);
+  const allowDataLoss = flag("allowDataLoss", profile.allowDataLoss);
+  const protect = flag("protect", profile.protect);
+
+  const schemaPreset = values.schemaPreset ?? "guide";
+  problems.push(...check.oneOf(field("schemaPreset"), schemaPreset, SCHEMA_PRESETS));
+
+  // Engines: engine defaults <- preset <- profile <- singleNode <- data-loss policy and storage class <- user.
+  const storageBase: Record<string, unknown> = {
+    retainOnDelete: !allowDataLoss,
+    ...(target === "kubernetes" && kubernetes.value.storageClass
+      ? { storageClass: kubernetes.value.storageClass }
+      : {}),
+  };
+  const engine = <R>(
+    key: "mongodb" | "qdrant" | "redis",
+    resolve: (raw: unknown, f: string, base?: any) => { settings?: R; problems: Problem[] },
+  ): R | undefined => {
+    const base = mergeSettings(
+      key === "mongodb" ? PRESET_MONGO_BASE[schemaPreset as SchemaPreset] : undefined,
+      profile[key],
+      singleNode ? SINGLE_NODE[key] : undefined,
+      { storage: storageBase },
+    );
+    const user = values[key] as Record<string, unknown> | undefined;
+    // Nested objects of the user's settings are completed from the base, so `storage: { size }` keeps the base's retainOnDelete.
+    const raw = user === undefined ? undefined : mergeSettings(pickObjects(base, user), user);
+    const result = resolve(raw, field(key), base);
+    problems.push(...result.problems);
+    return result.settings;
+  };
+  const mongodb = engine("mongodb", resolveMongoSettings);
+  const qdrant = engine("qdrant", resolveQdrantSettings);
+  const redis = engine("redis", resolveRedisSettings);
+
+  const serviceName = values.serviceName ?? "kato";
+  problems.push(
+    ...check.pattern(
+      field("serviceName"),
+      serviceName,
+      /^[A-Za-z0-9_.-]{1,30}$/,
+      "1 to 30 letters, digits, _ . or -",
+      `set ${field("serviceName")} to KATO's SERVICE_NAME (default kato).`,
+    ),
+  );
+  const vectorSize = values.vectorSize ?? 768;
+  problems.push(...check.integer(field("vectorSize"), vectorSize, 1, 65536));
+  const nodeIds = (values.nodeIds as string[] | undefined) ?? [];
+  const collections = resolveCollections(values.collections);
+  problems.push(...collections.problems);
+
+  let schema: SchemaPlan | undefined;
+  if (
+    SCHEMA_PRESETS.includes(schemaPreset as SchemaPreset) &&
+    typeof serviceName === "string" &&
+    typeof vectorSize === "number"
+  ) {
+    schema = planSchema({
+      preset: schemaPreset as SchemaPreset,
+      nodeIds,
+      serviceName,
+      vectorSize,
+      customCollections: collections.value,
+    });
+    problems.push(
+      ...schema.problems.map((p) => ({
+        ...p,
+        field: p.field.startsWith("nodeIds")
+          ? `${PROJECT}:${p.field}`
+          : `${field("collections")} (${p.field})`,
+      })),
+    );
+  }
+
+  problems.push(...secretsProviderProblems(input.stack, input.stackFile, input.env ?? {}));
+
+  if (problems.length > 0 || !mongodb || !qdrant || !redis || !schema) return { problems };
+  return {
+    problems,
+    config: {
+      stack: input.stack,
+      profile: profile.name,
+      target: target as "docker" | "kubernetes",
+      docker: docker.value,
+      kubernetes: kubernetes.value,
+      mongodb,
+      qdrant,
+      redis,
+      singleNode,
+      allowDataLoss,
+      protect,
+      schemaPreset: schemaPreset as SchemaPreset,
+      nodeIds,
+      serviceName: serviceName as string,
+      vectorSize: vectorSize as number,
+      collections: collections.value,
+      schema,
+    },
+  };
+}
+
+/** The base's nested objects for the keys where the user also wrote an object. */
+function pickObjects(base: Record<string, unknown>, user: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(user)) {
+    if (isObject(value) && isObject(base[key])) out[key] = base[key];
+  }
+  return out;
+}

@@ -1,0 +1,159 @@
+/**
+ * Environment profiles. A stack picks one (`kato-infra:profile`, or its name: dev, staging, prod,
+ * pr-<N>) and overrides little; the profile gives the target and the defaults of every other key.
+ * Layers, lowest first: engine defaults (right for dev) <- preset <- profile <- singleNode <- stack.
+ *
+ * Typed against the engines' settings, so a profile cannot name a field an engine does not have.
+ */
+import type { MongoSettings } from "../components/mongodb/settings";
+import type { QdrantSettings } from "../components/qdrant/settings";
+import type { RedisSettings } from "../components/redis/config";
+
+export const PROFILE_NAMES = ["dev", "staging", "prod", "pr"] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+export interface Profile {
+  name: ProfileName;
+  /** One line for the README's stack table. */
+  summary: string;
+  target: "docker" | "kubernetes";
+  docker: { publishAddress?: string; networkName?: string; externalNetwork?: boolean; host?: string };
+  kubernetes: {
+    namespace?: string;
+    createNamespace?: boolean;
+    antiAffinity?: "soft" | "required";
+    storageClass?: string;
+    clusterDomain?: string;
+  };
+  mongodb: MongoSettings;
+  qdrant: QdrantSettings;
+  redis: RedisSettings;
+  /** Default of `kato-infra:allowDataLoss`. */
+  allowDataLoss: boolean;
+  /** Default of `kato-infra:protect`. */
+  protect: boolean;
+}
+
+/**
+ * dev: Docker on a laptop, the full topology (3-member replica set, 3 Qdrant peers, 6 Redis nodes)
+ * at small sizes. Redis gets 256mb per node instead of the guide's 2gb: six nodes of 2gb do not fit a
+ * laptop; staging and prod keep the guide's figures.
+ */
+const dev: Profile = {
+  name: "dev",
+  summary: "Docker, full topology (3 MongoDB members, 3 Qdrant peers, 6 Redis nodes), small sizes.",
+  target: "docker",
+  docker: {},
+  kubernetes: {},
+  mongodb: { members: 3, resources: { cpu: "250m", memory: "1Gi" }, wiredTigerCacheSizeGb: 0.25 },
+  qdrant: { peers: 3, resources: { cpu: "250m", memory: "512Mi" } },
+  redis: {
+    masters: 3,
+    replicasPerMaster: 1,
+    maxmemory: "256mb",
+    resources: { cpu: "100m", memory: "512Mi" },
+    storage: { size: "1Gi" },
+  },
+  allowDataLoss: false,
+  protect: false,
+};
+
+const staging: Profile = {
+  name: "staging",
+  summary: "Kubernetes, full topology, soft anti-affinity, medium sizes; creates its namespace.",
+  target: "kubernetes",
+  docker: {},
+  kubernetes: { createNamespace: true, antiAffinity: "soft" },
+  mongodb: {
+    members: 3,
+    resources: { cpu: "500m", memory: "2Gi" },
+    wiredTigerCacheSizeGb: 0.5,
+    storage: { size: "20Gi" },
+  },
+  qdrant: { peers: 3, resources: { cpu: "500m", memory: "2Gi" }, storage: { size: "20Gi" } },
+  redis: {
+    masters: 3,
+    replicasPerMaster: 1,
+    maxmemory: "1gb",
+    resources: { cpu: "250m", memory: "2Gi" },
+    storage: { size: "4Gi" },
+  },
+  allowDataLoss: false,
+  protect: false,
+};
+
+/**
+ * prod: highly available. Required anti-affinity (one member of an engine per node), PDBs (every
+ * engine has one), volumes retained on delete, stateful resources protected, the guide's Redis
+ * memory (2gb, allkeys-lru) and bigger resources. The namespace is expected to exist.
+ */
+const prod: Profile = {
+  name: "prod",
+  summary:
+    "Kubernetes, HA: required anti-affinity, PDBs, retained volumes, protected resources, large sizes.",
+  target: "kubernetes",
+  docker: {},
+  kubernetes: { createNamespace: false, antiAffinity: "required" },
+  mongodb: {
+    members: 3,
+    resources: { cpu: "2", memory: "8Gi" },
+    wiredTigerCacheSizeGb: 3.5,
+    storage: { size: "100Gi" },
+  },
+  qdrant: { peers: 3, resources: { cpu: "2", memory: "8Gi" }, storage: { size: "100Gi" } },
+  redis: {
+    masters: 3,
+    replicasPerMaster: 1,
+    maxmemory: "2gb",
+    maxmemoryPolicy: "allkeys-lru",
+    resources: { cpu: "1", memory: "3Gi" },
+    storage: { size: "10Gi" },
+  },
+  allowDataLoss: false,
+  protect: true,
+};
+
+/**
+ * pr: a preview per pull request, derived from staging: its own namespace (`kato-pr-<N>`, created and
+ * deleted with the stack), small sizes, and data loss allowed (the stack is destroyed when the PR
+ * closes, volumes with it).
+ */
+const pr: Profile = {
+  ...staging,
+  name: "pr",
+  summary: "Per pull request, derived from staging: namespace kato-pr-<N>, small sizes, destroyed on close.",
+  kubernetes: { ...staging.kubernetes, createNamespace: true },
+  mongodb: {
+    ...staging.mongodb,
+    resources: { cpu: "250m", memory: "1Gi" },
+    wiredTigerCacheSizeGb: 0.25,
+    storage: { size: "2Gi" },
+  },
+  qdrant: { ...staging.qdrant, resources: { cpu: "250m", memory: "512Mi" }, storage: { size: "2Gi" } },
+  redis: {
+    ...staging.redis,
+    maxmemory: "256mb",
+    resources: { cpu: "100m", memory: "512Mi" },
+    storage: { size: "1Gi" },
+  },
+  allowDataLoss: true,
+  protect: false,
+};
+
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = { dev, staging, prod, pr };
+
+/**
+ * `kato-infra:singleNode`: for small laptops. One MongoDB member, one Qdrant peer, and the smallest
+ * Redis Cluster there is (3 masters, no replicas: Redis Cluster needs 3 masters), at small memory.
+ */
+export const SINGLE_NODE: { mongodb: MongoSettings; qdrant: QdrantSettings; redis: RedisSettings } = {
+  mongodb: { members: 1, resources: { memory: "1Gi" }, wiredTigerCacheSizeGb: 0.25 },
+  qdrant: { peers: 1, resources: { memory: "512Mi" } },
+  redis: {
+    masters: 3,
+    replicasPerMaster: 0,
+    maxmemory: "128mb",
+    resources: { memory: "256Mi" },
+    storage: { size: "1Gi" },
+  },
+};
