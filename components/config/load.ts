@@ -512,7 +512,8 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
     ),
   );
   const vectorSize = values.vectorSize ?? 768;
-  problems.push(...check.integer(field("vectorSize"), vectorSize, 1, 65536));
+  const vectorSizeProblems = check.integer(field("vectorSize"), vectorSize, 1, 65536);
+  problems.push(...vectorSizeProblems);
   const nodeIds = (values.nodeIds as string[] | undefined) ?? [];
   const collections = resolveCollections(values.collections);
   problems.push(...collections.problems);
@@ -521,13 +522,13 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
   if (
     SCHEMA_PRESETS.includes(schemaPreset as SchemaPreset) &&
     typeof serviceName === "string" &&
-    typeof vectorSize === "number"
+    vectorSizeProblems.length === 0
   ) {
     schema = planSchema({
       preset: schemaPreset as SchemaPreset,
       nodeIds,
       serviceName,
-      vectorSize,
+      vectorSize: vectorSize as number,
       customCollections: collections.value,
     });
     problems.push(

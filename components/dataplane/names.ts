@@ -1,10 +1,9 @@
 /**
- * Tenant names: how a KATO `node_id` becomes a MongoDB database name and a Qdrant collection name,
- * and Qdrant's limits on collection names (MongoDB's are checked by components/mongodb/schemaSpec).
- * Pure (node:crypto only for KATO's md5 rule).
+ * Tenant names: how a KATO `node_id` becomes a MongoDB database name and a Qdrant collection name.
+ * The servers' limits on those names are the engines' to check (components/mongodb/schemaSpec,
+ * components/qdrant/collection-spec). Pure (node:crypto only for KATO's md5 rule).
  */
 import { createHash } from "node:crypto";
-import { type Problem, problem } from "../shared/problems";
 
 /** Characters KATO 3.0.0 replaces with `_` in node ids and in SERVICE_NAME (kato-data-model.md). */
 const KATO_UNSAFE = /[/\\."$*<>:|?\- ]/g;
@@ -49,36 +48,4 @@ export function guideDatabaseName(nodeId: string): string {
 
 export function guideCollectionName(nodeId: string): string {
   return `vectors_${nodeId}`;
-}
-
-/** Qdrant: collection names are 1-255 characters without `<>:"/\\|?*`, NUL or the unit separator. */
-export const QDRANT_NAME_MAX = 255;
-
-const QDRANT_FORBIDDEN = ["<", ">", ":", '"', "/", "\\", "|", "?", "*", "\0", "\u001f"];
-
-export function qdrantCollectionNameProblems(field: string, name: string, fix: string): Problem[] {
-  const out: Problem[] = [];
-  const length = Array.from(name).length;
-  if (length === 0 || length > QDRANT_NAME_MAX) {
-    out.push(
-      problem(
-        field,
-        name,
-        `is ${length} characters long; Qdrant collection names are 1 to ${QDRANT_NAME_MAX}.`,
-        fix,
-      ),
-    );
-  }
-  const bad = Array.from(name).find((c) => QDRANT_FORBIDDEN.includes(c));
-  if (bad !== undefined) {
-    out.push(
-      problem(
-        field,
-        name,
-        `is not a valid Qdrant collection name: it contains ${JSON.stringify(bad)} (not allowed: < > : " / \\ | ? * NUL).`,
-        fix,
-      ),
-    );
-  }
-  return out;
 }

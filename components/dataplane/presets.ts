@@ -7,9 +7,9 @@
  * - `kato-v3`: what KATO 3.0.0's code creates itself, so that KATO finds its schema already there and
  *   its own `create_index` calls are no-ops (same keys, options and default index names).
  *
- * MongoDB schema is written in the MongoDB engine's terms (components/mongodb/schemaSpec) and checked
- * with its validators, so a preset or a stack's custom index is refused at preview for exactly the
- * reasons the MongoDatabaseSchema resource would refuse it.
+ * Schema is written in the engines' terms (components/mongodb/schemaSpec, components/qdrant/collection-spec)
+ * and checked with their validators, so a preset, a tenant name or a stack's custom index is refused
+ * at preview for exactly the reasons the MongoDatabaseSchema or QdrantCollection resource would.
  */
 import {
   type CollectionSpec,
@@ -19,14 +19,13 @@ import {
   validateDatabaseSchema,
 } from "../mongodb/schemaSpec";
 import type { MongoSettings } from "../mongodb/settings";
-import { type Problem, problem } from "../shared/problems";
 import {
-  guideCollectionName,
-  guideDatabaseName,
-  katoCollectionName,
-  katoDatabaseName,
-  qdrantCollectionNameProblems,
-} from "./names";
+  checkCollectionSpec,
+  collectionNameProblems,
+  type QdrantCollectionSpec,
+} from "../qdrant/collection-spec";
+import { type Problem, problem } from "../shared/problems";
+import { guideCollectionName, guideDatabaseName, katoCollectionName, katoDatabaseName } from "./names";
 
 export const SCHEMA_PRESETS = ["guide", "kato-v3"] as const;
 export type SchemaPreset = (typeof SCHEMA_PRESETS)[number];
@@ -34,21 +33,8 @@ export type SchemaPreset = (typeof SCHEMA_PRESETS)[number];
 /** Collections of a tenant database by name, as MongoDatabaseSchema takes them. */
 export type Collections = Record<string, CollectionSpec>;
 
-/** The Qdrant side of a tenant, in the Qdrant engine's camelCase terms. */
-export interface QdrantCollectionSpec {
-  vectors: { size: number; distance: "Cosine" | "Euclid" | "Dot" | "Manhattan" };
-  hnsw: { m: number; efConstruct: number; fullScanThreshold?: number };
-  optimizers?: {
-    deletedThreshold?: number;
-    vacuumMinVectorNumber?: number;
-    defaultSegmentNumber?: number;
-    maxSegmentSize?: number;
-    memmapThreshold?: number;
-    indexingThreshold?: number;
-    flushIntervalSec?: number;
-  };
-  onDiskPayload?: boolean;
-}
+/** The Qdrant side of a tenant: a QdrantCollection's settings, without the per-tenant name and flags. */
+export type QdrantCollectionSettings = Omit<QdrantCollectionSpec, "name" | "allowRecreate" | "dropOnDelete">;
 
 export interface TenantSchema {
   nodeId: string;
@@ -62,7 +48,7 @@ export interface SchemaPlan {
   /** Every tenant database's collections and indexes (the same for all tenants). */
   collections: Collections;
   /** Every tenant's Qdrant collection settings (the same for all tenants). */
-  qdrant: QdrantCollectionSpec;
+  qdrant: QdrantCollectionSettings;
   /** Things the preset asked for that were left out, with why (logged as warnings, once per plan). */
   warnings: string[];
   problems: Problem[];
@@ -117,7 +103,7 @@ const GUIDE_COLLECTIONS: Collections = {
   global_metadata: { indexes: [] },
 };
 
-const GUIDE_QDRANT = (size: number): QdrantCollectionSpec => ({
+const GUIDE_QDRANT = (size: number): QdrantCollectionSettings => ({
   vectors: { size, distance: "Cosine" },
   hnsw: { m: 16, efConstruct: 100 },
 });
@@ -166,7 +152,7 @@ const KATO_V3_COLLECTIONS: Collections = {
   metadata: { indexes: [] },
 };
 
-const KATO_V3_QDRANT = (size: number): QdrantCollectionSpec => ({
+const KATO_V3_QDRANT = (size: number): QdrantCollectionSettings => ({
   vectors: { size, distance: "Euclid" },
   hnsw: { m: 16, efConstruct: 128, fullScanThreshold: 10000 },
   optimizers: {
@@ -215,6 +201,7 @@ export function planSchema(input: SchemaPlanInput): SchemaPlan {
     })),
   );
   const qdrant = guide ? GUIDE_QDRANT(input.vectorSize) : KATO_V3_QDRANT(input.vectorSize);
+  problems.push(...checkCollectionSpec({ name: "tenant", ...qdrant }, "qdrant collection"));
 
   const fix = guide
     ? "use node ids that make valid names (letters, digits, _ ), or choose schemaPreset kato-v3, which sanitises them as KATO does."
@@ -232,7 +219,10 @@ export function planSchema(input: SchemaPlanInput): SchemaPlan {
       : katoCollectionName(nodeId, input.serviceName);
     const own: Problem[] = [
       ...validateDatabaseName(`${field} (database ${database})`, database).map((p) => ({ ...p, fix })),
-      ...qdrantCollectionNameProblems(`${field} (collection ${qdrantCollection})`, qdrantCollection, fix),
+      ...collectionNameProblems(`${field} (collection ${qdrantCollection})`, qdrantCollection).map((p) => ({
+        ...p,
+        fix,
+      })),
     ];
     if (own.length === 0) {
       for (const c of collectionNames)

@@ -8,9 +8,9 @@ import {
   katoCollectionName,
   katoDatabaseName,
   katoSanitize,
-  qdrantCollectionNameProblems,
 } from "../../components/dataplane/names";
 import { validateCollectionName, validateDatabaseName } from "../../components/mongodb/schemaSpec";
+import { collectionNameProblems } from "../../components/qdrant/collection-spec";
 
 describe("KATO 3.0.0 name rule", () => {
   // Expected values computed with KATO's rule in Python 3 (the language KATO is written in).
@@ -81,7 +81,7 @@ describe("KATO 3.0.0 name rule", () => {
           const db = katoDatabaseName(id, "kato");
           expect(validateDatabaseName("f", db)).toEqual([]);
           expect(validateCollectionName("f", db, "patterns_kb")).toEqual([]);
-          expect(qdrantCollectionNameProblems("f", katoCollectionName(id, "kato"), "fix")).toEqual([]);
+          expect(collectionNameProblems("f", katoCollectionName(id, "kato"))).toEqual([]);
         },
       ),
     );
@@ -93,22 +93,5 @@ describe("KATO 3.0.0 name rule", () => {
     const problems = validateDatabaseName("nodeIds[0]", db);
     expect(problems).toHaveLength(1);
     expect(problems[0]!.message).toMatch(/is 75 bytes; MongoDB database names must be shorter than 64 bytes/);
-  });
-});
-
-describe("Qdrant collection name limits", () => {
-  it.each([
-    ["vectors_a:b", /contains ":"/],
-    ["vectors_a*b", /contains "\*"/],
-    ["vectors_a|b", /contains "\|"/],
-    ["", /1 to 255/],
-    ["v".repeat(256), /256 characters long/],
-  ])("Qdrant refuses the collection name %j", (name, message) => {
-    const [first] = qdrantCollectionNameProblems("f", name, "fix");
-    expect(first?.message).toMatch(message);
-  });
-
-  it("Qdrant accepts spaces, dots and dashes", () => {
-    expect(qdrantCollectionNameProblems("f", "vectors_a b.c-d", "fix")).toEqual([]);
   });
 });

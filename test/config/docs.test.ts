@@ -1,0 +1,74 @@
+/**
+ * Pulumi.yaml's config block and the README's config reference are generated from the same FieldDoc
+ * lists the code validates with; these tests fail when either is out of step (fix: `npm run docs`).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { CONFIG_KEYS } from "../../components/config/load";
+import { MONGO_FIELDS } from "../../components/mongodb/settings";
+import { QDRANT_FIELDS } from "../../components/qdrant/settings";
+import { REDIS_FIELDS } from "../../components/redis/config";
+import { configReference, pulumiYamlConfig, withPulumiConfig, withReference } from "../../tools/config-docs";
+
+const root = path.join(__dirname, "..", "..");
+const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
+
+describe("Pulumi.yaml", () => {
+  const project = parse(read("Pulumi.yaml"));
+
+  it("declares every config key of the program, and only those, as generated", () => {
+    expect(project.config).toEqual(pulumiYamlConfig());
+    expect(Object.keys(project.config)).toEqual(CONFIG_KEYS.map((k) => k.name));
+  });
+
+  it("types each key where Pulumi allows it and leaves objects untyped with a description", () => {
+    for (const [key, decl] of Object.entries<any>(project.config)) {
+      expect(typeof decl.description, key).toBe("string");
+      expect(decl.description.length, key).toBeGreaterThan(10);
+      if (decl.type !== undefined)
+        expect(["string", "integer", "boolean", "array"], key).toContain(decl.type);
+      if (decl.type === "array") expect(decl.items, key).toEqual({ type: "string" });
+      const doc = CONFIG_KEYS.find((k) => k.name === key)!;
+      if (doc.kind === "object" || doc.kind === "object[]") expect(decl.type, key).toBeUndefined();
+    }
+  });
+
+  it("runs index.ts as the program (package.json's main is the library)", () => {
+    expect(project.name).toBe("kato-infra");
+    expect(project.main).toBe("index.ts");
+    expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true } });
+  });
+
+  it("is left unchanged by the generator", () => {
+    expect(withPulumiConfig(read("Pulumi.yaml"))).toBe(read("Pulumi.yaml"));
+  });
+});
+
+describe("README config reference", () => {
+  const readme = read("README.md");
+
+  it("is the generated reference", () => {
+    expect(readme).toContain(configReference());
+    expect(withReference(readme)).toBe(readme);
+  });
+
+  it("documents every field of every engine and of the program's objects", () => {
+    const reference = configReference();
+    for (const doc of CONFIG_KEYS) expect(reference).toContain(`| \`${doc.name}\` |`);
+    for (const fields of [
+      MONGO_FIELDS,
+      QDRANT_FIELDS,
+      REDIS_FIELDS,
+      ...CONFIG_KEYS.map((k) => k.fields ?? []),
+    ]) {
+      for (const f of fields) expect(reference).toContain(`| \`${f.name}\` |`);
+    }
+  });
+
+  it("shows each profile's resolved value for engine fields", () => {
+    expect(configReference()).toMatch(/\| `maxmemory` \| [^|]+ \| 256mb \| 1gb \| 2gb \| 256mb \|/);
+    expect(configReference()).toMatch(/\| `antiAffinity` \| .+ \| soft \| soft \| required \| soft \|/);
+  });
+});
