@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { loadStackConfig } from "../../components/config/load";
+import { formatProblem } from "../../components/shared/problems";
+import { stackConfig, stackFileText, stackNames } from "./stackFiles";
+
+describe("stack files", () => {
+  it("exist for dev, staging, prod and an example pr stack", () => {
+    expect(stackNames()).toEqual(["dev", "pr-example", "prod", "staging"]);
+  });
+
+  it.each(stackNames())("Pulumi.%s.yaml is valid config with no problem", (stack) => {
+    const { problems } = loadStackConfig({
+      stack,
+      config: stackConfig(stack),
+      stackFile: stackFileText(stack),
+    });
+    expect(problems.map(formatProblem)).toEqual([]);
+  });
+
+  it.each(stackNames())("Pulumi.%s.yaml picks a profile and overrides little", (stack) => {
+    const keys = Object.keys(stackConfig(stack));
+    expect(keys.every((k) => k.startsWith("kato-infra:"))).toBe(true);
+    expect(keys.length).toBeLessThanOrEqual(5);
+    const engineKeys = keys.filter((k) => /:(mongodb|qdrant|redis)$/.test(k));
+    expect(engineKeys).toEqual([]);
+  });
+
+  it.each([
+    ["dev", "dev", "docker"],
+    ["staging", "staging", "kubernetes"],
+    ["prod", "prod", "kubernetes"],
+    ["pr-example", "pr", "kubernetes"],
+  ])("%s deploys profile %s to %s", (stack, profile, target) => {
+    const { config } = loadStackConfig({ stack, config: stackConfig(stack) });
+    expect(config?.profile).toBe(profile);
+    expect(config?.target).toBe(target);
+  });
+
+  it("the pr example gets its own namespace, as pr-<N> stacks do", () => {
+    expect(
+      loadStackConfig({ stack: "pr-example", config: stackConfig("pr-example") }).config?.kubernetes
+        .namespace,
+    ).toBe("kato-pr-example");
+    expect(loadStackConfig({ stack: "pr-17", config: {} }).config?.kubernetes.namespace).toBe("kato-pr-17");
+  });
+
+  it("staging and prod use KATO 3.0.0's schema; dev the guide's", () => {
+    expect(loadStackConfig({ stack: "dev", config: stackConfig("dev") }).config?.schemaPreset).toBe("guide");
+    expect(loadStackConfig({ stack: "staging", config: stackConfig("staging") }).config?.schemaPreset).toBe(
+      "kato-v3",
+    );
+    expect(loadStackConfig({ stack: "prod", config: stackConfig("prod") }).config?.schemaPreset).toBe(
+      "kato-v3",
+    );
+  });
+});
