@@ -1,0 +1,296 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell scripts; ${VAR} is shell syntax.
+/**
+ * MongoDB logical backups: `mongodump --oplog --gzip --archive` of the whole replica set (a
+ * point-in-time copy: the oplog written during the dump is replayed on restore), retention, and the
+ * matching `mongorestore --oplogReplay`. Pure: settings in, scripts out.
+ *
+ * `--oplog` needs a full-instance dump of a replica-set member (no `--db`/`--collection`), so every
+ * database is dumped, `admin` (users, roles) included. The connection string names the set; reads go
+ * to a secondary when one is healthy (`--readPreference`, which overrides any in the URI), so the
+ * primary keeps serving KATO.
+ *
+ * The credential never appears on a command line: the script writes the URI into a YAML file that
+ * only its user can read, on a memory-backed volume, and passes `--config=<file>` (database tools
+ * 100.3.0+).
+ */
+import type { FieldDoc } from "../shared/fields";
+import { check, checkKnownKeys, type Problem, problem } from "../shared/problems";
+import {
+  asSettingsObject,
+  type BackupCommonSettings,
+  COMMON_BACKUP_KEYS,
+  commonBackupFieldDocs,
+  imageProblems,
+  type ResolvedBackupCommon,
+  resolveBackupCommon,
+} from "./backupSettings";
+import { retentionMinutes } from "./schedule";
+import { shQuote } from "./shell";
+
+export const READ_PREFERENCES = [
+  "primary",
+  "primaryPreferred",
+  "secondary",
+  "secondaryPreferred",
+  "nearest",
+] as const;
+export type ReadPreference = (typeof READ_PREFERENCES)[number];
+
+export interface MongoBackupSettings extends BackupCommonSettings {
+  /** Image with mongodump/mongorestore; use the server's own image so tools and server match. */
+  image?: string;
+  /** Which member mongodump reads from. Default `secondaryPreferred`. */
+  readPreference?: ReadPreference;
+  /** Archive file name to restore (e.g. `kato-mongo-backup-20260101T020000Z.archive.gz`). Kubernetes: creates a restore Job. */
+  restoreFrom?: string;
+  /** Restore with `--drop` (replace each collection that is in the backup). Default true. */
+  restoreDrop?: boolean;
+}
+
+export interface ResolvedMongoBackupSettings extends ResolvedBackupCommon {
+  image: string;
+  readPreference: ReadPreference;
+  restoreFrom?: string;
+  restoreDrop: boolean;
+}
+
+export const DEFAULT_MONGO_TOOLS_IMAGE = "mongo:8.0.4";
+const MONGO_KEYS = [...COMMON_BACKUP_KEYS, "image", "readPreference", "restoreFrom", "restoreDrop"] as const;
+
+export const MONGO_BACKUP_FIELDS: readonly FieldDoc[] = [
+  ...commonBackupFieldDocs("mongodb"),
+  {
+    name: "image",
+    type: "string",
+    default: DEFAULT_MONGO_TOOLS_IMAGE,
+    description:
+      "Pinned image with mongodump and mongorestore; use the server's own image so versions match.",
+  },
+  {
+    name: "readPreference",
+    type: READ_PREFERENCES.map((r) => JSON.stringify(r)).join(" | "),
+    default: "secondaryPreferred",
+    description: "Member mongodump reads from; a secondary keeps the load off the primary.",
+  },
+  {
+    name: "restoreFrom",
+    type: "string",
+    default: undefined,
+    description:
+      "Archive to restore. Kubernetes: a restore Job runs once per distinct value; Docker: the rendered restore command uses it.",
+  },
+  {
+    name: "restoreDrop",
+    type: "boolean",
+    default: true,
+    description: "Restore with --drop: each collection in the backup replaces the live one.",
+  },
+];
+
+/** File names the backups use: `<prefix>-<UTC stamp>.archive.gz`. */
+export const ARCHIVE_NAME = /^[A-Za-z0-9._-]+\.archive\.gz$/;
+
+export function resolveMongoBackupSettings(
+  raw: unknown,
+  field = "backups.mongodb",
+  base: Partial<MongoBackupSettings> = {},
+): { settings?: ResolvedMongoBackupSettings; problems: Problem[] } {
+  const obj = asSettingsObject(field, raw);
+  const problems: Problem[] = [...obj.problems, ...checkKnownKeys(field, raw, MONGO_KEYS)];
+  const user = obj.value;
+  const b = base as Record<string, unknown>;
+  const { common, problems: commonProblems } = resolveBackupCommon("mongodb", user, b, field);
+  problems.push(...commonProblems);
+  const pick = (key: string, fallback: unknown) => user[key] ?? b[key] ?? fallback;
+  const image = pick("image", DEFAULT_MONGO_TOOLS_IMAGE);
+  problems.push(...imageProblems(`${field}.image`, image));
+  const readPreference = pick("readPreference", "secondaryPreferred");
+  problems.push(...check.oneOf(`${field}.readPreference`, readPreference, READ_PREFERENCES));
+  const restoreFrom = pick("restoreFrom", undefined);
+  if (restoreFrom !== undefined && (typeof restoreFrom !== "string" || !ARCHIVE_NAME.test(restoreFrom))) {
+    problems.push(
+      problem(
+        `${field}.restoreFrom`,
+        restoreFrom,
+        "must be the file name of a backup archive (letters, digits, '.', '_', '-', ending in .archive.gz), not a path.",
+        "copy a name from the backup volume or bucket listing, e.g. kato-mongo-backup-20260101T020000Z.archive.gz.",
+      ),
+    );
+  }
+  const restoreDrop = pick("restoreDrop", true);
+  problems.push(...check.boolean(`${field}.restoreDrop`, restoreDrop));
+  if (problems.length > 0) return { problems };
+  return {
+    settings: {
+      ...common,
+      image: image as string,
+      readPreference: readPreference as ReadPreference,
+      ...(restoreFrom !== undefined ? { restoreFrom: restoreFrom as string } : {}),
+      restoreDrop: restoreDrop as boolean,
+    },
+    problems,
+  };
+}
+
+/** Variable holding the connection string (with credentials) inside the backup and restore containers. */
+export const MONGODB_URI_ENV = "MONGODB_URI";
+/** Memory-backed directory for the short-lived tools config file. */
+export const SECRET_SCRATCH_DIR = "/run/kato";
+
+export interface MongoBackupScriptOptions {
+  /** Archive name prefix (the component name). */
+  filePrefix: string;
+  /** Directory the archive is written to (the backup volume, or a scratch volume before upload). */
+  outDir: string;
+  readPreference: ReadPreference;
+  /** Delete archives older than this; undefined when the bucket upload step prunes instead. */
+  retentionDays?: number;
+  /** Directory for the tools config file. */
+  scratchDir?: string;
+}
+
+/** The mongodump invocation; `$cfg` and `$partial` are set by the script. */
+export function mongodumpCommand(readPreference: ReadPreference): string {
+  return `mongodump --config="$cfg" --oplog --gzip --archive="$partial" --readPreference=${readPreference}`;
+}
+
+/** The mongorestore invocation; `$cfg` and `$archive` are set by the script. */
+export function mongorestoreCommand(drop: boolean): string {
+  return `mongorestore --config="$cfg" --oplogReplay --gzip --archive="$archive"${drop ? " --drop" : ""} --stopOnError`;
+}
+
+/** Writes the tools config file from the environment; the URI never reaches an argv. */
+function configFileLines(scratchDir: string): string[] {
+  return [
+    `: "\${${MONGODB_URI_ENV}:?${MONGODB_URI_ENV} is not set}"`,
+    "umask 077",
+    `mkdir -p ${shQuote(scratchDir)}`,
+    `cfg=${shQuote(scratchDir)}/tools-$$.yaml`,
+    // A valid connection string has no '"' or '\\' (they must be percent-encoded), so double quotes are safe.
+    `printf 'uri: "%s"\\n' "$${MONGODB_URI_ENV}" > "$cfg"`,
+  ];
+}
+
+/** The script the backup container runs (bash; the official mongo image has it). */
+export function mongoBackupContainerScript(opts: MongoBackupScriptOptions): string {
+  const out = shQuote(opts.outDir);
+  const pattern = shQuote(`${opts.filePrefix}-*.archive.gz`);
+  const lines = [
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    ...configFileLines(opts.scratchDir ?? SECRET_SCRATCH_DIR),
+    "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+    `archive=${out}/${opts.filePrefix}-"$stamp".archive.gz`,
+    'partial="$archive.partial"',
+    `trap 'rm -f "$cfg" "$partial"' EXIT`,
+    `mkdir -p ${out}`,
+    mongodumpCommand(opts.readPreference),
+    'test -s "$partial"',
+    'mv "$partial" "$archive"',
+    'echo "backup written: $archive ($(wc -c < "$archive") bytes)"',
+  ];
+  if (opts.retentionDays !== undefined) {
+    const minutes = retentionMinutes(opts.retentionDays);
+    lines.push(
+      `# Retention: only after a successful dump, so the newest copy is never the one removed.`,
+      `find ${out} -maxdepth 1 -type f -name ${pattern} -mmin +${minutes} -print -delete`,
+      `find ${out} -maxdepth 1 -type f -name ${shQuote(`${opts.filePrefix}-*.archive.gz.partial`)} -mmin +${minutes} -delete`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The script the restore container runs: `$1` (or the fixed archive path) is restored with oplog replay. */
+export function mongoRestoreContainerScript(opts: {
+  archivePath?: string;
+  drop: boolean;
+  scratchDir?: string;
+}): string {
+  return `${[
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    opts.archivePath
+      ? `archive=${shQuote(opts.archivePath)}`
+      : 'archive="${1:?usage: restore <archive path>}"',
+    'test -s "$archive" || { echo "no such backup archive: $archive" >&2; exit 2; }',
+    ...configFileLines(opts.scratchDir ?? SECRET_SCRATCH_DIR),
+    `trap 'rm -f "$cfg"' EXIT`,
+    'echo "restoring $archive (oplog replay)"',
+    mongorestoreCommand(opts.drop),
+    'echo "restore finished: $archive"',
+  ].join("\n")}\n`;
+}
+
+export interface MongoDockerScriptOptions {
+  componentName: string;
+  settings: ResolvedMongoBackupSettings;
+  /** Docker network the replica set members are on (their names resolve there). */
+  network: string;
+  /** Root-only file on the Docker host defining MONGODB_URI. */
+  envFile: string;
+}
+
+/** Where the Docker host scripts expect the credentials file, by default. */
+export function defaultEnvFile(componentName: string): string {
+  return `/etc/kato/${componentName}.env`;
+}
+
+function dockerPreamble(opts: MongoDockerScriptOptions, what: string): string[] {
+  return [
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    `# ${what} for MongoBackup "${opts.componentName}", rendered by kato-infra. Re-render instead of editing.`,
+    `ENV_FILE="\${KATO_ENV_FILE:-${opts.envFile}}"`,
+    `BACKUP_DIR=${shQuote(opts.settings.hostDirectory)}`,
+    `IMAGE=${shQuote(opts.settings.image)}`,
+    `NETWORK=${shQuote(opts.network)}`,
+    'if [ ! -r "$ENV_FILE" ]; then echo "cannot read $ENV_FILE (it defines MONGODB_URI; mode 0600, owner root)" >&2; exit 2; fi',
+    "set -a",
+    "# shellcheck disable=SC1090",
+    '. "$ENV_FILE"',
+    "set +a",
+    `: "\${${MONGODB_URI_ENV}:?${MONGODB_URI_ENV} is not set in $ENV_FILE}"`,
+  ];
+}
+
+/**
+ * The host script a Docker host's cron runs: a one-shot `docker run --rm` of the tools image on the
+ * replica set's network, writing into `hostDirectory`, with the container script on stdin.
+ */
+export function mongoDockerBackupScript(opts: MongoDockerScriptOptions): string {
+  const inner = mongoBackupContainerScript({
+    filePrefix: opts.componentName,
+    outDir: "/backups",
+    readPreference: opts.settings.readPreference,
+    retentionDays: opts.settings.retentionDays,
+    scratchDir: "/tmp/kato",
+  });
+  return `${[
+    ...dockerPreamble(opts, "Backup"),
+    'mkdir -p "$BACKUP_DIR"',
+    `docker run --rm -i --network "$NETWORK" -e ${MONGODB_URI_ENV} -v "$BACKUP_DIR:/backups" --entrypoint bash "$IMAGE" -s <<'KATO_CONTAINER_SCRIPT'`,
+    inner.trimEnd(),
+    "KATO_CONTAINER_SCRIPT",
+  ].join("\n")}\n`;
+}
+
+/** The host script that restores one archive from `hostDirectory`: `restore.sh <archive file name>`. */
+export function mongoDockerRestoreScript(opts: MongoDockerScriptOptions): string {
+  const inner = mongoRestoreContainerScript({ drop: opts.settings.restoreDrop, scratchDir: "/tmp/kato" });
+  const fallback = opts.settings.restoreFrom ? `:-${opts.settings.restoreFrom}` : "";
+  return `${[
+    ...dockerPreamble(opts, "Restore"),
+    `name="\${1${fallback}}"`,
+    'if [ -z "$name" ]; then echo "usage: $0 <archive file name in $BACKUP_DIR>" >&2; exit 2; fi',
+    'case "$name" in */*|.*) echo "give a file name, not a path: $name" >&2; exit 2;; esac',
+    'test -s "$BACKUP_DIR/$name" || { echo "no such backup: $BACKUP_DIR/$name" >&2; exit 2; }',
+    `docker run --rm -i --network "$NETWORK" -e ${MONGODB_URI_ENV} -v "$BACKUP_DIR:/backups:ro" --entrypoint bash "$IMAGE" -s "/backups/$name" <<'KATO_CONTAINER_SCRIPT'`,
+    inner.trimEnd(),
+    "KATO_CONTAINER_SCRIPT",
+  ].join("\n")}\n`;
+}
+
+/** The one-line restore command, for docs and outputs (`$cfg` holds the URI, see the restore script). */
+export function mongoRestoreCommandLine(archive: string, drop: boolean): string {
+  return mongorestoreCommand(drop).replace('"$archive"', shQuote(archive));
+}

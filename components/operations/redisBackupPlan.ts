@@ -1,0 +1,414 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are shell scripts; ${VAR} is shell syntax.
+/**
+ * Redis backups: a scheduled copy of every node's RDB, with retention, and a restore that survives
+ * `appendonly yes`. Pure: settings in, scripts out.
+ *
+ * How a copy is taken:
+ * - Docker (host cron): `BGSAVE` in the node's container, wait until INFO persistence shows a new
+ *   completed save (`rdb_saves` grew, or `LASTSAVE` moved on servers without that counter) and
+ *   `rdb_last_bgsave_status:ok`, then `docker cp` the node's own dump file out with a timestamp.
+ * - Kubernetes (CronJob): a pod cannot read another pod's ReadWriteOnce volume, so the job asks each
+ *   node for a fresh RDB over the network with `redis-cli --rdb` (the server forks and streams a
+ *   point-in-time snapshot, as it does for a replica's full sync).
+ * Both check the `REDIS` magic before a copy counts, and write `CLUSTER NODES` beside it so a
+ * restore can tell which node owned which slots.
+ *
+ * Why restore needs care: with `appendonly yes` Redis loads the AOF at start and ignores dump.rdb;
+ * with no AOF it starts empty and writes an empty AOF (seen on Redis 7.0). So the restore moves the
+ * AOF aside, loads the RDB into a private server with `appendonly no`, switches AOF on there (which
+ * rewrites a fresh AOF from memory), waits for the rewrite, and shuts it down; the node then starts
+ * as configured and loads that AOF. nodes.conf is never touched.
+ */
+import type { FieldDoc } from "../shared/fields";
+import { check, checkKnownKeys, type Problem } from "../shared/problems";
+import {
+  asSettingsObject,
+  type BackupCommonSettings,
+  COMMON_BACKUP_KEYS,
+  commonBackupFieldDocs,
+  imageProblems,
+  type ResolvedBackupCommon,
+  resolveBackupCommon,
+} from "./backupSettings";
+import { retentionMinutes } from "./schedule";
+import { fileSlug, shQuote } from "./shell";
+
+export interface RedisBackupSettings extends BackupCommonSettings {
+  /** Image with redis-cli and redis-server; use the nodes' own image. */
+  image?: string;
+  /** The nodes' data directory (`dir`). Default `/data`. */
+  dataDir?: string;
+  /** The nodes' `dbfilename`. Default `dump.rdb`. */
+  dbFilename?: string;
+  /** The nodes' `appenddirname` (Redis 7+). Default `appendonlydir`. */
+  appendDirName?: string;
+  /** How long to wait for one node's BGSAVE (Docker). Default 600. */
+  saveTimeoutSeconds?: number;
+  /** uid the Redis server runs as (owner of its files). Default 999 (the official image's `redis` user). */
+  uid?: number;
+}
+
+export interface ResolvedRedisBackupSettings extends ResolvedBackupCommon {
+  image: string;
+  dataDir: string;
+  dbFilename: string;
+  appendDirName: string;
+  saveTimeoutSeconds: number;
+  uid: number;
+}
+
+export const DEFAULT_REDIS_TOOLS_IMAGE = "redis:7.4.2";
+const REDIS_KEYS = [
+  ...COMMON_BACKUP_KEYS,
+  "image",
+  "dataDir",
+  "dbFilename",
+  "appendDirName",
+  "saveTimeoutSeconds",
+  "uid",
+] as const;
+
+export const REDIS_BACKUP_FIELDS: readonly FieldDoc[] = [
+  ...commonBackupFieldDocs("redis"),
+  {
+    name: "image",
+    type: "string",
+    default: DEFAULT_REDIS_TOOLS_IMAGE,
+    description: "Pinned image with redis-cli and redis-server; use the nodes' own image.",
+  },
+  { name: "dataDir", type: "string", default: "/data", description: "The nodes' data directory (`dir`)." },
+  { name: "dbFilename", type: "string", default: "dump.rdb", description: "The nodes' `dbfilename`." },
+  {
+    name: "appendDirName",
+    type: "string",
+    default: "appendonlydir",
+    description: "The nodes' `appenddirname` (Redis 7+): moved aside on restore.",
+  },
+  {
+    name: "saveTimeoutSeconds",
+    type: "integer",
+    default: 600,
+    description: "Docker: how long to wait for one node's BGSAVE before the run fails.",
+  },
+  {
+    name: "uid",
+    type: "integer",
+    default: 999,
+    description: "uid the Redis server runs as; backup and restore containers run as it.",
+  },
+];
+
+export function resolveRedisBackupSettings(
+  raw: unknown,
+  field = "backups.redis",
+  base: Partial<RedisBackupSettings> = {},
+): { settings?: ResolvedRedisBackupSettings; problems: Problem[] } {
+  const obj = asSettingsObject(field, raw);
+  const problems: Problem[] = [...obj.problems, ...checkKnownKeys(field, raw, REDIS_KEYS)];
+  const user = obj.value;
+  const b = base as Record<string, unknown>;
+  const { common, problems: commonProblems } = resolveBackupCommon("redis", user, b, field);
+  problems.push(...commonProblems);
+  const pick = (key: string, fallback: unknown) => user[key] ?? b[key] ?? fallback;
+  const image = pick("image", DEFAULT_REDIS_TOOLS_IMAGE);
+  problems.push(...imageProblems(`${field}.image`, image));
+  const dataDir = pick("dataDir", "/data");
+  problems.push(
+    ...check.pattern(
+      `${field}.dataDir`,
+      dataDir,
+      /^\/[A-Za-z0-9._/-]*$/,
+      "an absolute path",
+      `set ${field}.dataDir to the nodes' \`dir\`, e.g. "/data".`,
+    ),
+  );
+  const fileName = /^[A-Za-z0-9._-]+$/;
+  const dbFilename = pick("dbFilename", "dump.rdb");
+  problems.push(
+    ...check.pattern(
+      `${field}.dbFilename`,
+      dbFilename,
+      fileName,
+      "a file name",
+      `set it to the nodes' dbfilename.`,
+    ),
+  );
+  const appendDirName = pick("appendDirName", "appendonlydir");
+  problems.push(
+    ...check.pattern(
+      `${field}.appendDirName`,
+      appendDirName,
+      fileName,
+      "a directory name",
+      `set it to the nodes' appenddirname.`,
+    ),
+  );
+  const saveTimeoutSeconds = pick("saveTimeoutSeconds", 600);
+  problems.push(...check.integer(`${field}.saveTimeoutSeconds`, saveTimeoutSeconds, 10, 24 * 3600));
+  const uid = pick("uid", 999);
+  problems.push(...check.integer(`${field}.uid`, uid, 1, 2 ** 31 - 1));
+  if (problems.length > 0) return { problems };
+  return {
+    settings: {
+      ...common,
+      image: image as string,
+      dataDir: (dataDir as string).replace(/\/+$/, "") || "/",
+      dbFilename: dbFilename as string,
+      appendDirName: appendDirName as string,
+      saveTimeoutSeconds: saveTimeoutSeconds as number,
+      uid: uid as number,
+    },
+    problems,
+  };
+}
+
+/** `host:port` -> [host, port]; the last colon separates them. */
+export function splitEndpoint(endpoint: string): { host: string; port: number } {
+  const i = endpoint.lastIndexOf(":");
+  if (i <= 0) return { host: endpoint, port: 6379 };
+  return { host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) };
+}
+
+/** The per-node directory under the backup root: a file-safe form of the node's advertised name. */
+export function nodeDirName(endpoint: string): string {
+  return fileSlug(endpoint);
+}
+
+function retentionLines(root: string, retentionDays: number | undefined): string[] {
+  if (retentionDays === undefined) return [];
+  const minutes = retentionMinutes(retentionDays);
+  return [
+    "# Retention, only after every node was copied: the newest copies are never the ones removed.",
+    `find ${root} -type f \\( -name 'dump-*.rdb' -o -name 'nodes-*.txt' -o -name '*.partial' \\) -mmin +${minutes} -print -delete`,
+  ];
+}
+
+const MAGIC_CHECK = ["is_rdb() {", '  [ "$(head -c 5 "$1")" = "REDIS" ]', "}"];
+
+/**
+ * Kubernetes: stream a fresh RDB from every node with `redis-cli --rdb` (sh; the official image has
+ * it). The password comes from `REDISCLI_AUTH`, which redis-cli reads itself.
+ */
+export function redisRdbStreamScript(opts: {
+  endpoints: readonly string[];
+  outDir: string;
+  retentionDays?: number;
+}): string {
+  const root = shQuote(opts.outDir);
+  const nodes = opts.endpoints.map((e) => shQuote(`${e} ${nodeDirName(e)}`)).join(" ");
+  return `${[
+    "#!/bin/sh",
+    "set -eu",
+    ': "${REDISCLI_AUTH:?REDISCLI_AUTH is not set}"',
+    "umask 077",
+    ...MAGIC_CHECK,
+    "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+    "failures=0",
+    `for entry in ${nodes}; do`,
+    "  # shellcheck disable=SC2086",
+    "  set -- $entry",
+    "  node=$1; host=${1%:*}; port=${1##*:}",
+    `  dir=${root}/"$2"`,
+    '  mkdir -p "$dir"',
+    '  partial="$dir/dump-$stamp.rdb.partial"',
+    '  if redis-cli --no-auth-warning -h "$host" -p "$port" --rdb "$partial" >/dev/null && is_rdb "$partial"; then',
+    '    mv "$partial" "$dir/dump-$stamp.rdb"',
+    '    redis-cli --no-auth-warning -h "$host" -p "$port" CLUSTER NODES > "$dir/nodes-$stamp.txt" 2>/dev/null || rm -f "$dir/nodes-$stamp.txt"',
+    '    echo "copied $node -> $dir/dump-$stamp.rdb ($(wc -c < "$dir/dump-$stamp.rdb") bytes)"',
+    "  else",
+    '    rm -f "$partial"',
+    '    echo "FAILED to copy the RDB of $node" >&2',
+    "    failures=$((failures + 1))",
+    "  fi",
+    "done",
+    'if [ "$failures" -gt 0 ]; then echo "$failures node(s) failed; old copies kept" >&2; exit 1; fi',
+    ...retentionLines(root, opts.retentionDays),
+  ].join("\n")}\n`;
+}
+
+export interface RedisDockerNode {
+  /** Container name on the Docker host. */
+  container: string;
+  /** Port the server listens on inside its container. */
+  port: number;
+  /** Advertised `host:port`, used to name its backup directory. */
+  endpoint: string;
+}
+
+/**
+ * Docker host cron script: BGSAVE in each node's container, wait for it via INFO persistence /
+ * LASTSAVE, `docker cp` the node's dump file with a timestamp, then prune (bash).
+ */
+export function redisDockerBackupScript(opts: {
+  componentName: string;
+  nodes: readonly RedisDockerNode[];
+  hostDirectory: string;
+  envFile: string;
+  saveTimeoutSeconds: number;
+  retentionDays: number;
+}): string {
+  const nodes = opts.nodes.map((n) => shQuote(`${n.container} ${n.port} ${nodeDirName(n.endpoint)}`));
+  return `${[
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    `# Backup for RedisBackup "${opts.componentName}", rendered by kato-infra. Re-render instead of editing.`,
+    `ENV_FILE="\${KATO_ENV_FILE:-${opts.envFile}}"`,
+    `BACKUP_DIR="\${KATO_BACKUP_DIR:-${opts.hostDirectory}}"`,
+    `SAVE_TIMEOUT=${opts.saveTimeoutSeconds}`,
+    'if [ ! -r "$ENV_FILE" ]; then echo "cannot read $ENV_FILE (it defines REDISCLI_AUTH; mode 0600, owner root)" >&2; exit 2; fi',
+    "set -a",
+    "# shellcheck disable=SC1090",
+    '. "$ENV_FILE"',
+    "set +a",
+    ': "${REDISCLI_AUTH:?REDISCLI_AUTH is not set in $ENV_FILE}"',
+    "umask 077",
+    ...MAGIC_CHECK,
+    "cli() {",
+    "  local container=$1 port=$2",
+    "  shift 2",
+    '  docker exec -e REDISCLI_AUTH "$container" redis-cli --no-auth-warning -p "$port" "$@" | tr -d \'\\r\'',
+    "}",
+    "persistence() {",
+    '  cli "$1" "$2" INFO persistence | sed -n "s/^$3://p"',
+    "}",
+    "wait_no_save() {",
+    "  local i=0",
+    '  while [ "$(persistence "$1" "$2" rdb_bgsave_in_progress)" != "0" ]; do',
+    '    i=$((i + 1)); [ "$i" -le "$SAVE_TIMEOUT" ] || return 1; sleep 1',
+    "  done",
+    "}",
+    "backup_node() {",
+    "  local container=$1 port=$2 name=$3 before last_before reply saves last i status dir file dest",
+    '  wait_no_save "$container" "$port" || { echo "$container: a save is still running" >&2; return 1; }',
+    '  before=$(persistence "$container" "$port" rdb_saves)',
+    '  last_before=$(cli "$container" "$port" LASTSAVE)',
+    '  reply=$(cli "$container" "$port" BGSAVE)',
+    '  case "$reply" in',
+    '    "Background saving started"|"Background saving scheduled") ;;',
+    '    *) echo "$container: BGSAVE answered: $reply" >&2; return 1 ;;',
+    "  esac",
+    "  i=0",
+    "  while :; do",
+    '    saves=$(persistence "$container" "$port" rdb_saves)',
+    '    last=$(cli "$container" "$port" LASTSAVE)',
+    '    if [ "$(persistence "$container" "$port" rdb_bgsave_in_progress)" = "0" ]; then',
+    '      if [ -n "$before" ] && [ -n "$saves" ]; then [ "$saves" -gt "$before" ] && break',
+    '      elif [ "$last" -gt "$last_before" ]; then break; fi',
+    "    fi",
+    '    i=$((i + 1)); [ "$i" -le "$SAVE_TIMEOUT" ] || { echo "$container: BGSAVE did not finish in ${SAVE_TIMEOUT}s" >&2; return 1; }',
+    "    sleep 1",
+    "  done",
+    '  status=$(persistence "$container" "$port" rdb_last_bgsave_status)',
+    '  [ "$status" = "ok" ] || { echo "$container: BGSAVE failed (rdb_last_bgsave_status:$status)" >&2; return 1; }',
+    '  dir=$(cli "$container" "$port" CONFIG GET dir | sed -n 2p)',
+    '  file=$(cli "$container" "$port" CONFIG GET dbfilename | sed -n 2p)',
+    '  dest="$BACKUP_DIR/$name"',
+    '  mkdir -p "$dest"',
+    '  docker cp "$container:$dir/$file" "$dest/dump-$stamp.rdb.partial"',
+    '  is_rdb "$dest/dump-$stamp.rdb.partial" || { echo "$container: the copied file is not an RDB" >&2; return 1; }',
+    '  mv "$dest/dump-$stamp.rdb.partial" "$dest/dump-$stamp.rdb"',
+    '  cli "$container" "$port" CLUSTER NODES > "$dest/nodes-$stamp.txt" 2>/dev/null || rm -f "$dest/nodes-$stamp.txt"',
+    '  grep -q . "$dest/nodes-$stamp.txt" 2>/dev/null || rm -f "$dest/nodes-$stamp.txt"',
+    '  echo "copied $container -> $dest/dump-$stamp.rdb"',
+    "}",
+    'mkdir -p "$BACKUP_DIR"',
+    "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+    "failures=0",
+    `for node in ${nodes.join(" ")}; do`,
+    "  # shellcheck disable=SC2086",
+    "  set -- $node",
+    '  backup_node "$1" "$2" "$3" || failures=$((failures + 1))',
+    "done",
+    'if [ "$failures" -gt 0 ]; then echo "$failures node(s) failed; old copies kept" >&2; exit 1; fi',
+    ...retentionLines('"$BACKUP_DIR"', opts.retentionDays),
+  ].join("\n")}\n`;
+}
+
+/**
+ * Restores one node's data directory from an RDB copy (sh; run with the node stopped, as the node's
+ * uid, in an image with redis-server and redis-cli): `$1` is the RDB file.
+ */
+export function redisRestoreNodeScript(opts: {
+  dataDir: string;
+  dbFilename: string;
+  appendDirName: string;
+  /** Seconds to wait for loading and for the AOF rewrite. */
+  timeoutSeconds?: number;
+}): string {
+  const dir = shQuote(opts.dataDir);
+  const timeout = opts.timeoutSeconds ?? 600;
+  return `${[
+    "#!/bin/sh",
+    "set -eu",
+    'backup="${1:?usage: restore <rdb file>}"',
+    ...MAGIC_CHECK,
+    'is_rdb "$backup" || { echo "not an RDB file: $backup" >&2; exit 2; }',
+    `data=${dir}`,
+    "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+    'aside="$data/before-restore-$stamp"',
+    'mkdir -p "$aside"',
+    "# 1. Move the AOF aside: with appendonly yes Redis would load it and ignore the RDB.",
+    `if [ -e "$data/${opts.appendDirName}" ]; then mv "$data/${opts.appendDirName}" "$aside/"; fi`,
+    `if [ -e "$data/${opts.dbFilename}" ]; then mv "$data/${opts.dbFilename}" "$aside/"; fi`,
+    "# 2. Put the copy in place as the node's dump file.",
+    `cp "$backup" "$data/${opts.dbFilename}.partial"`,
+    `mv "$data/${opts.dbFilename}.partial" "$data/${opts.dbFilename}"`,
+    "# 3. Load it in a private server (unix socket only, AOF off), then turn AOF on: Redis rewrites a fresh AOF from memory.",
+    'sock="${TMPDIR:-/tmp}/kato-redis-restore-$$.sock"',
+    `redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 --dir "$data" --dbfilename ${shQuote(opts.dbFilename)} --appendonly no --appenddirname ${shQuote(opts.appendDirName)} --save '' --daemonize no --loglevel warning &`,
+    "pid=$!",
+    "field() {",
+    '  redis-cli -s "$sock" INFO persistence | tr -d \'\\r\' | sed -n "s/^$1://p"',
+    "}",
+    "i=0",
+    'until [ "$(redis-cli -s "$sock" PING 2>/dev/null)" = "PONG" ] && [ "$(field loading)" = "0" ]; do',
+    `  i=$((i + 1)); if [ "$i" -gt ${timeout * 5} ]; then echo "the restore server did not load the RDB" >&2; kill "$pid"; exit 1; fi`,
+    "  sleep 0.2",
+    "done",
+    'keys=$(redis-cli -s "$sock" DBSIZE)',
+    'redis-cli -s "$sock" CONFIG SET appendonly yes >/dev/null',
+    "i=0",
+    'until [ "$(field aof_enabled)" = "1" ] && [ "$(field aof_rewrite_in_progress)" = "0" ] && [ "$(field aof_rewrite_scheduled)" = "0" ]; do',
+    `  i=$((i + 1)); if [ "$i" -gt ${timeout * 5} ]; then echo "the AOF rewrite did not finish" >&2; kill "$pid"; exit 1; fi`,
+    "  sleep 0.2",
+    "done",
+    '[ "$(field aof_last_bgrewrite_status)" = "ok" ] || { echo "the AOF rewrite failed" >&2; kill "$pid"; exit 1; }',
+    'redis-cli -s "$sock" SHUTDOWN NOSAVE >/dev/null 2>&1 || true',
+    'wait "$pid" || true',
+    'rm -f "$sock"',
+    `test -d "$data/${opts.appendDirName}" || { echo "no AOF was written" >&2; exit 1; }`,
+    'echo "restored $keys keys into $data (previous files in $aside); start the node as configured"',
+  ].join("\n")}\n`;
+}
+
+/** Docker host script restoring one node: `restore.sh <container> <path of the RDB under the backup dir>`. */
+export function redisDockerRestoreScript(opts: {
+  componentName: string;
+  settings: ResolvedRedisBackupSettings;
+}): string {
+  const s = opts.settings;
+  const inner = redisRestoreNodeScript({
+    dataDir: s.dataDir,
+    dbFilename: s.dbFilename,
+    appendDirName: s.appendDirName,
+    timeoutSeconds: s.saveTimeoutSeconds,
+  });
+  return `${[
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    `# Restore of one node for RedisBackup "${opts.componentName}", rendered by kato-infra.`,
+    "# Stop every node of the cluster first; restore each master from its own copy; then start them all.",
+    `BACKUP_DIR="\${KATO_BACKUP_DIR:-${s.hostDirectory}}"`,
+    `IMAGE=${shQuote(s.image)}`,
+    'container="${1:?usage: $0 <container> <node-dir/dump-STAMP.rdb>}"',
+    'copy="${2:?usage: $0 <container> <node-dir/dump-STAMP.rdb>}"',
+    'case "$copy" in /*|*..*) echo "give the path under $BACKUP_DIR, e.g. node/dump-STAMP.rdb" >&2; exit 2;; esac',
+    'test -s "$BACKUP_DIR/$copy" || { echo "no such copy: $BACKUP_DIR/$copy" >&2; exit 2; }',
+    'if [ "$(docker inspect -f \'{{.State.Running}}\' "$container")" = "true" ]; then docker stop "$container" >/dev/null; fi',
+    `docker run --rm -i --network none --user ${s.uid}:${s.uid} --volumes-from "$container" -v "$BACKUP_DIR:/backups:ro" --entrypoint sh "$IMAGE" -s "/backups/$copy" <<'KATO_CONTAINER_SCRIPT'`,
+    inner.trimEnd(),
+    "KATO_CONTAINER_SCRIPT",
+    'docker start "$container" >/dev/null',
+    'echo "restored $container from $copy"',
+  ].join("\n")}\n`;
+}

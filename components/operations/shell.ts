@@ -1,0 +1,38 @@
+/**
+ * Small helpers for the shell scripts the operations components render. Pure: no Pulumi, no I/O.
+ * Every script is POSIX `sh` unless it says otherwise, starts with `set -eu`, and never contains a
+ * credential: credentials reach scripts through environment variables (Kubernetes Secrets, or a
+ * root-only env file on a Docker host) and are only ever referenced as `"$VAR"`.
+ */
+
+/** Quotes a word for POSIX sh: safe for any string, including quotes and newlines. */
+export function shQuote(word: string): string {
+  if (/^[A-Za-z0-9_./:@%+=,-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'"'"'`)}'`;
+}
+
+/** Joins a command's words, quoting each one. */
+export function shCommand(words: readonly string[]): string {
+  return words.map(shQuote).join(" ");
+}
+
+/** A script from lines: shebang, strict mode, then the body; always ends with a newline. */
+export function script(shell: "sh" | "bash", lines: readonly string[]): string {
+  const header = shell === "bash" ? ["#!/usr/bin/env bash", "set -euo pipefail"] : ["#!/bin/sh", "set -eu"];
+  return `${[...header, ...lines].join("\n")}\n`;
+}
+
+/** Environment variable names the scripts read; a name must be a valid shell identifier. */
+export function isEnvName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+}
+
+/** A file-name-safe slug of a member or component name (`kato-mongo-0.svc:27017` -> `kato-mongo-0.svc-27017`). */
+export function fileSlug(name: string): string {
+  return (
+    name
+      .replace(/[^A-Za-z0-9._-]/g, "-")
+      .replace(/^[.-]+/, "")
+      .slice(0, 100) || "member"
+  );
+}
