@@ -141,6 +141,17 @@ export function planCollection(
   //    second copy, so the old name is dropped and the declared one built (a rename is a rebuild).
   for (const spec of unmatched) {
     const desired = comparableFromSpec(spec);
+    if (desired.text) {
+      // Every text index has the key { _fts, _ftsx }: another text index on the server is either
+      // this one under an old name (same fields and weights) or a different one MongoDB won't keep beside it.
+      const otherText = actualIdx.find((a) => !claimed.has(a.name) && a.text);
+      if (otherText && !sameDocument(otherText.text, desired.text)) {
+        plan.conflicts.push(
+          `${collection}: the server has text index ${otherText.name}, which is not declared, and MongoDB allows one text index per collection; declare ${otherText.name} instead of ${desired.name}, or drop ${otherText.name} yourself`,
+        );
+        continue;
+      }
+    }
     const twin = actualIdx.find((a) => !claimed.has(a.name) && sameIdentity(desired, a));
     if (twin) {
       claimed.add(twin.name);
@@ -152,15 +163,6 @@ export function planCollection(
       plan.drop.push(twin.name);
       plan.create.push(toCreateSpec(spec));
       continue;
-    }
-    if (desired.text) {
-      const otherText = actualIdx.find((a) => !claimed.has(a.name) && a.text);
-      if (otherText) {
-        plan.conflicts.push(
-          `${collection}: the server has text index ${otherText.name}, which is not declared, and MongoDB allows one text index per collection; declare ${otherText.name} instead of ${desired.name}, or drop ${otherText.name} yourself`,
-        );
-        continue;
-      }
     }
     plan.create.push(toCreateSpec(spec));
   }
