@@ -1,0 +1,76 @@
+/**
+ * `QdrantCollection`: one Qdrant collection declared as a resource (dynamic provider in
+ * provider.ts). Its settings are checked at preview; settings Qdrant can change in place are
+ * patched; changes that would delete points are refused unless `allowRecreate` is set.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { QdrantCluster } from "./cluster";
+import type {
+  HnswSpec,
+  OptimizersSpec,
+  PayloadIndexSpec,
+  QuantizationSpec,
+  VectorSpec,
+} from "./collection-spec";
+import type { QdrantConnection, RetryPolicy } from "./executor";
+import { qdrantCollectionProvider } from "./provider";
+
+export interface QdrantCollectionArgs {
+  /** Collection name; default: the resource name. */
+  name?: pulumi.Input<string>;
+  vectors: pulumi.Input<VectorSpec | Record<string, VectorSpec>>;
+  hnsw?: pulumi.Input<HnswSpec>;
+  optimizers?: pulumi.Input<OptimizersSpec>;
+  quantization?: pulumi.Input<QuantizationSpec>;
+  shardNumber?: pulumi.Input<number>;
+  replicationFactor?: pulumi.Input<number>;
+  writeConsistencyFactor?: pulumi.Input<number>;
+  onDiskPayload?: pulumi.Input<boolean>;
+  payloadIndexes?: pulumi.Input<PayloadIndexSpec[]>;
+  aliases?: pulumi.Input<string[]>;
+  /** Allow rebuilding the collection (or dropping a named vector) when a change needs it: points are lost. */
+  allowRecreate?: pulumi.Input<boolean>;
+  /** Drop the collection when this resource is deleted. Default false: it is kept. */
+  dropOnDelete?: pulumi.Input<boolean>;
+  /** The cluster it lives in (its `access` and API key are used); or give `connection` (+ `apiKey`). */
+  cluster?: QdrantCluster;
+  connection?: pulumi.Input<QdrantConnection>;
+  apiKey?: pulumi.Input<string | undefined>;
+  retry?: pulumi.Input<RetryPolicy>;
+}
+
+export class QdrantCollection extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly vectors: pulumi.Output<VectorSpec | Record<string, VectorSpec>>;
+  declare readonly hnsw: pulumi.Output<HnswSpec | undefined>;
+  declare readonly optimizers: pulumi.Output<OptimizersSpec | undefined>;
+  declare readonly quantization: pulumi.Output<QuantizationSpec | undefined>;
+  declare readonly payloadIndexes: pulumi.Output<PayloadIndexSpec[] | undefined>;
+  declare readonly aliases: pulumi.Output<string[] | undefined>;
+
+  constructor(name: string, args: QdrantCollectionArgs, opts: pulumi.CustomResourceOptions = {}) {
+    const { cluster, connection, apiKey, name: collectionName, ...spec } = args;
+    const key = apiKey ?? cluster?.apiKey;
+    super(
+      qdrantCollectionProvider,
+      name,
+      {
+        name: collectionName ?? name,
+        ...spec,
+        connection: connection ?? cluster?.access.apply((access) => ({ access })),
+        // The key is only ever a secret, in inputs and in state.
+        apiKey: key === undefined ? undefined : pulumi.secret(key),
+      },
+      {
+        ...opts,
+        additionalSecretOutputs: ["apiKey"],
+        ...(cluster ? { dependsOn: [cluster, ...toArray(opts.dependsOn)] } : {}),
+      },
+    );
+  }
+}
+
+function toArray(value: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value as pulumi.Input<pulumi.Resource>];
+}

@@ -1,0 +1,434 @@
+/**
+ * The I/O half of `QdrantCollection`: the dynamic provider's methods. Each reads the live
+ * collection, asks the plan (collection-plan.ts) what to do and does it with the official client
+ * (`@qdrant/js-client-rest`, required inside the functions: this module is serialized with the
+ * provider and must not import `@pulumi/*` or capture a client).
+ *
+ * Requests are retried with exponential backoff on 408/429/502/503/504, timeouts and dropped
+ * connections, a bounded number of times; a 409 on create means someone else created the
+ * collection first, so it is read and converged instead.
+ */
+import { type EngineAccess, type ReachableMember, withReachableMembers } from "../shared/access";
+import {
+  type ActualCollection,
+  type AliasAction,
+  type CollectionStep,
+  type CreateCollectionBody,
+  type ObservedCollection,
+  observeCollection,
+  planCollection,
+  refusalMessage,
+  summarizeObserved,
+  type UpdateCollectionBody,
+  type WireCollectionInfo,
+} from "./collection-plan";
+import { checkCollectionSpec, type QdrantCollectionSpec, SPEC_KEYS } from "./collection-spec";
+
+/** How the executor reaches Qdrant from where `pulumi up` runs. */
+export interface QdrantConnection {
+  /** Peers as `QdrantCluster.access` describes them (Docker published ports or Kubernetes port-forwards). */
+  access?: EngineAccess;
+  /** Or the URL of a Qdrant reachable from here (e.g. `http://127.0.0.1:6333`). */
+  url?: string;
+}
+
+export interface RetryPolicy {
+  /** Attempts per request, the first included. Default 6. */
+  maxAttempts?: number;
+  /** Wait before the first retry; doubles each time. Default 250 ms. */
+  initialDelayMs?: number;
+  /** Longest wait between attempts. Default 5000 ms. */
+  maxDelayMs?: number;
+  /** Time one request may take before it is abandoned and retried. Default 30000 ms. */
+  requestTimeoutMs?: number;
+}
+
+/** The dynamic resource's inputs (and outputs): the collection, where it lives, and the key. */
+export interface CollectionInputs extends QdrantCollectionSpec {
+  connection: QdrantConnection;
+  apiKey?: string;
+  retry?: RetryPolicy;
+}
+
+const DEFAULT_RETRY: Required<RetryPolicy> = {
+  maxAttempts: 6,
+  initialDelayMs: 250,
+  maxDelayMs: 5000,
+  requestTimeoutMs: 30_000,
+};
+
+const RETRY_STATUSES = [408, 429, 502, 503, 504];
+const NETWORK_CODES = [
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+];
+
+export function specOf(inputs: Record<string, unknown>): QdrantCollectionSpec {
+  const out: Record<string, unknown> = {};
+  for (const key of SPEC_KEYS) if (inputs[key] !== undefined) out[key] = inputs[key];
+  return out as unknown as QdrantCollectionSpec;
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown })?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+function isNetworkError(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; cause?: { code?: string; name?: string } };
+  if (e?.name === "QdrantClientTimeoutError" || e?.name === "AbortError") return false;
+  const code = e?.cause?.code ?? e?.code;
+  return (
+    (code !== undefined && NETWORK_CODES.includes(code)) ||
+    (error instanceof TypeError && /fetch failed/.test(String(e)))
+  );
+}
+
+function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === "QdrantClientTimeoutError" || name === "AbortError";
+}
+
+function serverMessage(error: unknown): string {
+  const data = (error as { data?: unknown })?.data;
+  if (data && typeof data === "object") {
+    const text = (data as { status?: { error?: string } }).status?.error;
+    if (text) return text;
+  }
+  if (typeof data === "string" && data.length > 0) return data;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** One request, retried on what is worth retrying; other failures end it at once. */
+async function attempt<T>(
+  what: string,
+  policy: Required<RetryPolicy>,
+  members: number,
+  call: (member: number) => Promise<T>,
+): Promise<T> {
+  let member = 0;
+  let lastError: unknown;
+  for (let n = 1; n <= policy.maxAttempts; n++) {
+    try {
+      return await call(member);
+    } catch (error) {
+      lastError = error;
+      const status = statusOf(error);
+      const network = isNetworkError(error);
+      const retryable =
+        network || isTimeout(error) || (status !== undefined && RETRY_STATUSES.includes(status));
+      if (!retryable || n === policy.maxAttempts) break;
+      // A peer that does not answer at all: try the next one (any peer serves collection operations).
+      if (network) member = (member + 1) % members;
+      let delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (n - 1));
+      const retryAfter = (error as { retry_after?: number }).retry_after;
+      if (typeof retryAfter === "number")
+        delay = Math.min(policy.maxDelayMs, Math.max(delay, retryAfter * 1000));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  const status = statusOf(lastError);
+  const failure = new Error(
+    `Qdrant ${what} failed${status !== undefined ? ` with HTTP ${status}` : ""}: ${serverMessage(lastError)}`,
+  ) as Error & { status?: number };
+  if (status !== undefined) failure.status = status;
+  throw failure;
+}
+
+/** The calls the executor makes, each one HTTP request (plus retries). */
+export interface QdrantApi {
+  getCollection(name: string): Promise<WireCollectionInfo | undefined>;
+  getAliases(name: string): Promise<string[]>;
+  /** "exists" when the server answered 409 (the collection was already there). */
+  createCollection(name: string, body: CreateCollectionBody): Promise<"created" | "exists">;
+  updateCollection(name: string, body: UpdateCollectionBody): Promise<void>;
+  deleteCollection(name: string): Promise<void>;
+  createIndex(name: string, body: { field_name: string; field_schema: unknown }): Promise<void>;
+  deleteIndex(name: string, field: string): Promise<void>;
+  createVector(name: string, vector: string, body: unknown): Promise<void>;
+  deleteVector(name: string, vector: string): Promise<void>;
+  updateAliases(actions: AliasAction[]): Promise<void>;
+}
+
+function clientApi(
+  members: ReachableMember[],
+  inputs: { apiKey?: string; retry?: RetryPolicy; https?: boolean },
+): QdrantApi {
+  const { QdrantClient } = require("@qdrant/js-client-rest");
+  const policy = { ...DEFAULT_RETRY, ...(inputs.retry ?? {}) };
+  const scheme = inputs.https ? "https" : "http";
+  // The key goes as a plain header: the client's `apiKey` option would also switch to https.
+  const clients = members.map(
+    (m) =>
+      new QdrantClient({
+        url: `${scheme}://${m.host}:${m.port}`,
+        headers: inputs.apiKey ? { "api-key": inputs.apiKey } : {},
+        timeout: policy.requestTimeoutMs,
+        checkCompatibility: false,
+      }),
+  );
+  const run = <T>(what: string, call: (client: any) => Promise<T>) =>
+    attempt(what, policy, clients.length, (member) => call(clients[member]));
+  return {
+    async getCollection(name) {
+      try {
+        return await run(`GET /collections/${name}`, (c) => c.getCollection(name));
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async getAliases(name) {
+      const result = await run(`GET /collections/${name}/aliases`, (c) => c.getCollectionAliases(name));
+      return (result as { aliases: { alias_name: string }[] }).aliases.map((a) => a.alias_name);
+    },
+    async createCollection(name, body) {
+      try {
+        await run(`PUT /collections/${name}`, (c) => c.createCollection(name, body));
+        return "created";
+      } catch (error) {
+        if (statusOf(error) === 409) return "exists";
+        throw error;
+      }
+    },
+    async updateCollection(name, body) {
+      await run(`PATCH /collections/${name}`, (c) => c.updateCollection(name, body));
+    },
+    async deleteCollection(name) {
+      await run(`DELETE /collections/${name}`, (c) => c.deleteCollection(name));
+    },
+    async createIndex(name, body) {
+      await run(`PUT /collections/${name}/index (${body.field_name})`, (c) =>
+        c.createPayloadIndex(name, { ...body, wait: true }),
+      );
+    },
+    async deleteIndex(name, field) {
+      await run(`DELETE /collections/${name}/index/${field}`, (c) =>
+        c.deletePayloadIndex(name, field, { wait: true }),
+      );
+    },
+    async createVector(name, vector, body) {
+      await run(`PUT /collections/${name}/vectors/${vector}`, (c) =>
+        c.createVectorName(name, vector, body, { wait: true }),
+      );
+    },
+    async deleteVector(name, vector) {
+      await run(`DELETE /collections/${name}/vectors/${vector}`, (c) =>
+        c.deleteVectorName(name, vector, { wait: true }),
+      );
+    },
+    async updateAliases(actions) {
+      await run("POST /collections/aliases", (c) => c.updateCollectionAliases({ actions }));
+    },
+  };
+}
+
+/** Runs `fn` with the API of the Qdrant the inputs point at (opening port-forwards when needed). */
+export async function withQdrant<T>(
+  inputs: { connection: QdrantConnection; apiKey?: string; retry?: RetryPolicy },
+  fn: (api: QdrantApi) => Promise<T>,
+): Promise<T> {
+  const connection = inputs.connection ?? {};
+  if (connection.url) {
+    const url = new URL(connection.url);
+    const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 6333;
+    const member = { advertised: url.host, host: url.hostname, port };
+    return fn(clientApi([member], { ...inputs, https: url.protocol === "https:" }));
+  }
+  if (!connection.access || connection.access.members.length === 0) {
+    throw new Error("QdrantCollection: connection has neither a url nor any peer in access.");
+  }
+  return withReachableMembers(connection.access, (members) => fn(clientApi(members, inputs)));
+}
+
+/** The live collection (undefined when absent); aliases are read only when some are managed. */
+export async function observe(
+  api: QdrantApi,
+  name: string,
+  readAliases: boolean,
+): Promise<ObservedCollection | undefined> {
+  const info = await api.getCollection(name);
+  if (!info) return undefined;
+  const aliases = readAliases ? await api.getAliases(name) : [];
+  return observeCollection(name, info, aliases);
+}
+
+export async function runSteps(api: QdrantApi, name: string, steps: CollectionStep[]): Promise<void> {
+  for (const step of steps) {
+    switch (step.kind) {
+      case "createCollection":
+        if ((await api.createCollection(name, step.body)) === "exists") {
+          throw new Error(
+            `Qdrant collection ${JSON.stringify(name)} was created by someone else while it was being rebuilt.`,
+          );
+        }
+        break;
+      case "deleteCollection":
+        await api.deleteCollection(name);
+        break;
+      case "deleteVector":
+        await api.deleteVector(name, step.vector);
+        break;
+      case "createVector":
+        await api.createVector(name, step.vector, step.body);
+        break;
+      case "updateCollection":
+        await api.updateCollection(name, step.body);
+        break;
+      case "deleteIndex":
+        await api.deleteIndex(name, step.field);
+        break;
+      case "createIndex":
+        await api.createIndex(name, step.body);
+        break;
+      case "updateAliases":
+        await api.updateAliases(step.body.actions);
+        break;
+    }
+  }
+}
+
+function needsAliases(...lists: (string[] | undefined)[]): boolean {
+  return lists.some((l) => (l?.length ?? 0) > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provider methods
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** Validation at preview: every rule, and refusal of destructive changes against the previous inputs. */
+export function checkCollection(
+  olds: Record<string, any>,
+  news: Record<string, any>,
+): { inputs: Record<string, any>; failures: CheckFailure[] } {
+  const spec = specOf(news);
+  const label = `QdrantCollection ${JSON.stringify(typeof spec.name === "string" ? spec.name : "?")}`;
+  const failures: CheckFailure[] = checkCollectionSpec(spec, label).map((p) => ({
+    property: p.field.slice(label.length + 1).split(/[.[]/)[0] || "name",
+    reason: `${p.field} = ${JSON.stringify(p.value)}: ${p.message} Fix: ${p.fix}`,
+  }));
+  const connection = news.connection as QdrantConnection | undefined;
+  if (!connection || (!connection.url && !connection.access)) {
+    failures.push({
+      property: "connection",
+      reason: `${label}.connection: must give a url or the access of a QdrantCluster. Fix: pass cluster: <QdrantCluster> or url.`,
+    });
+  }
+  if (failures.length === 0 && olds && olds.name === spec.name && olds.vectors !== undefined) {
+    const plan = planCollection(spec, specOf(olds) as ActualCollection, olds.aliases ?? []);
+    if (plan.blocked) failures.push({ property: "vectors", reason: refusalMessage(spec.name, plan) });
+  }
+  return { inputs: news, failures };
+}
+
+const NON_SCHEMA_KEYS = ["connection", "apiKey", "retry", "allowRecreate", "dropOnDelete"];
+
+/** Diff at preview, from the recorded state (refreshed by `read`) to the declared inputs. No I/O. */
+export function diffCollection(
+  _id: string,
+  olds: Record<string, any>,
+  news: Record<string, any>,
+): {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+  stables: string[];
+  detailedDiff: Record<string, { kind: "update" | "replace" }>;
+} {
+  const desired = specOf(news);
+  if (olds.name !== desired.name) {
+    return {
+      changes: true,
+      replaces: ["name"],
+      deleteBeforeReplace: false,
+      stables: [],
+      detailedDiff: { name: { kind: "replace" } },
+    };
+  }
+  const plan = planCollection(desired, specOf(olds) as ActualCollection, olds.aliases ?? []);
+  if (plan.blocked) throw new Error(refusalMessage(desired.name, plan));
+  const detailedDiff: Record<string, { kind: "update" | "replace" }> = {};
+  for (const path of plan.changed) detailedDiff[path] = { kind: "update" };
+  for (const key of NON_SCHEMA_KEYS) {
+    if (JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null))
+      detailedDiff[key] = { kind: "update" };
+  }
+  return {
+    changes: Object.keys(detailedDiff).length > 0,
+    replaces: [],
+    deleteBeforeReplace: false,
+    stables: ["name"],
+    detailedDiff,
+  };
+}
+
+export async function createCollection(
+  inputs: CollectionInputs,
+): Promise<{ id: string; outs: CollectionInputs }> {
+  const spec = specOf(inputs as unknown as Record<string, unknown>);
+  await withQdrant(inputs, async (api) => {
+    const [create, ...rest] = planCollection(spec, undefined).steps;
+    if (
+      (await api.createCollection(spec.name, (create as { body: CreateCollectionBody }).body)) === "created"
+    ) {
+      await runSteps(api, spec.name, rest);
+      return;
+    }
+    // 409: the collection exists (created concurrently, or left from an earlier stack): adopt it.
+    const live = await observe(api, spec.name, needsAliases(spec.aliases));
+    if (!live)
+      throw new Error(
+        `Qdrant collection ${JSON.stringify(spec.name)} answered 409 on create but cannot be read.`,
+      );
+    const plan = planCollection(spec, live, []);
+    if (plan.blocked)
+      throw new Error(`${refusalMessage(spec.name, plan)}\n(The collection already existed on the server.)`);
+    await runSteps(api, spec.name, plan.steps);
+  });
+  return { id: spec.name, outs: inputs };
+}
+
+export async function readCollection(
+  id: string,
+  props: Record<string, any>,
+): Promise<{ id: string; props: Record<string, any> }> {
+  const declared = specOf(props);
+  return withQdrant(props as CollectionInputs, async (api) => {
+    const live = await observe(api, id, needsAliases(declared.aliases));
+    if (!live) return { id: "", props: {} };
+    const rest = Object.fromEntries(
+      Object.entries(props).filter(([k]) => !(SPEC_KEYS as readonly string[]).includes(k)),
+    );
+    return { id, props: { ...rest, ...summarizeObserved(live, declared) } };
+  });
+}
+
+export async function updateCollection(
+  id: string,
+  olds: Record<string, any>,
+  news: CollectionInputs,
+): Promise<{ outs: CollectionInputs }> {
+  const spec = specOf(news as unknown as Record<string, unknown>);
+  const owned: string[] = olds.aliases ?? [];
+  await withQdrant(news, async (api) => {
+    const live = await observe(api, id, needsAliases(spec.aliases, owned));
+    const plan = planCollection(spec, live, owned);
+    if (plan.blocked) throw new Error(refusalMessage(spec.name, plan));
+    await runSteps(api, spec.name, plan.steps);
+  });
+  return { outs: news };
+}
+
+export async function deleteCollection(id: string, props: Record<string, any>): Promise<void> {
+  if (props.dropOnDelete !== true) return; // nothing destroys data by default: the collection stays
+  await withQdrant(props as CollectionInputs, (api) => api.deleteCollection(id));
+}

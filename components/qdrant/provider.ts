@@ -1,0 +1,35 @@
+/**
+ * The dynamic provider of `QdrantCollection`. Pulumi serializes this object (and what its methods
+ * reach: executor.ts, the plan, shared/access.ts) into the resource's state and runs it in its own
+ * process, so nothing here imports `@pulumi/*` or holds a client between calls.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import {
+  checkCollection,
+  createCollection,
+  deleteCollection,
+  diffCollection,
+  readCollection,
+  updateCollection,
+} from "./executor";
+
+export const qdrantCollectionProvider: pulumi.dynamic.ResourceProvider = {
+  async check(olds, news) {
+    return checkCollection(olds, news);
+  },
+  async diff(id, olds, news) {
+    return diffCollection(id, olds, news);
+  },
+  async create(inputs) {
+    return createCollection(inputs);
+  },
+  async read(id, props) {
+    return readCollection(id, props ?? {});
+  },
+  async update(id, olds, news) {
+    return updateCollection(id, olds, news);
+  },
+  async delete(id, props) {
+    await deleteCollection(id, props);
+  },
+};

@@ -1,0 +1,341 @@
+/**
+ * The state and rules of a Qdrant 1.19 server's collection API, as pure functions: what a request
+ * does to the state and what the server answers. The HTTP fake (server.ts) wraps it with routing,
+ * API-key checks, contract validation and fault injection; property tests use it directly.
+ *
+ * Every rule here copies documented or observed Qdrant behaviour; BEHAVIOUR.md beside this file
+ * says where each one comes from.
+ */
+
+type Json = Record<string, any>;
+
+export interface StoredCollection {
+  params: Json;
+  hnsw_config: Json;
+  optimizer_config: Json;
+  wal_config: Json;
+  quantization_config: Json | null;
+  payload_schema: Record<string, { data_type: string; params?: Json }>;
+}
+
+export interface ServerState {
+  collections: Map<string, StoredCollection>;
+  /** alias -> collection */
+  aliases: Map<string, string>;
+  /** Peers in the (fake) cluster: the default shard_number of a new collection. */
+  peers: number;
+}
+
+export interface ModelResult {
+  status: number;
+  /** The `result` of a 200 answer, or the error text of any other. */
+  result?: unknown;
+  error?: string;
+}
+
+/** Qdrant's config/config.yaml (the image's defaults): what GET shows for settings a create left out. */
+export const SERVER_HNSW_DEFAULTS = {
+  m: 16,
+  ef_construct: 100,
+  full_scan_threshold: 10000,
+  max_indexing_threads: 0,
+  on_disk: false,
+};
+export const SERVER_OPTIMIZER_DEFAULTS = {
+  deleted_threshold: 0.2,
+  vacuum_min_vector_number: 1000,
+  default_segment_number: 0,
+  max_segment_size: null,
+  memmap_threshold: null,
+  indexing_threshold: 10000,
+  flush_interval_sec: 5,
+  max_optimization_threads: null,
+  prevent_unoptimized: null,
+};
+export const SERVER_WAL_DEFAULTS = { wal_capacity_mb: 32, wal_segments_ahead: 0, wal_retain_closed: 1 };
+
+export function newServerState(peers = 1): ServerState {
+  return { collections: new Map(), aliases: new Map(), peers };
+}
+
+const ok = (result: unknown): ModelResult => ({ status: 200, result });
+const notFound = (name: string): ModelResult => ({
+  status: 404,
+  error: `Not found: Collection \`${name}\` doesn't exist!`,
+});
+const badRequest = (message: string): ModelResult => ({ status: 400, error: `Bad request: ${message}` });
+
+/** Drops `null` and `undefined` members: in Qdrant's diffs, null means "leave unchanged". */
+function present(diff: Json | null | undefined): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(diff ?? {})) if (v !== null && v !== undefined) out[k] = v;
+  return out;
+}
+
+const INVALID_NAME_CHARS = '<>:"/\\|?*\u0000\u001f';
+
+/** The server's path validation of collection names (create uses the strict rule). */
+export function collectionNameError(name: string): string | undefined {
+  const length = Array.from(name).length;
+  if (length < 1 || length > 255)
+    return `Validation error in path parameters: [name: length must be 1..255, got ${length}]`;
+  const bad = Array.from(name).find((c) => INVALID_NAME_CHARS.includes(c));
+  if (bad !== undefined)
+    return `Validation error in path parameters: [name: collection name cannot contain "${bad}" char]`;
+  if (name === "." || name === "..")
+    return "Validation error in path parameters: [name: collection name cannot be a path segment]";
+  return undefined;
+}
+
+function resolve(state: ServerState, name: string): string | undefined {
+  if (state.collections.has(name)) return name;
+  const target = state.aliases.get(name);
+  return target !== undefined && state.collections.has(target) ? target : undefined;
+}
+
+function storedVector(v: Json): Json {
+  const out: Json = { size: v.size, distance: v.distance };
+  for (const key of [
+    "hnsw_config",
+    "quantization_config",
+    "on_disk",
+    "datatype",
+    "multivector_config",
+    "memory",
+  ]) {
+    if (v[key] !== null && v[key] !== undefined) out[key] = v[key];
+  }
+  return out;
+}
+
+function isSingle(vectors: Json): boolean {
+  return typeof vectors.size === "number";
+}
+
+function checkVectorSizes(vectors: Json): string | undefined {
+  const all = isSingle(vectors) ? [vectors] : Object.values(vectors);
+  for (const v of all as Json[]) {
+    if (v.size > 65536)
+      return `Validation error in JSON body: [vectors.size: value ${v.size} invalid, must be from 1 to 65536]`;
+  }
+  return undefined;
+}
+
+export function createCollection(state: ServerState, name: string, body: Json): ModelResult {
+  const nameError = collectionNameError(name);
+  if (nameError) return { status: 422, error: nameError };
+  if (state.collections.has(name))
+    return { status: 409, error: `Wrong input: Collection \`${name}\` already exists!` };
+  const vectors = body.vectors ?? {};
+  const sizeError = checkVectorSizes(vectors);
+  if (sizeError) return { status: 422, error: sizeError };
+  const params: Json = {
+    vectors: isSingle(vectors)
+      ? storedVector(vectors)
+      : Object.fromEntries(Object.entries(vectors).map(([n, v]) => [n, storedVector(v as Json)])),
+    shard_number: body.shard_number ?? state.peers,
+    replication_factor: body.replication_factor ?? 1,
+    write_consistency_factor: body.write_consistency_factor ?? 1,
+    on_disk_payload: body.on_disk_payload ?? true,
+  };
+  state.collections.set(name, {
+    params,
+    hnsw_config: { ...SERVER_HNSW_DEFAULTS, ...present(body.hnsw_config) },
+    optimizer_config: { ...SERVER_OPTIMIZER_DEFAULTS, ...present(body.optimizers_config) },
+    wal_config: { ...SERVER_WAL_DEFAULTS, ...present(body.wal_config) },
+    quantization_config: body.quantization_config ?? null,
+    payload_schema: {},
+  });
+  return ok(true);
+}
+
+export function getCollection(state: ServerState, name: string): ModelResult {
+  const real = resolve(state, name);
+  if (!real) return notFound(name);
+  const c = state.collections.get(real)!;
+  return ok({
+    status: "green",
+    optimizer_status: "ok",
+    indexed_vectors_count: 0,
+    points_count: 0,
+    segments_count: 2 * (c.params.shard_number as number),
+    config: {
+      params: structuredClone(c.params),
+      hnsw_config: structuredClone(c.hnsw_config),
+      optimizer_config: structuredClone(c.optimizer_config),
+      wal_config: structuredClone(c.wal_config),
+      quantization_config: structuredClone(c.quantization_config),
+    },
+    payload_schema: Object.fromEntries(
+      Object.entries(c.payload_schema).map(([field, index]) => [
+        field,
+        {
+          data_type: index.data_type,
+          ...(index.params ? { params: structuredClone(index.params) } : {}),
+          points: 0,
+        },
+      ]),
+    ),
+    update_queue: { length: 0 },
+  });
+}
+
+export function collectionExists(state: ServerState, name: string): ModelResult {
+  return ok({ exists: resolve(state, name) !== undefined });
+}
+
+export function listCollections(state: ServerState): ModelResult {
+  return ok({ collections: [...state.collections.keys()].map((name) => ({ name })) });
+}
+
+export function updateCollection(state: ServerState, name: string, body: Json): ModelResult {
+  const real = resolve(state, name);
+  if (!real) return notFound(name);
+  const c = structuredClone(state.collections.get(real)!);
+  if (body.vectors) {
+    const single = isSingle(c.params.vectors);
+    for (const [vectorName, diff] of Object.entries(body.vectors as Record<string, Json>)) {
+      const target: Json | undefined = single
+        ? vectorName === ""
+          ? c.params.vectors
+          : undefined
+        : c.params.vectors[vectorName];
+      if (!target) return badRequest(`Wrong input: Not existing vector name error: ${vectorName}`);
+      if (typeof diff.on_disk === "boolean") target.on_disk = diff.on_disk;
+      if (diff.hnsw_config !== undefined && diff.hnsw_config !== null) {
+        const hnsw = present(diff.hnsw_config);
+        if (Object.keys(hnsw).length === 0) delete target.hnsw_config;
+        else target.hnsw_config = { ...(target.hnsw_config ?? {}), ...hnsw };
+      }
+      if (diff.quantization_config !== undefined && diff.quantization_config !== null) {
+        if (diff.quantization_config === "Disabled") delete target.quantization_config;
+        else target.quantization_config = diff.quantization_config;
+      }
+    }
+  }
+  if (body.hnsw_config) c.hnsw_config = { ...c.hnsw_config, ...present(body.hnsw_config) };
+  if (body.optimizers_config) {
+    const diff = present(body.optimizers_config);
+    if (diff.max_optimization_threads === "auto") diff.max_optimization_threads = null;
+    c.optimizer_config = { ...c.optimizer_config, ...diff };
+  }
+  if (body.params) {
+    const diff = present(body.params);
+    for (const key of [
+      "replication_factor",
+      "write_consistency_factor",
+      "on_disk_payload",
+      "read_fan_out_factor",
+    ]) {
+      if (key in diff) c.params[key] = diff[key];
+    }
+  }
+  if (body.quantization_config !== undefined && body.quantization_config !== null) {
+    c.quantization_config = body.quantization_config === "Disabled" ? null : body.quantization_config;
+  }
+  state.collections.set(real, c);
+  return ok(true);
+}
+
+export function deleteCollection(state: ServerState, name: string): ModelResult {
+  const real = resolve(state, name);
+  if (!real) return ok(false);
+  state.collections.delete(real);
+  for (const [alias, target] of state.aliases) if (target === real) state.aliases.delete(alias);
+  return ok(true);
+}
+
+function updateResult(wait: boolean): ModelResult {
+  return ok({ operation_id: 0, status: wait ? "completed" : "acknowledged" });
+}
+
+export function createIndex(state: ServerState, name: string, body: Json, wait: boolean): ModelResult {
+  const real = resolve(state, name);
+  if (!real) return notFound(name);
+  const schema = body.field_schema;
+  if (schema === undefined || schema === null) {
+    return badRequest(
+      `Wrong input: Field schema for \`${body.field_name}\` is required (no data to infer it from)`,
+    );
+  }
+  const c = state.collections.get(real)!;
+  if (typeof schema === "string") {
+    c.payload_schema[body.field_name] = { data_type: schema };
+  } else {
+    c.payload_schema[body.field_name] = { data_type: schema.type, params: structuredClone(schema) };
+  }
+  return updateResult(wait);
+}
+
+export function deleteIndex(state: ServerState, name: string, field: string, wait: boolean): ModelResult {
+  const real = resolve(state, name);
+  if (!real) return notFound(name);
+  delete state.collections.get(real)!.payload_schema[field];
+  return updateResult(wait);
+}
+
+export function createVector(
+  state: ServerState,
+  name: string,
+  vector: string,
+  body: Json,
+  wait: boolean,
+): ModelResult {
+  const real = resolve(state, name);
+  if (!real) return notFound(name);
+  const c = state.collections.get(real)!;
+  if (isSingle(c.params.vectors))
+    return badRequest("Wrong input: collection has a single unnamed vector; named vectors cannot be added");
+  if (c.params.vectors[vector])
+    return { status: 409, error: `Wrong input: Vector \`${vector}\` already exists!` };
+  if (!body.dense) return badRequest("Wrong input: only dense vectors are supported by this fake");
+  c.params.vectors[vector] = storedVector(body.dense);
+  return updateResult(wait);
+}
+
+export function deleteVector(state: ServerState, name: string, vector: string, wait: boolean): ModelResult {
+  const real = resolve(state, name);
+  if (!real) return notFound(name);
+  const c = state.collections.get(real)!;
+  if (isSingle(c.params.vectors) || !c.params.vectors[vector]) {
+    return badRequest(`Wrong input: Not existing vector name error: ${vector}`);
+  }
+  delete c.params.vectors[vector];
+  return updateResult(wait);
+}
+
+export function collectionAliases(state: ServerState, name: string): ModelResult {
+  const real = resolve(state, name);
+  if (!real) return notFound(name);
+  const aliases = [...state.aliases.entries()]
+    .filter(([, target]) => target === real)
+    .map(([alias_name, collection_name]) => ({ alias_name, collection_name }));
+  return ok({ aliases });
+}
+
+/** All actions apply together or none does (Qdrant: "Alias changes are atomic"). */
+export function updateAliases(state: ServerState, body: Json): ModelResult {
+  const next = new Map(state.aliases);
+  for (const action of body.actions as Json[]) {
+    if (action.create_alias) {
+      const { collection_name, alias_name } = action.create_alias;
+      if (!state.collections.has(collection_name)) return notFound(collection_name);
+      if (state.collections.has(alias_name))
+        return { status: 409, error: `Wrong input: Collection \`${alias_name}\` already exists!` };
+      const nameError = collectionNameError(alias_name);
+      if (nameError) return { status: 422, error: nameError };
+      next.set(alias_name, collection_name);
+    } else if (action.delete_alias) {
+      next.delete(action.delete_alias.alias_name);
+    } else if (action.rename_alias) {
+      const { old_alias_name, new_alias_name } = action.rename_alias;
+      const target = next.get(old_alias_name);
+      if (target === undefined)
+        return { status: 404, error: `Not found: Alias ${old_alias_name} does not exists!` };
+      next.delete(old_alias_name);
+      next.set(new_alias_name, target);
+    }
+  }
+  state.aliases = next;
+  return ok(true);
+}
