@@ -280,6 +280,8 @@ export function mongoDockerRestoreScript(opts: MongoDockerScriptOptions): string
   const fallback = opts.settings.restoreFrom ? `:-${opts.settings.restoreFrom}` : "";
   return `${[
     ...dockerPreamble(opts, "Restore"),
+    `${MONGODB_URI_ENV}="\${MONGODB_RESTORE_URI:-$${MONGODB_URI_ENV}}"`,
+    `export ${MONGODB_URI_ENV}`,
     `name="\${1${fallback}}"`,
     'if [ -z "$name" ]; then echo "usage: $0 <archive file name in $BACKUP_DIR>" >&2; exit 2; fi',
     'case "$name" in */*|.*) echo "give a file name, not a path: $name" >&2; exit 2;; esac',

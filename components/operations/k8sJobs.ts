@@ -1,0 +1,259 @@
+/**
+ * Kubernetes wiring shared by the backup components: the credentials Secret, the backup PVC, and
+ * CronJobs/Jobs whose pods run non-root with a read-only root filesystem, read credentials from the
+ * Secret through env (never from a command line), and either keep copies on the PVC or stage them
+ * on a scratch volume that an rclone container uploads to S3.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { containerSecurityContext, k8sChildOptions, podSecurityContext } from "../shared/k8s";
+import type { KubernetesTarget } from "../shared/target";
+import type { ResolvedBackupCommon } from "./backupSettings";
+import {
+  rclonePlainEnv,
+  S3_ACCESS_KEY_ENV,
+  S3_ACCESS_KEY_SECRET_KEY,
+  S3_SECRET_KEY_ENV,
+  S3_SECRET_KEY_SECRET_KEY,
+} from "./s3";
+
+type Container = k8s.types.input.core.v1.Container;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+
+/** Where the backup volume (or, for S3, the scratch volume) is mounted. */
+export const BACKUP_MOUNT = "/backups";
+export const WORK_MOUNT = "/work";
+
+export interface ScriptStep {
+  name: string;
+  image: string;
+  shell: "sh" | "bash";
+  script: string;
+  /** Environment variables read from the component's Secret: env name -> Secret key. */
+  secretEnv?: Record<string, string>;
+  env?: { name: string; value: string }[];
+}
+
+export function secretEnv(secretName: pulumi.Input<string>, map: Record<string, string>): EnvVar[] {
+  return Object.entries(map).map(([name, key]) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: secretName, key } },
+  }));
+}
+
+function resources(common: ResolvedBackupCommon): k8s.types.input.core.v1.ResourceRequirements {
+  return {
+    requests: { cpu: common.resources.cpu, memory: common.resources.memory },
+    limits: { memory: common.resources.memory },
+  };
+}
+
+const SCRATCH_MOUNTS = [
+  { name: "tmp", mountPath: "/tmp" },
+  { name: "secret-scratch", mountPath: "/run/kato" },
+];
+
+function stepContainer(
+  step: ScriptStep,
+  dataMount: { name: string; mountPath: string; readOnly?: boolean },
+  secretName: pulumi.Input<string>,
+  common: ResolvedBackupCommon,
+): Container {
+  return {
+    name: step.name,
+    image: step.image,
+    imagePullPolicy: "IfNotPresent",
+    command: [step.shell === "bash" ? "bash" : "sh", "-c", step.script],
+    env: [...(step.env ?? []), ...secretEnv(secretName, step.secretEnv ?? {})],
+    volumeMounts: [dataMount, ...SCRATCH_MOUNTS],
+    resources: resources(common),
+    securityContext: { ...containerSecurityContext(), readOnlyRootFilesystem: true },
+  };
+}
+
+/** The rclone container: uploads or downloads, with the bucket credentials from the Secret. */
+export function rcloneContainer(
+  name: string,
+  script: string,
+  secretName: pulumi.Input<string>,
+  common: ResolvedBackupCommon,
+): Container {
+  if (!common.s3) throw new Error("rcloneContainer needs resolved s3 settings");
+  return {
+    name,
+    image: common.uploadImage,
+    imagePullPolicy: "IfNotPresent",
+    command: ["sh", "-c", script],
+    env: [
+      ...rclonePlainEnv(common.s3),
+      ...secretEnv(secretName, {
+        [S3_ACCESS_KEY_ENV]: S3_ACCESS_KEY_SECRET_KEY,
+        [S3_SECRET_KEY_ENV]: S3_SECRET_KEY_SECRET_KEY,
+      }),
+    ],
+    volumeMounts: [{ name: "work", mountPath: WORK_MOUNT }, ...SCRATCH_MOUNTS],
+    resources: resources(common),
+    securityContext: { ...containerSecurityContext(), readOnlyRootFilesystem: true },
+  };
+}
+
+export interface BackupPodOptions {
+  common: ResolvedBackupCommon;
+  uid: number;
+  secretName: pulumi.Input<string>;
+  /** PVC holding the copies (destination volume, and restores from it). */
+  claimName?: pulumi.Input<string>;
+  /** A container run before the steps (for restores from S3: the download). */
+  first?: Container;
+  /** Steps run in order; for S3 they read and write WORK_MOUNT. */
+  steps: ScriptStep[];
+  /** Final container for S3 destinations (the upload, or for restores the restore step itself). */
+  final?: Container;
+  /** Mount the claim read-only (restores). */
+  readOnlyClaim?: boolean;
+}
+
+/**
+ * A pod that runs `steps` in order. With a claim the data volume is the PVC at BACKUP_MOUNT;
+ * otherwise a scratch volume at WORK_MOUNT shared with `final`. All but the last container are init
+ * containers, so each runs only if the previous one succeeded.
+ */
+export function backupPodSpec(opts: BackupPodOptions): PodSpec {
+  const dataMount = opts.claimName
+    ? { name: "backups", mountPath: BACKUP_MOUNT, ...(opts.readOnlyClaim ? { readOnly: true } : {}) }
+    : { name: "work", mountPath: WORK_MOUNT };
+  const containers = [
+    ...(opts.first ? [opts.first] : []),
+    ...opts.steps.map((s) => stepContainer(s, dataMount, opts.secretName, opts.common)),
+  ];
+  if (opts.final) containers.push(opts.final);
+  const last = containers.pop()!;
+  return {
+    restartPolicy: "Never",
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(opts.uid),
+    ...(containers.length > 0 ? { initContainers: containers } : {}),
+    containers: [last],
+    volumes: [
+      opts.claimName
+        ? {
+            name: "backups",
+            persistentVolumeClaim: { claimName: opts.claimName, readOnly: opts.readOnlyClaim ?? false },
+          }
+        : { name: "work", emptyDir: {} },
+      { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+      { name: "secret-scratch", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+    ],
+  };
+}
+
+export function credentialsSecret(
+  name: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  stringData: Record<string, pulumi.Input<string>>,
+  parent: pulumi.Resource,
+  target: KubernetesTarget,
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    name,
+    { metadata: { name, namespace, labels }, type: "Opaque", stringData },
+    k8sChildOptions(parent, target, { additionalSecretOutputs: ["stringData", "data"] }),
+  );
+}
+
+/** The backup PVC; kept when the component is deleted (backups outlive what they back up). */
+export function backupClaim(
+  name: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  common: ResolvedBackupCommon,
+  parent: pulumi.Resource,
+  target: KubernetesTarget,
+): k8s.core.v1.PersistentVolumeClaim {
+  return new k8s.core.v1.PersistentVolumeClaim(
+    name,
+    {
+      // Pulumi must not wait for binding: WaitForFirstConsumer classes bind only when the first job runs.
+      metadata: { name, namespace, labels, annotations: { "pulumi.com/skipAwait": "true" } },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        ...(common.storageClass ? { storageClassName: common.storageClass } : {}),
+        resources: { requests: { storage: common.volumeSize } },
+      },
+    },
+    k8sChildOptions(parent, target, { retainOnDelete: true }),
+  );
+}
+
+export function backupCronJob(
+  name: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  common: ResolvedBackupCommon,
+  podSpec: PodSpec,
+  parent: pulumi.Resource,
+  target: KubernetesTarget,
+): k8s.batch.v1.CronJob {
+  return new k8s.batch.v1.CronJob(
+    name,
+    {
+      metadata: { name, namespace, labels },
+      spec: {
+        schedule: common.schedule,
+        ...(common.timeZone ? { timeZone: common.timeZone } : {}),
+        concurrencyPolicy: "Forbid",
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        suspend: !common.enabled,
+        jobTemplate: {
+          metadata: { labels },
+          spec: {
+            backoffLimit: 1,
+            activeDeadlineSeconds: common.timeoutMinutes * 60,
+            template: { metadata: { labels }, spec: podSpec },
+          },
+        },
+      },
+    },
+    k8sChildOptions(parent, target),
+  );
+}
+
+/** A Job that runs once when created (restores); a different name per distinct request. */
+export function oneShotJob(
+  name: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  common: ResolvedBackupCommon,
+  podSpec: PodSpec,
+  parent: pulumi.Resource,
+  target: KubernetesTarget,
+): k8s.batch.v1.Job {
+  return new k8s.batch.v1.Job(
+    name,
+    {
+      metadata: { name, namespace, labels },
+      spec: {
+        backoffLimit: 0,
+        activeDeadlineSeconds: common.timeoutMinutes * 60,
+        template: { metadata: { labels }, spec: podSpec },
+      },
+    },
+    // A finished restore is not re-run by later `pulumi up`s; replacing it (new name) runs a new one.
+    k8sChildOptions(parent, target, { deleteBeforeReplace: true }),
+  );
+}
+
+/** A short stable suffix for names derived from a request (e.g. which archive to restore). */
+export function shortHash(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0").slice(0, 8);
+}
