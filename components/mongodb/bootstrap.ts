@@ -1,0 +1,157 @@
+/**
+ * MongoReplicaSetBootstrap: the dynamic resource that turns started members into a replica set with
+ * the application user. Created by MongoReplicaSet after its servers; every `pulumi up` that changes
+ * the servers or the membership runs it again (idempotent).
+ *
+ * The provider object below is serialized into state: it captures only the pure/executor modules
+ * (no `@pulumi/*` import there) and requires the driver at run time.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { type EngineAccess, withReachableMembers } from "../shared/access";
+import { bootstrapReplicaSet, readReplicaSetMembers } from "./bootstrapExecutor";
+
+export interface MongoReplicaSetBootstrapArgs {
+  replicaSetName: pulumi.Input<string>;
+  /** Every declared member: advertised name and how to reach it from here. */
+  access: pulumi.Input<EngineAccess>;
+  rootUsername: pulumi.Input<string>;
+  rootPassword: pulumi.Input<string>;
+  appUsername: pulumi.Input<string>;
+  appPassword: pulumi.Input<string>;
+  /** Bound of each wait (members answering, a primary). Default 300. */
+  timeoutSeconds?: pulumi.Input<number>;
+  /** Any change (new image, new mongod.conf) makes the bootstrap check the set again. */
+  serverRevision?: pulumi.Input<string>;
+}
+
+interface BootstrapInputs {
+  replicaSetName: string;
+  access: EngineAccess;
+  rootUsername: string;
+  rootPassword: string;
+  appUsername: string;
+  appPassword: string;
+  timeoutSeconds?: number;
+  serverRevision?: string;
+}
+
+interface BootstrapOutputs extends BootstrapInputs {
+  members: string[];
+  primary: string;
+}
+
+/** Runs the executor with every member reachable (port-forwards opened and closed around it). */
+async function run(inputs: BootstrapInputs, leaving: EngineAccess["members"] = []) {
+  const all: EngineAccess = { members: [...inputs.access.members, ...leaving] };
+  return withReachableMembers(all, (reachable) => {
+    const declared = reachable.slice(0, inputs.access.members.length);
+    return bootstrapReplicaSet({
+      replicaSetName: inputs.replicaSetName,
+      members: declared,
+      leaving: reachable.slice(inputs.access.members.length),
+      root: { username: inputs.rootUsername, password: inputs.rootPassword },
+      app: { username: inputs.appUsername, password: inputs.appPassword },
+      timeoutMs: (inputs.timeoutSeconds ?? 300) * 1000,
+    });
+  });
+}
+
+function outputs(inputs: BootstrapInputs, result: { members: string[]; primary: string }): BootstrapOutputs {
+  return { ...inputs, members: result.members, primary: result.primary };
+}
+
+const WATCHED: Array<keyof BootstrapInputs> = [
+  "access",
+  "rootUsername",
+  "rootPassword",
+  "appUsername",
+  "appPassword",
+  "timeoutSeconds",
+  "serverRevision",
+];
+
+export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
+  async check(olds: any, news: any) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    if (typeof news.replicaSetName !== "string" || news.replicaSetName.length === 0) {
+      failures.push({ property: "replicaSetName", reason: "replicaSetName must be a non-empty string." });
+    }
+    if (olds?.replicaSetName !== undefined && news.replicaSetName !== olds.replicaSetName) {
+      failures.push({
+        property: "replicaSetName",
+        reason: `replicaSetName cannot change on a running set (was "${olds.replicaSetName}", now "${news.replicaSetName}"): every member keeps the name in its data. Fix: set it back, or give the set fresh volumes.`,
+      });
+    }
+    const members = news.access?.members;
+    if (Array.isArray(members)) {
+      const names = members.map((m: { advertised: string }) => m.advertised.toLowerCase());
+      if (names.length === 0)
+        failures.push({ property: "access", reason: "a replica set needs at least one member." });
+      if (new Set(names).size !== names.length) {
+        failures.push({
+          property: "access",
+          reason: `two members advertise the same address: ${names.join(", ")}.`,
+        });
+      }
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id: string, olds: any, news: any) {
+    const changed = WATCHED.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+  },
+
+  async create(inputs: any) {
+    const result = await run(inputs);
+    return { id: `${inputs.replicaSetName}`, outs: outputs(inputs, result) };
+  },
+
+  async update(_id: string, olds: any, news: any) {
+    const stillDeclared = new Set(
+      news.access.members.map((m: { advertised: string }) => m.advertised.toLowerCase()),
+    );
+    const leaving = (olds.access?.members ?? []).filter(
+      (m: { advertised: string }) => !stillDeclared.has(m.advertised.toLowerCase()),
+    );
+    const result = await run(news, leaving);
+    return { outs: outputs(news, result) };
+  },
+
+  async read(id: string, props: any) {
+    const members = await withReachableMembers(props.access, (reachable) =>
+      readReplicaSetMembers({
+        replicaSetName: props.replicaSetName,
+        members: reachable,
+        root: { username: props.rootUsername, password: props.rootPassword },
+        app: { username: props.appUsername, password: props.appPassword },
+        timeoutMs: 30_000,
+      }),
+    );
+    return { id, props: { ...props, members } };
+  },
+
+  // Nothing to undo: the set lives in the members' data, which the servers' own resources keep or delete.
+  async delete() {},
+};
+
+/** Initiates (once) and maintains a replica set and its application user. */
+export class MongoReplicaSetBootstrap extends pulumi.dynamic.Resource {
+  declare readonly members: pulumi.Output<string[]>;
+  declare readonly primary: pulumi.Output<string>;
+  declare readonly replicaSetName: pulumi.Output<string>;
+
+  constructor(name: string, args: MongoReplicaSetBootstrapArgs, opts: pulumi.CustomResourceOptions = {}) {
+    super(
+      bootstrapProvider,
+      name,
+      { ...args, members: undefined, primary: undefined },
+      {
+        ...opts,
+        additionalSecretOutputs: ["rootPassword", "appPassword"],
+      },
+      "kato",
+      "MongoReplicaSetBootstrap",
+    );
+  }
+}

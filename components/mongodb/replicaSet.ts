@@ -1,0 +1,377 @@
+/**
+ * MongoReplicaSet: a MongoDB replica set with authentication on Docker or Kubernetes, and the
+ * bootstrap that initiates it and creates KATO's user. The target is an argument; both targets
+ * share the plan (settings, topology, mongod.conf) and the bootstrap.
+ */
+import { createHash } from "node:crypto";
+import * as docker from "@pulumi/docker";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { dockerAccess, type EngineAccess, kubernetesAccess } from "../shared/access";
+import {
+  containerLabels,
+  dockerChildOptions,
+  dockerNetworkName,
+  dockerVolume,
+  healthCheck,
+  pinnedImage,
+  publishedPort,
+} from "../shared/docker";
+import {
+  clientService,
+  containerResources,
+  containerSecurityContext,
+  engineLabels,
+  engineNetworkPolicy,
+  headlessService,
+  k8sChildOptions,
+  podAntiAffinity,
+  podDisruptionBudget,
+  podSecurityContext,
+  pvcRetentionPolicy,
+  selectorLabels,
+  volumeClaimTemplate,
+} from "../shared/k8s";
+import { assertNoProblems, problem } from "../shared/problems";
+import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
+import { generatedSecret } from "../shared/secrets";
+import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
+import { MongoReplicaSetBootstrap } from "./bootstrap";
+import { MONGO_PORT, type MongoSettings, type ResolvedMongoSettings, resolveMongoSettings } from "./settings";
+import {
+  dockerHostPorts,
+  MONGO_PATHS,
+  MONGO_PING_COMMAND,
+  MONGO_UID,
+  mongoTopology,
+  mongoUri,
+  renderMongodConf,
+} from "./topology";
+
+export type MongoReplicaSetArgs = { target: Target } & MongoSettings;
+
+/** Length of the generated keyFile (MongoDB accepts 6 to 1024 base64 characters). */
+const KEYFILE_LENGTH = 756;
+const ROOT_PASSWORD_FILE = "root-password";
+
+/** Names used for containers and Kubernetes objects must be DNS labels with room for suffixes. */
+function componentNameProblems(name: string) {
+  return /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)
+    ? []
+    : [
+        problem(
+          "name",
+          name,
+          "must be a DNS label of at most 40 characters (lower-case letters, digits, '-'): it names containers, pods and Services.",
+          "name the component like mongodb or kato-mongo.",
+        ),
+      ];
+}
+
+export class MongoReplicaSet extends pulumi.ComponentResource {
+  /** Advertised `host:port` of each member, as clients inside the network or cluster see them. */
+  declare readonly endpoints: pulumi.Output<string[]>;
+  /** How executors reach each member from where `pulumi up` runs. */
+  declare readonly access: pulumi.Output<EngineAccess>;
+  /** Client URI for KATO's MONGO_BASE_URL (secret: it holds the app password). */
+  declare readonly uri: pulumi.Output<string>;
+  declare readonly replicaSetName: pulumi.Output<string>;
+  declare readonly rootUsername: pulumi.Output<string>;
+  declare readonly rootPassword: pulumi.Output<string>;
+  declare readonly appUsername: pulumi.Output<string>;
+  declare readonly appPassword: pulumi.Output<string>;
+  /** The resolved settings (plain data). */
+  readonly settings: ResolvedMongoSettings;
+  readonly bootstrap: MongoReplicaSetBootstrap;
+
+  constructor(name: string, args: MongoReplicaSetArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("kato:data:MongoReplicaSet", name, {}, opts);
+    const { target, ...raw } = args;
+    const { settings, problems } = resolveMongoSettings(raw, "mongodb");
+    assertNoProblems([...problems, ...componentNameProblems(name)], `MongoReplicaSet ${name}`);
+    this.settings = settings!;
+    const s = this.settings;
+
+    const rootPassword = generatedSecret(`${name}-root-password`, this);
+    const appPassword = generatedSecret(`${name}-app-password`, this);
+    const keyFile = generatedSecret(`${name}-keyfile`, this, KEYFILE_LENGTH);
+
+    const wired =
+      target.kind === "docker"
+        ? this.wireDocker(name, s, target, rootPassword, keyFile)
+        : this.wireKubernetes(name, s, target, rootPassword, keyFile);
+
+    this.bootstrap = new MongoReplicaSetBootstrap(
+      `${name}-bootstrap`,
+      {
+        replicaSetName: s.replicaSetName,
+        access: wired.access,
+        rootUsername: s.rootUsername,
+        rootPassword,
+        appUsername: s.appUsername,
+        appPassword,
+        timeoutSeconds: s.bootstrapTimeoutSeconds,
+        serverRevision: wired.revision,
+      },
+      { parent: this, dependsOn: wired.servers },
+    );
+
+    this.endpoints = wired.endpoints;
+    this.access = wired.access;
+    this.replicaSetName = pulumi.output(s.replicaSetName);
+    this.rootUsername = pulumi.output(s.rootUsername);
+    this.appUsername = pulumi.output(s.appUsername);
+    this.rootPassword = rootPassword;
+    this.appPassword = appPassword;
+    // The URI is usable once the bootstrap has created the user.
+    this.uri = pulumi.secret(
+      pulumi
+        .all([wired.endpoints, appPassword, this.bootstrap.id])
+        .apply(([endpoints, password]) =>
+          mongoUri(endpoints, s.replicaSetName, { username: s.appUsername, password }),
+        ),
+    );
+    this.registerOutputs({
+      endpoints: this.endpoints,
+      access: this.access,
+      uri: this.uri,
+      replicaSetName: this.replicaSetName,
+      rootUsername: this.rootUsername,
+      rootPassword: this.rootPassword,
+      appUsername: this.appUsername,
+      appPassword: this.appPassword,
+    });
+  }
+
+  private wireDocker(
+    name: string,
+    s: ResolvedMongoSettings,
+    target: DockerTarget,
+    rootPassword: pulumi.Output<string>,
+    keyFile: pulumi.Output<string>,
+  ) {
+    const topology = mongoTopology(name, s, { kind: "docker" });
+    const network = dockerNetworkName(name, this, target);
+    const image = pinnedImage(`${name}-image`, s.image, this, target);
+    const conf = renderMongodConf(s, MONGO_PATHS.dockerKeyFile);
+    const hostPorts = dockerHostPorts(s);
+    const labels = {
+      "app.kubernetes.io/name": "mongodb",
+      "app.kubernetes.io/instance": name,
+      "kato.dev/part-of": "kato",
+    };
+    const secretDir = MONGO_PATHS.dockerKeyFile.slice(0, MONGO_PATHS.dockerKeyFile.lastIndexOf("/"));
+    const owned = { owner: String(MONGO_UID), group: String(MONGO_UID) };
+    const memoryMb = Math.floor(parseK8sBytes(s.resources.memory)! / 2 ** 20);
+    const servers = topology.members.map((member, i) => {
+      const volume = dockerVolume(`${name}-data-${i}`, labels, s.storage.retainOnDelete, this, target);
+      return new docker.Container(
+        member.name,
+        {
+          name: member.name,
+          hostname: member.name,
+          image: image.imageId,
+          // The image's entrypoint creates the root user from these on an empty data directory only.
+          command: ["mongod", "--config", MONGO_PATHS.configFile],
+          envs: [
+            `MONGO_INITDB_ROOT_USERNAME=${s.rootUsername}`,
+            `MONGO_INITDB_ROOT_PASSWORD_FILE=${secretDir}/${ROOT_PASSWORD_FILE}`,
+            // mongosh (health checks) writes its logs under $HOME: keep them off the data volume.
+            "HOME=/tmp",
+          ],
+          uploads: [
+            { file: MONGO_PATHS.configFile, content: conf, ...owned, permissions: "0444" },
+            // mongod refuses a keyFile readable by group or others; the image runs mongod as 999.
+            { file: MONGO_PATHS.dockerKeyFile, content: keyFile, ...owned, permissions: "0400" },
+            {
+              file: `${secretDir}/${ROOT_PASSWORD_FILE}`,
+              content: rootPassword,
+              ...owned,
+              permissions: "0400",
+            },
+          ],
+          networksAdvanced: [{ name: network, aliases: [member.name] }],
+          ports: [publishedPort(target, MONGO_PORT, hostPorts[i]!)],
+          volumes: [{ volumeName: volume.name, containerPath: MONGO_PATHS.dataDir }],
+          healthcheck: healthCheck(MONGO_PING_COMMAND, 60),
+          memory: memoryMb,
+          // Docker has no CPU request; a limit applies only when the stack sets one.
+          ...(s.resources.cpuLimit ? { cpus: String(parseCpuMillis(s.resources.cpuLimit)! / 1000) } : {}),
+          restart: "unless-stopped",
+          wait: true,
+          waitTimeout: s.bootstrapTimeoutSeconds,
+          labels: containerLabels({ ...labels, "kato.dev/member": String(i) }),
+        },
+        dockerChildOptions(this, target),
+      );
+    });
+    const advertised = topology.members.map((m) => m.advertised);
+    return {
+      servers,
+      endpoints: pulumi.output(advertised),
+      access: pulumi.output(dockerAccess(advertised, target.publishAddress ?? "127.0.0.1", hostPorts)),
+      revision: pulumi.output(image.imageId).apply((id) => revision(conf, id ?? s.image)),
+    };
+  }
+
+  private wireKubernetes(
+    name: string,
+    s: ResolvedMongoSettings,
+    target: KubernetesTarget,
+    rootPassword: pulumi.Output<string>,
+    keyFile: pulumi.Output<string>,
+  ) {
+    const clusterDomain = target.clusterDomain ?? "cluster.local";
+    const namespace = pulumi.output(target.namespace);
+    const topology = namespace.apply((ns) =>
+      mongoTopology(name, s, { kind: "kubernetes", namespace: ns, clusterDomain }),
+    );
+    const names = mongoTopology(name, s, { kind: "kubernetes", namespace: "_", clusterDomain });
+    const labels = engineLabels("mongodb", name, s.version);
+    const selector = selectorLabels("mongodb", name);
+    const conf = renderMongodConf(s, MONGO_PATHS.kubernetesKeyFile);
+    const opts = k8sChildOptions(this, target);
+
+    const secret = new k8s.core.v1.Secret(
+      `${name}-auth`,
+      {
+        metadata: { name: `${name}-auth`, namespace: target.namespace, labels },
+        type: "Opaque",
+        stringData: { keyfile: keyFile, [ROOT_PASSWORD_FILE]: rootPassword },
+      },
+      opts,
+    );
+    const config = new k8s.core.v1.ConfigMap(
+      `${name}-config`,
+      {
+        metadata: { name: `${name}-config`, namespace: target.namespace, labels },
+        data: { "mongod.conf": conf },
+      },
+      opts,
+    );
+    const ports = [{ name: "mongodb", port: MONGO_PORT }];
+    const headless = headlessService(
+      names.headlessService,
+      { namespace: target.namespace, labels, selector, ports },
+      opts,
+    );
+    const client = clientService(
+      names.clientService,
+      { namespace: target.namespace, labels, selector, ports },
+      opts,
+    );
+    // One member down at a time keeps a majority for any odd member count from 3 up.
+    podDisruptionBudget(name, { namespace: target.namespace, labels, selector, maxUnavailable: 1 }, opts);
+    engineNetworkPolicy(
+      name,
+      {
+        namespace: target.namespace,
+        labels,
+        selector,
+        clientPorts: [MONGO_PORT],
+        peerPorts: [MONGO_PORT],
+        clients: target,
+      },
+      opts,
+    );
+
+    const keyDir = MONGO_PATHS.kubernetesKeyFile.slice(0, MONGO_PATHS.kubernetesKeyFile.lastIndexOf("/"));
+    const configDir = MONGO_PATHS.configFile.slice(0, MONGO_PATHS.configFile.lastIndexOf("/"));
+    // fsGroup makes Secret files group-readable (0440) and mongod refuses such a keyFile: copy it to
+    // an in-memory emptyDir with mode 0400 (owned by uid 999, the user the pod runs as), then start
+    // the image's own entrypoint.
+    const start = [
+      "set -e",
+      `install -m 0400 ${MONGO_PATHS.secretDir}/keyfile ${MONGO_PATHS.kubernetesKeyFile}`,
+      `exec docker-entrypoint.sh mongod --config ${MONGO_PATHS.configFile}`,
+    ].join("\n");
+    const statefulSet = new k8s.apps.v1.StatefulSet(
+      names.statefulSet,
+      {
+        metadata: { name: names.statefulSet, namespace: target.namespace, labels },
+        spec: {
+          serviceName: headless.metadata.name,
+          replicas: s.members,
+          // Members must all start for the set to form; none waits for another to be ready.
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: selector },
+          persistentVolumeClaimRetentionPolicy: pvcRetentionPolicy(s.storage.retainOnDelete),
+          volumeClaimTemplates: [volumeClaimTemplate("data", s.storage)],
+          template: {
+            metadata: {
+              labels,
+              annotations: { "kato.dev/mongod-conf-sha256": createHash("sha256").update(conf).digest("hex") },
+            },
+            spec: {
+              securityContext: podSecurityContext(MONGO_UID),
+              affinity: podAntiAffinity(target.antiAffinity ?? "soft", selector),
+              terminationGracePeriodSeconds: 60,
+              containers: [
+                {
+                  name: "mongod",
+                  image: s.image,
+                  command: ["bash", "-c", start],
+                  env: [
+                    { name: "MONGO_INITDB_ROOT_USERNAME", value: s.rootUsername },
+                    {
+                      name: "MONGO_INITDB_ROOT_PASSWORD_FILE",
+                      value: `${MONGO_PATHS.secretDir}/${ROOT_PASSWORD_FILE}`,
+                    },
+                    { name: "HOME", value: "/tmp" },
+                  ],
+                  ports: [{ name: "mongodb", containerPort: MONGO_PORT }],
+                  resources: containerResources(s.resources),
+                  securityContext: { ...containerSecurityContext(), readOnlyRootFilesystem: true },
+                  volumeMounts: [
+                    { name: "data", mountPath: MONGO_PATHS.dataDir },
+                    { name: "config", mountPath: configDir, readOnly: true },
+                    { name: "secret", mountPath: MONGO_PATHS.secretDir, readOnly: true },
+                    { name: "keyfile", mountPath: keyDir },
+                    { name: "tmp", mountPath: "/tmp" },
+                  ],
+                  startupProbe: { tcpSocket: { port: MONGO_PORT }, periodSeconds: 10, failureThreshold: 30 },
+                  // ping answers before the set is initiated: the bootstrap needs every pod ready first.
+                  readinessProbe: {
+                    exec: { command: MONGO_PING_COMMAND },
+                    periodSeconds: 10,
+                    timeoutSeconds: 10,
+                    failureThreshold: 3,
+                  },
+                  livenessProbe: { tcpSocket: { port: MONGO_PORT }, periodSeconds: 20, failureThreshold: 6 },
+                },
+              ],
+              volumes: [
+                { name: "config", configMap: { name: config.metadata.name } },
+                { name: "secret", secret: { secretName: secret.metadata.name, defaultMode: 0o440 } },
+                { name: "keyfile", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+              ],
+            },
+          },
+        },
+      },
+      { ...opts, dependsOn: [client] },
+    );
+
+    const context = target.kubeconfigContext;
+    const access = pulumi.all([topology, namespace]).apply(([t, ns]) =>
+      kubernetesAccess(
+        t.members.map((m) => m.advertised),
+        ns,
+        t.members.map((m) => m.name),
+        MONGO_PORT,
+        context,
+      ),
+    );
+    return {
+      servers: [statefulSet],
+      endpoints: topology.apply((t) => t.members.map((m) => m.advertised)),
+      access,
+      revision: pulumi.output(revision(conf, s.image)),
+    };
+  }
+}
+
+function revision(conf: string, image: string): string {
+  return createHash("sha256").update(image).update("\n").update(conf).digest("hex").slice(0, 16);
+}
