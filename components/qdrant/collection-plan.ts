@@ -407,7 +407,9 @@ function rowsToCompare<S>(
 
 /**
  * The last recorded state as `read` reports it: the declared settings with their live values, plus
- * any undeclared setting that left its fixed default. Matches `declared` exactly when nothing drifted.
+ * any undeclared setting that left its fixed default, plus the shard count (fixed at creation, so a
+ * later declaration of another count is refused from state). Matches `declared` (with the shard
+ * count) exactly when nothing drifted.
  */
 export function summarizeObserved(
   observed: ObservedCollection,
@@ -438,7 +440,11 @@ export function summarizeObserved(
       out.datatype = datatype as VectorSpec["datatype"];
     if (want?.hnsw !== undefined || (live.hnsw && Object.keys(live.hnsw).length > 0))
       out.hnsw = live.hnsw ?? {};
-    if (want?.quantization !== undefined && live.quantization) out.quantization = live.quantization;
+    if (want?.quantization !== undefined && live.quantization) {
+      out.quantization = sameQuantization(want.quantization, live.quantization)
+        ? want.quantization
+        : live.quantization;
+    }
     return out;
   };
   const vectors = isSingleVector(observed.vectors)
@@ -468,11 +474,13 @@ export function summarizeObserved(
   if (hnsw) out.hnsw = hnsw;
   const optimizers = section(OPTIMIZER_FIELDS, declared.optimizers, observed.optimizers);
   if (optimizers) out.optimizers = optimizers;
-  if (declared.quantization !== undefined || observed.quantization) {
-    if (observed.quantization) out.quantization = observed.quantization;
+  if (observed.quantization) {
+    out.quantization = sameQuantization(declared.quantization, observed.quantization)
+      ? declared.quantization
+      : observed.quantization;
   }
-  if (declared.shardNumber !== undefined && observed.shardNumber !== undefined)
-    out.shardNumber = observed.shardNumber;
+  // Always recorded: a later declaration of another shard count must be refused at preview, from state.
+  if (observed.shardNumber !== undefined) out.shardNumber = observed.shardNumber;
   for (const row of PARAM_FIELDS) {
     const live = (observed as unknown as Record<string, unknown>)[row.spec];
     if (

@@ -371,30 +371,39 @@ export function diffCollection(
   };
 }
 
+/** Outputs: the inputs, plus the shard count the server chose when none was declared. */
+function outputs(inputs: CollectionInputs, shardNumber: number | undefined): CollectionInputs {
+  return inputs.shardNumber === undefined && shardNumber !== undefined ? { ...inputs, shardNumber } : inputs;
+}
+
 export async function createCollection(
   inputs: CollectionInputs,
 ): Promise<{ id: string; outs: CollectionInputs }> {
   const spec = specOf(inputs as unknown as Record<string, unknown>);
-  await withQdrant(inputs, async (api) => {
+  const shardNumber = await withQdrant(inputs, async (api) => {
     const [create, ...rest] = planCollection(spec, undefined).steps;
-    if (
-      (await api.createCollection(spec.name, (create as { body: CreateCollectionBody }).body)) === "created"
-    ) {
+    const body = (create as { body: CreateCollectionBody }).body;
+    if ((await api.createCollection(spec.name, body)) === "created") {
       await runSteps(api, spec.name, rest);
-      return;
+      if (spec.shardNumber !== undefined) return spec.shardNumber;
+      // The server chose the shard count (one per peer): record it, so a later change is refused at preview.
+      return (await api.getCollection(spec.name))?.config.params.shard_number;
     }
     // 409: the collection exists (created concurrently, or left from an earlier stack): adopt it.
     const live = await observe(api, spec.name, needsAliases(spec.aliases));
-    if (!live)
+    if (!live) {
       throw new Error(
         `Qdrant collection ${JSON.stringify(spec.name)} answered 409 on create but cannot be read.`,
       );
+    }
     const plan = planCollection(spec, live, []);
-    if (plan.blocked)
+    if (plan.blocked) {
       throw new Error(`${refusalMessage(spec.name, plan)}\n(The collection already existed on the server.)`);
+    }
     await runSteps(api, spec.name, plan.steps);
+    return live.shardNumber;
   });
-  return { id: spec.name, outs: inputs };
+  return { id: spec.name, outs: outputs(inputs, shardNumber) };
 }
 
 export async function readCollection(
@@ -419,13 +428,16 @@ export async function updateCollection(
 ): Promise<{ outs: CollectionInputs }> {
   const spec = specOf(news as unknown as Record<string, unknown>);
   const owned: string[] = olds.aliases ?? [];
-  await withQdrant(news, async (api) => {
+  const shardNumber = await withQdrant(news, async (api) => {
     const live = await observe(api, id, needsAliases(spec.aliases, owned));
     const plan = planCollection(spec, live, owned);
     if (plan.blocked) throw new Error(refusalMessage(spec.name, plan));
     await runSteps(api, spec.name, plan.steps);
+    if (spec.shardNumber !== undefined) return spec.shardNumber;
+    const created = plan.steps.some((s) => s.kind === "createCollection");
+    return created ? (await api.getCollection(spec.name))?.config.params.shard_number : live?.shardNumber;
   });
-  return { outs: news };
+  return { outs: outputs(news, shardNumber) };
 }
 
 export async function deleteCollection(id: string, props: Record<string, any>): Promise<void> {
