@@ -1,0 +1,178 @@
+/**
+ * The dynamic providers as the Pulumi engine runs them: serialized into `__provider` under mocks,
+ * loaded from that text in a fresh Node process (nothing from this test's module graph), and driven
+ * through create/diff/update/read/delete against the fake replica set listening here.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MongoDatabaseSchema, MongoReplicaSetBootstrap } from "../../components/mongodb";
+import { dockerAccess } from "../../components/shared/access";
+import { installMocks, settle } from "../support/mocks";
+import {
+  type FreshProvider,
+  loadProviderInFreshProcess,
+  recordedDynamicResource,
+} from "../support/providerProcess";
+import { FakeMongoCluster } from "./fake/fakeMongo";
+
+const harness = installMocks();
+const root = { username: "root", password: "root-password" };
+let cluster: FakeMongoCluster;
+let schemaProvider: FreshProvider;
+let bootstrapProvider: FreshProvider;
+let schemaInputs: Record<string, any>;
+let bootstrapInputs: Record<string, any>;
+
+beforeAll(async () => {
+  cluster = new FakeMongoCluster({ members: 3, root });
+  await cluster.start();
+  const members = cluster.reachable();
+  const access = dockerAccess(
+    members.map((m) => m.advertised),
+    "127.0.0.1",
+    members.map((m) => m.port),
+  );
+  const bootstrap = new MongoReplicaSetBootstrap("rs-bootstrap", {
+    replicaSetName: "rs0",
+    access,
+    rootUsername: root.username,
+    rootPassword: pulumi.secret(root.password),
+    appUsername: "kato",
+    appPassword: pulumi.secret("app-password"),
+    timeoutSeconds: 20,
+  });
+  const schema = new MongoDatabaseSchema("tenant-schema", {
+    database: "node1_kato",
+    collections: { patterns_kb: { indexes: [{ keys: [["name", 1]], unique: true }] } },
+    access,
+    username: root.username,
+    password: pulumi.secret(root.password),
+    timeoutSeconds: 20,
+  });
+  await settle(bootstrap.id, schema.id);
+  const b = recordedDynamicResource(harness, "rs-bootstrap");
+  const s = recordedDynamicResource(harness, "tenant-schema");
+  bootstrapInputs = b.inputs;
+  schemaInputs = s.inputs;
+  [bootstrapProvider, schemaProvider] = await Promise.all([
+    loadProviderInFreshProcess(b.providerText),
+    loadProviderInFreshProcess(s.providerText),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([schemaProvider?.close(), bootstrapProvider?.close()]);
+  await cluster?.stop();
+});
+
+describe("providers loaded from their serialized text in a fresh process", () => {
+  it("serialize without @pulumi code or captured secrets", () => {
+    for (const r of [
+      recordedDynamicResource(harness, "rs-bootstrap"),
+      recordedDynamicResource(harness, "tenant-schema"),
+    ]) {
+      expect(r.providerText).not.toMatch(/require\("@pulumi\//);
+      expect(r.providerText).not.toContain("root-password");
+      expect(r.providerText).not.toContain("app-password");
+    }
+  });
+
+  it("bootstrap: creates the set and reads its members back", async () => {
+    const checked = await bootstrapProvider.call("check", {}, bootstrapInputs);
+    expect(checked.failures).toEqual([]);
+    const created = await bootstrapProvider.call("create", bootstrapInputs);
+    expect(created.outs.members).toEqual(["mongo-0:27017", "mongo-1:27017", "mongo-2:27017"]);
+    expect(cluster.countCommands("replSetInitiate")).toBe(1);
+    const read = await bootstrapProvider.call("read", created.id, created.outs);
+    expect(read.props.members).toEqual(created.outs.members);
+  });
+
+  it("bootstrap: a new app password is an in-place update; renaming the set is refused at check", async () => {
+    const diff = await bootstrapProvider.call(
+      "diff",
+      "rs0",
+      { ...bootstrapInputs },
+      { ...bootstrapInputs, appPassword: "new-password" },
+    );
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    const updated = await bootstrapProvider.call("update", "rs0", bootstrapInputs, {
+      ...bootstrapInputs,
+      appPassword: "new-password",
+    });
+    expect(updated.outs.primary).toMatch(/^mongo-\d:27017$/);
+    const renamed = await bootstrapProvider.call("check", bootstrapInputs, {
+      ...bootstrapInputs,
+      replicaSetName: "rs1",
+    });
+    expect(renamed.failures[0].reason).toMatch(/replicaSetName cannot change on a running set/);
+  });
+
+  it("schema: check refuses what MongoDB would refuse, naming the rule and the fix", async () => {
+    const bad = {
+      ...schemaInputs,
+      collections: {
+        "system.x": {
+          indexes: [{ keys: [["a", 1]], sparse: true, partialFilterExpression: { a: { $exists: true } } }],
+        },
+      },
+    };
+    const checked = await schemaProvider.call("check", {}, bad);
+    const reasons = checked.failures.map((f: { reason: string }) => f.reason).join("\n");
+    expect(reasons).toMatch(/\[collection-name\].*system\./);
+    expect(reasons).toMatch(/\[partial-and-sparse\].*Fix: drop sparse/);
+  });
+
+  it("schema: create, no-op diff, update, read and delete against the fake", async () => {
+    const created = await schemaProvider.call("create", schemaInputs);
+    expect(created.id).toBe("node1_kato");
+    expect(cluster.countCommands("createIndexes", { db: "node1_kato" })).toBe(1);
+
+    const same = await schemaProvider.call("diff", created.id, created.outs, schemaInputs);
+    expect(same.changes).toBe(false);
+
+    const next = {
+      ...schemaInputs,
+      collections: {
+        ...schemaInputs.collections,
+        events: { indexes: [{ keys: [["created_at", 1]], expireAfterSeconds: 3600 }] },
+      },
+    };
+    expect((await schemaProvider.call("diff", created.id, created.outs, next)).changes).toBe(true);
+    const updated = await schemaProvider.call("update", created.id, created.outs, next);
+    expect(updated.outs.undeclaredIndexes).toEqual([]);
+
+    const read = await schemaProvider.call("read", created.id, updated.outs);
+    expect(read.props.collections).toEqual(next.collections);
+
+    await expect(schemaProvider.call("delete", created.id, read.props)).resolves.toBeNull();
+    expect(cluster.data.has("node1_kato")).toBe(true);
+  });
+
+  it("schema: a change that needs a rebuild is refused at diff (preview) unless allowIndexRebuild", async () => {
+    const rebuilt = {
+      ...schemaInputs,
+      collections: { patterns_kb: { indexes: [{ keys: [["name", 1]], unique: false }] } },
+    };
+    await expect(schemaProvider.call("diff", "node1_kato", schemaInputs, rebuilt)).rejects.toThrow(
+      /\[index-rebuild\][\s\S]*name_1 must be dropped and rebuilt as name_1 because it stops being unique[\s\S]*allowIndexRebuild: true/,
+    );
+    const allowed = await schemaProvider.call("diff", "node1_kato", schemaInputs, {
+      ...rebuilt,
+      allowIndexRebuild: true,
+    });
+    expect(allowed.changes).toBe(true);
+  });
+
+  it("schema: refresh shows an index dropped behind Pulumi's back as missing", async () => {
+    const outs = { ...schemaInputs, undeclaredIndexes: [] };
+    await schemaProvider.call("update", "node1_kato", outs, schemaInputs);
+    cluster.data.get("node1_kato")!.get("patterns_kb")!.indexes = cluster.data
+      .get("node1_kato")!
+      .get("patterns_kb")!
+      .indexes.filter((ix) => ix.name !== "name_1");
+    const read = await schemaProvider.call("read", "node1_kato", outs);
+    expect(read.props.collections.patterns_kb.indexes).toEqual([]);
+    const diff = await schemaProvider.call("diff", "node1_kato", read.props, schemaInputs);
+    expect(diff.changes).toBe(true);
+  });
+});
