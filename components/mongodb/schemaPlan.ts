@@ -110,40 +110,30 @@ export function planCollection(
     undeclared: [],
     conflicts: [],
   };
-  const unmatched: IndexSpec[] = [];
-  // 1. Same name.
+  // Indexes the declaration names are claimed first, so a twin search never takes another's index.
+  for (const spec of desiredSpecs) {
+    const name = comparableFromSpec(spec).name;
+    if (actualIdx.some((a) => a.name === name)) claimed.add(name);
+  }
   for (const spec of desiredSpecs) {
     const desired = comparableFromSpec(spec);
     const current = actualIdx.find((a) => a.name === desired.name);
-    if (!current) {
-      unmatched.push(spec);
+    const reason = current ? rebuildReason(desired, current) : undefined;
+    if (current && !reason) {
+      const mod: IndexModification = { name: desired.name };
+      if (
+        desired.expireAfterSeconds !== undefined &&
+        desired.expireAfterSeconds !== current.expireAfterSeconds
+      ) {
+        mod.expireAfterSeconds = desired.expireAfterSeconds;
+      }
+      if (desired.hidden !== current.hidden) mod.hidden = desired.hidden;
+      if (mod.expireAfterSeconds !== undefined || mod.hidden !== undefined) plan.modify.push(mod);
       continue;
     }
-    claimed.add(current.name);
-    const reason = rebuildReason(desired, current);
-    if (reason) {
-      plan.rebuilds.push({ drop: current.name, create: desired.name, reason });
-      plan.drop.push(current.name);
-      plan.create.push(toCreateSpec(spec));
-      continue;
-    }
-    const mod: IndexModification = { name: desired.name };
-    if (
-      desired.expireAfterSeconds !== undefined &&
-      desired.expireAfterSeconds !== current.expireAfterSeconds
-    ) {
-      mod.expireAfterSeconds = desired.expireAfterSeconds;
-    }
-    if (desired.hidden !== current.hidden) mod.hidden = desired.hidden;
-    if (mod.expireAfterSeconds !== undefined || mod.hidden !== undefined) plan.modify.push(mod);
-  }
-  // 2. Declared under another name: same identity on the server means MongoDB would refuse a
-  //    second copy, so the old name is dropped and the declared one built (a rename is a rebuild).
-  for (const spec of unmatched) {
-    const desired = comparableFromSpec(spec);
     if (desired.text) {
       // Every text index has the key { _fts, _ftsx }: another text index on the server is either
-      // this one under an old name (same fields and weights) or a different one MongoDB won't keep beside it.
+      // this one under an old name (same fields and weights) or one MongoDB won't keep beside it.
       const otherText = actualIdx.find((a) => !claimed.has(a.name) && a.text);
       if (otherText && !sameDocument(otherText.text, desired.text)) {
         plan.conflicts.push(
@@ -152,17 +142,28 @@ export function planCollection(
         continue;
       }
     }
+    if (current) {
+      plan.rebuilds.push({ drop: current.name, create: desired.name, reason: reason! });
+      plan.drop.push(current.name);
+    }
+    // The same index under another name: MongoDB refuses a second copy, so the old name goes (a
+    // rename is a rebuild).
     const twin = actualIdx.find((a) => !claimed.has(a.name) && sameIdentity(desired, a));
     if (twin) {
       claimed.add(twin.name);
-      plan.rebuilds.push({
-        drop: twin.name,
-        create: desired.name,
-        reason: `it exists on the server as ${twin.name}`,
-      });
+      if (!current)
+        plan.rebuilds.push({
+          drop: twin.name,
+          create: desired.name,
+          reason: `it exists on the server as ${twin.name}`,
+        });
+      else
+        plan.rebuilds.push({
+          drop: twin.name,
+          create: desired.name,
+          reason: `the new definition exists on the server as ${twin.name}`,
+        });
       plan.drop.push(twin.name);
-      plan.create.push(toCreateSpec(spec));
-      continue;
     }
     plan.create.push(toCreateSpec(spec));
   }
