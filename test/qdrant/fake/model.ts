@@ -65,10 +65,27 @@ const notFound = (name: string): ModelResult => ({
 });
 const badRequest = (message: string): ModelResult => ({ status: 400, error: `Bad request: ${message}` });
 
-/** Drops `null` and `undefined` members: in Qdrant's diffs, null means "leave unchanged". */
-function present(diff: Json | null | undefined): Json {
+const HNSW_KEYS = [
+  "m",
+  "ef_construct",
+  "full_scan_threshold",
+  "max_indexing_threads",
+  "on_disk",
+  "payload_m",
+  "memory",
+  "inline_storage",
+];
+const OPTIMIZER_KEYS = Object.keys(SERVER_OPTIMIZER_DEFAULTS);
+const WAL_KEYS = Object.keys(SERVER_WAL_DEFAULTS);
+
+/**
+ * The members of a diff the server knows, without `null`/`undefined` ones (in Qdrant's diffs, null
+ * means "leave unchanged"). Unknown members are dropped, as serde does with them.
+ */
+function present(diff: Json | null | undefined, known: string[]): Json {
   const out: Json = {};
-  for (const [k, v] of Object.entries(diff ?? {})) if (v !== null && v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(diff ?? {}))
+    if (known.includes(k) && v !== null && v !== undefined) out[k] = v;
   return out;
 }
 
@@ -140,9 +157,9 @@ export function createCollection(state: ServerState, name: string, body: Json): 
   };
   state.collections.set(name, {
     params,
-    hnsw_config: { ...SERVER_HNSW_DEFAULTS, ...present(body.hnsw_config) },
-    optimizer_config: { ...SERVER_OPTIMIZER_DEFAULTS, ...present(body.optimizers_config) },
-    wal_config: { ...SERVER_WAL_DEFAULTS, ...present(body.wal_config) },
+    hnsw_config: { ...SERVER_HNSW_DEFAULTS, ...present(body.hnsw_config, HNSW_KEYS) },
+    optimizer_config: { ...SERVER_OPTIMIZER_DEFAULTS, ...present(body.optimizers_config, OPTIMIZER_KEYS) },
+    wal_config: { ...SERVER_WAL_DEFAULTS, ...present(body.wal_config, WAL_KEYS) },
     quantization_config: body.quantization_config ?? null,
     payload_schema: {},
   });
@@ -203,7 +220,7 @@ export function updateCollection(state: ServerState, name: string, body: Json): 
       if (!target) return badRequest(`Wrong input: Not existing vector name error: ${vectorName}`);
       if (typeof diff.on_disk === "boolean") target.on_disk = diff.on_disk;
       if (diff.hnsw_config !== undefined && diff.hnsw_config !== null) {
-        const hnsw = present(diff.hnsw_config);
+        const hnsw = present(diff.hnsw_config, HNSW_KEYS);
         if (Object.keys(hnsw).length === 0) delete target.hnsw_config;
         else target.hnsw_config = { ...(target.hnsw_config ?? {}), ...hnsw };
       }
@@ -213,22 +230,20 @@ export function updateCollection(state: ServerState, name: string, body: Json): 
       }
     }
   }
-  if (body.hnsw_config) c.hnsw_config = { ...c.hnsw_config, ...present(body.hnsw_config) };
+  if (body.hnsw_config) c.hnsw_config = { ...c.hnsw_config, ...present(body.hnsw_config, HNSW_KEYS) };
   if (body.optimizers_config) {
-    const diff = present(body.optimizers_config);
+    const diff = present(body.optimizers_config, OPTIMIZER_KEYS);
     if (diff.max_optimization_threads === "auto") diff.max_optimization_threads = null;
     c.optimizer_config = { ...c.optimizer_config, ...diff };
   }
   if (body.params) {
-    const diff = present(body.params);
-    for (const key of [
+    const known = [
       "replication_factor",
       "write_consistency_factor",
       "on_disk_payload",
       "read_fan_out_factor",
-    ]) {
-      if (key in diff) c.params[key] = diff[key];
-    }
+    ];
+    Object.assign(c.params, present(body.params, known));
   }
   if (body.quantization_config !== undefined && body.quantization_config !== null) {
     c.quantization_config = body.quantization_config === "Disabled" ? null : body.quantization_config;

@@ -32,6 +32,8 @@ export interface Fault {
   delayMs?: number;
   /** Answer with this status (e.g. 503) instead of handling the request. */
   status?: number;
+  /** Handle the request, then close the connection without answering: the change is made, the client sees it fail. */
+  dropAfterHandling?: boolean;
 }
 
 export interface FakeQdrantOptions {
@@ -268,6 +270,11 @@ export async function startFakeQdrant(options: FakeQdrantOptions = {}): Promise<
       default:
         violations.push(`${op.operationId} is in the contract but not modelled by the fake`);
         return sendText(res, record, 501, "not modelled by the fake");
+    }
+    if (fault?.dropAfterHandling) {
+      record.status = result.status;
+      res.socket?.destroy();
+      return;
     }
     return send(res, record, op.operationId, result.status, result);
   };

@@ -1,0 +1,164 @@
+/**
+ * The QdrantCollection executor against the strict fake: every request and response is checked
+ * against Qdrant 1.19's contract (the fake records violations; none may occur).
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  createCollection,
+  diffCollection,
+  readCollection,
+  updateCollection,
+} from "../../components/qdrant/executor";
+import { type FakeQdrant, startFakeQdrant } from "./fake/server";
+import { katoCollection, type ScenarioServer, scenarios } from "./scenarios";
+
+const API_KEY = "test-read-write-key";
+let fake: FakeQdrant;
+let server: ScenarioServer;
+
+beforeAll(async () => {
+  fake = await startFakeQdrant({ apiKey: API_KEY, readOnlyApiKey: "test-read-only-key", peers: 3 });
+  server = { connection: { url: fake.url }, apiKey: API_KEY, name: (base) => `kato_${base}` };
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  fake.clearRequests();
+});
+afterEach(() => {
+  expect(fake.violations).toEqual([]);
+});
+
+describe("QdrantCollection executor against the contract fake", () => {
+  for (const [title, run] of Object.entries(scenarios)) {
+    it(title, () => run(server));
+  }
+});
+
+describe("round trips", () => {
+  it("create costs one request per thing to create, plus one read of the shard count the server chose", async () => {
+    const inputs = katoCollection(server, "rt_create", {
+      payloadIndexes: [{ field: "pattern_name", schema: "keyword" }],
+      aliases: ["rt_alias"],
+    });
+    await createCollection(inputs);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "PUT /collections/kato_rt_create",
+      "PUT /collections/kato_rt_create/index",
+      "POST /collections/aliases",
+      "GET /collections/kato_rt_create",
+    ]);
+    fake.clearRequests();
+    await createCollection(katoCollection(server, "rt_create_sharded", { shardNumber: 2 }));
+    expect(fake.count()).toBe(1);
+  });
+
+  it("confirming an unchanged collection costs one GET (refresh) and nothing at preview", async () => {
+    const inputs = katoCollection(server, "rt_same");
+    const created = await createCollection(inputs);
+    fake.clearRequests();
+    const read = await readCollection(created.id, created.outs);
+    expect(diffCollection(created.id, read.props, inputs).changes).toBe(false);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /collections/kato_rt_same"]);
+  });
+
+  it("reads aliases only for a collection that manages some", async () => {
+    const inputs = katoCollection(server, "rt_alias_read", { aliases: ["rt_a"] });
+    const created = await createCollection(inputs);
+    fake.clearRequests();
+    await readCollection(created.id, created.outs);
+    expect(fake.count("get_collection", "get_collection_aliases")).toBe(2);
+  });
+
+  it("an update sends the live read and one PATCH with only the changed settings", async () => {
+    const inputs = katoCollection(server, "rt_patch");
+    const created = await createCollection(inputs);
+    fake.clearRequests();
+    await updateCollection(created.id, created.outs, { ...inputs, hnsw: { ...inputs.hnsw, m: 24 } });
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /collections/kato_rt_patch",
+      "PATCH /collections/kato_rt_patch",
+    ]);
+    expect(fake.requests[1]!.body).toEqual({ hnsw_config: { m: 24 } });
+  });
+});
+
+describe("faults", () => {
+  it("retries 503 with backoff and succeeds", async () => {
+    fake.inject({ method: "PUT", path: /^\/collections\/kato_f503$/, status: 503, times: 2 });
+    const created = await createCollection(katoCollection(server, "f503"));
+    expect(created.id).toBe("kato_f503");
+    expect(fake.count("create_collection")).toBe(3);
+  });
+
+  it("gives up after the bounded number of attempts, naming the request and the status", async () => {
+    fake.inject({ path: /^\/collections\/kato_fdown$/, status: 503, times: 100 });
+    await expect(
+      createCollection(
+        katoCollection(server, "fdown", { retry: { maxAttempts: 4, initialDelayMs: 1, maxDelayMs: 2 } }),
+      ),
+    ).rejects.toThrow(/Qdrant PUT \/collections\/kato_fdown failed with HTTP 503/);
+    expect(fake.count("create_collection")).toBe(4);
+  });
+
+  it("a create whose answer was lost after the server made it converges through the 409 of its retry", async () => {
+    fake.inject({ method: "PUT", path: /^\/collections\/kato_fslow$/, dropAfterHandling: true, times: 1 });
+    const inputs = katoCollection(server, "fslow");
+    const created = await createCollection(inputs);
+    expect(fake.requests.filter((r) => r.operationId === "create_collection").map((r) => r.status)).toEqual([
+      200, 409,
+    ]);
+    const read = await readCollection(created.id, created.outs);
+    expect(diffCollection(created.id, read.props, inputs).changes).toBe(false);
+  });
+
+  it("retries a read that timed out", async () => {
+    const inputs = katoCollection(server, "fslowread", {
+      retry: { requestTimeoutMs: 100, initialDelayMs: 1 },
+    });
+    const created = await createCollection(inputs);
+    fake.clearRequests();
+    fake.inject({ method: "GET", path: /^\/collections\/kato_fslowread$/, delayMs: 300, times: 1 });
+    const read = await readCollection(created.id, created.outs);
+    expect(read.id).toBe("kato_fslowread");
+    expect(fake.count("get_collection")).toBe(2);
+  });
+
+  it("does not retry a refused API key, and says so", async () => {
+    await expect(createCollection({ ...katoCollection(server, "fkey"), apiKey: "wrong" })).rejects.toThrow(
+      /HTTP 403: Invalid API key or JWT/,
+    );
+    expect(fake.count("create_collection")).toBe(1);
+  });
+
+  it("the read-only key cannot change anything", async () => {
+    await expect(
+      createCollection({ ...katoCollection(server, "fro"), apiKey: "test-read-only-key" }),
+    ).rejects.toThrow(/HTTP 403/);
+  });
+
+  it("a server that is not there fails after the bounded attempts with the connection error", async () => {
+    const nowhere = katoCollection(server, "fnone", {
+      connection: { url: "http://127.0.0.1:9" },
+      retry: { maxAttempts: 2, initialDelayMs: 1 },
+    });
+    await expect(createCollection(nowhere)).rejects.toThrow(/Qdrant PUT \/collections\/kato_fnone failed/);
+  });
+
+  it("moves to the next peer when one does not answer", async () => {
+    const inputs = katoCollection(server, "fpeer", {
+      connection: {
+        access: {
+          members: [
+            { advertised: "q-0:6333", reach: { kind: "direct", host: "127.0.0.1", port: 9 } },
+            { advertised: "q-1:6333", reach: { kind: "direct", host: "127.0.0.1", port: fake.port } },
+          ],
+        },
+      },
+      retry: { initialDelayMs: 1 },
+    });
+    const created = await createCollection(inputs);
+    expect(created.id).toBe("kato_fpeer");
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * The fake must be able to fail: it rejects what the contract rejects, flags what the server would
+ * silently ignore, validates its own answers, and copies the server's documented behaviour.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadContract } from "./fake/contract";
+import { type FakeQdrant, startFakeQdrant } from "./fake/server";
+
+let fake: FakeQdrant;
+let lenient: FakeQdrant;
+
+async function call(
+  target: FakeQdrant,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${target.url}${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, text, json };
+}
+
+beforeAll(async () => {
+  fake = await startFakeQdrant({ apiKey: "rw", readOnlyApiKey: "ro", peers: 3 });
+  lenient = await startFakeQdrant({ undocumentedFields: "ignore" });
+});
+afterAll(async () => {
+  await fake.close();
+  await lenient.close();
+});
+beforeEach(() => {
+  fake.violations.length = 0;
+  lenient.violations.length = 0;
+});
+
+const rw = { "api-key": "rw" };
+
+describe("contract checks", () => {
+  it("loads every operation of the contract", () => {
+    const ids = loadContract().operations.map((o) => o.operationId);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "create_collection",
+        "update_collection",
+        "get_collection",
+        "update_aliases",
+        "create_field_index",
+      ]),
+    );
+  });
+
+  it("rejects a body the contract rejects (wrong type) and records the violation", async () => {
+    const r = await call(
+      fake,
+      "PUT",
+      "/collections/bad_type",
+      { vectors: { size: "768", distance: "Cosine" } },
+      rw,
+    );
+    expect(r.status).toBe(400);
+    expect(fake.violations.join("\n")).toMatch(/create_collection: body breaks the contract/);
+  });
+
+  it("rejects an HNSW ef_construct below the contract minimum", async () => {
+    const r = await call(fake, "PATCH", "/collections/x", { hnsw_config: { ef_construct: 3 } }, rw);
+    expect(r.status).toBe(400);
+    expect(fake.violations.join("\n")).toMatch(/ef_construct/);
+  });
+
+  it("flags a member the contract does not define (the real server would ignore the guide's `ef`)", async () => {
+    await call(fake, "PUT", "/collections/ef_test", { vectors: { size: 4, distance: "Dot" } }, rw);
+    const r = await call(fake, "PATCH", "/collections/ef_test", { hnsw_config: { ef: 128 } }, rw);
+    expect(r.status).toBe(400);
+    expect(fake.violations.join("\n")).toMatch(/members the contract does not define.*'ef'/);
+  });
+
+  it("in lenient mode ignores an undocumented member, as the server does", async () => {
+    await call(lenient, "PUT", "/collections/ef_test", { vectors: { size: 4, distance: "Dot" } });
+    const r = await call(lenient, "PATCH", "/collections/ef_test", { hnsw_config: { ef: 128 } });
+    expect(r.status).toBe(200);
+    const info = await call(lenient, "GET", "/collections/ef_test");
+    expect(info.json.result.config.hnsw_config).not.toHaveProperty("ef");
+    expect(lenient.violations).toEqual([]);
+  });
+
+  it("rejects query parameters the operation does not have", async () => {
+    const r = await call(fake, "GET", "/collections/x?bogus=1", undefined, rw);
+    expect(r.status).toBe(400);
+    expect(fake.violations.join("\n")).toMatch(/get_collection: parameters break the contract/);
+  });
+
+  it("records a route that is not in the contract", async () => {
+    await call(fake, "POST", "/collections/x/teleport", {}, rw);
+    expect(fake.violations.join("\n")).toMatch(/not an operation of the contract/);
+  });
+
+  it("validates its own answers against the contract", async () => {
+    const original = fake.state.collections.get.bind(fake.state.collections);
+    await call(fake, "PUT", "/collections/broken", { vectors: { size: 4, distance: "Dot" } }, rw);
+    fake.state.collections.get = ((name: string) => {
+      const c = original(name);
+      return c ? { ...c, hnsw_config: { ...c.hnsw_config, ef_construct: "many" } } : c;
+    }) as typeof fake.state.collections.get;
+    try {
+      await call(fake, "GET", "/collections/broken", undefined, rw);
+    } finally {
+      fake.state.collections.get = original;
+    }
+    expect(fake.violations.join("\n")).toMatch(/response 200 of get_collection breaks the contract/);
+  });
+});
+
+describe("copied server behaviour", () => {
+  it("answers 409 to creating an existing collection", async () => {
+    await call(fake, "PUT", "/collections/twice", { vectors: { size: 4, distance: "Dot" } }, rw);
+    const r = await call(fake, "PUT", "/collections/twice", { vectors: { size: 4, distance: "Dot" } }, rw);
+    expect(r.status).toBe(409);
+    expect(r.json.status.error).toBe("Wrong input: Collection `twice` already exists!");
+  });
+
+  it("fills in Qdrant's defaults on GET for settings the create left out (shard_number = peers)", async () => {
+    await call(fake, "PUT", "/collections/defaults", { vectors: { size: 4, distance: "Cosine" } }, rw);
+    const r = await call(fake, "GET", "/collections/defaults", undefined, rw);
+    expect(r.json.result.config).toEqual({
+      params: {
+        vectors: { size: 4, distance: "Cosine" },
+        shard_number: 3,
+        replication_factor: 1,
+        write_consistency_factor: 1,
+        on_disk_payload: true,
+      },
+      hnsw_config: {
+        m: 16,
+        ef_construct: 100,
+        full_scan_threshold: 10000,
+        max_indexing_threads: 0,
+        on_disk: false,
+      },
+      optimizer_config: {
+        deleted_threshold: 0.2,
+        vacuum_min_vector_number: 1000,
+        default_segment_number: 0,
+        max_segment_size: null,
+        memmap_threshold: null,
+        indexing_threshold: 10000,
+        flush_interval_sec: 5,
+        max_optimization_threads: null,
+        prevent_unoptimized: null,
+      },
+      wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0, wal_retain_closed: 1 },
+      quantization_config: null,
+    });
+  });
+
+  it("PATCH merges the given settings and leaves null ones unchanged; 'Disabled' turns quantization off", async () => {
+    await call(
+      fake,
+      "PUT",
+      "/collections/patch",
+      { vectors: { size: 4, distance: "Dot" }, quantization_config: { binary: {} } },
+      rw,
+    );
+    await call(
+      fake,
+      "PATCH",
+      "/collections/patch",
+      {
+        hnsw_config: { m: 8, ef_construct: null },
+        params: { replication_factor: 2 },
+        quantization_config: "Disabled",
+      },
+      rw,
+    );
+    const { json } = await call(fake, "GET", "/collections/patch", undefined, rw);
+    expect(json.result.config.hnsw_config).toMatchObject({ m: 8, ef_construct: 100 });
+    expect(json.result.config.params.replication_factor).toBe(2);
+    expect(json.result.config.quantization_config).toBeNull();
+  });
+
+  it("keeps payload indexes, with their parameters, in payload_schema", async () => {
+    await call(fake, "PUT", "/collections/idx", { vectors: { size: 4, distance: "Dot" } }, rw);
+    await call(
+      fake,
+      "PUT",
+      "/collections/idx/index?wait=true",
+      { field_name: "a", field_schema: "keyword" },
+      rw,
+    );
+    await call(
+      fake,
+      "PUT",
+      "/collections/idx/index",
+      { field_name: "t", field_schema: { type: "keyword", is_tenant: true } },
+      rw,
+    );
+    await call(fake, "DELETE", "/collections/idx/index/a?wait=true", undefined, rw);
+    const { json } = await call(fake, "GET", "/collections/idx", undefined, rw);
+    expect(json.result.payload_schema).toEqual({
+      t: { data_type: "keyword", params: { type: "keyword", is_tenant: true }, points: 0 },
+    });
+  });
+
+  it("applies alias actions together or not at all, and deleting a collection removes its aliases", async () => {
+    await call(fake, "PUT", "/collections/al", { vectors: { size: 4, distance: "Dot" } }, rw);
+    const bad = await call(
+      fake,
+      "POST",
+      "/collections/aliases",
+      {
+        actions: [
+          { create_alias: { collection_name: "al", alias_name: "first" } },
+          { create_alias: { collection_name: "missing", alias_name: "second" } },
+        ],
+      },
+      rw,
+    );
+    expect(bad.status).toBe(404);
+    expect((await call(fake, "GET", "/collections/al/aliases", undefined, rw)).json.result.aliases).toEqual(
+      [],
+    );
+    await call(
+      fake,
+      "POST",
+      "/collections/aliases",
+      { actions: [{ create_alias: { collection_name: "al", alias_name: "first" } }] },
+      rw,
+    );
+    expect((await call(fake, "GET", "/collections/first", undefined, rw)).status).toBe(200);
+    await call(fake, "DELETE", "/collections/al", undefined, rw);
+    expect(fake.state.aliases.has("first")).toBe(false);
+  });
+
+  it("checks the api-key header: none 401, wrong 403, read-only may read but not write; health needs none", async () => {
+    expect((await call(fake, "GET", "/collections/al")).status).toBe(401);
+    expect((await call(fake, "GET", "/collections/al", undefined, { "api-key": "nope" })).status).toBe(403);
+    expect((await call(fake, "GET", "/collections/defaults", undefined, { "api-key": "ro" })).status).toBe(
+      200,
+    );
+    expect((await call(fake, "DELETE", "/collections/defaults", undefined, { "api-key": "ro" })).status).toBe(
+      403,
+    );
+    expect(
+      (await call(fake, "GET", "/collections/defaults", undefined, { authorization: "Bearer rw" })).status,
+    ).toBe(200);
+    expect((await call(fake, "GET", "/readyz")).text).toBe("all shards are ready");
+  });
+
+  it("injects faults: a status instead of handling, then normal answers", async () => {
+    fake.inject({ path: /^\/collections\/defaults$/, status: 503, times: 1 });
+    expect((await call(fake, "GET", "/collections/defaults", undefined, rw)).status).toBe(503);
+    expect((await call(fake, "GET", "/collections/defaults", undefined, rw)).status).toBe(200);
+    expect(fake.violations).toEqual([]);
+  });
+});
