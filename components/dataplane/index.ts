@@ -1,0 +1,196 @@
+/**
+ * KatoDataPlane: KATO's whole data tier in one component. It wires the three engines on one target
+ * (a shared Docker network, or a Kubernetes namespace it can create), declares every tenant's schema
+ * (one MongoDatabaseSchema and one QdrantCollection per tenant, from a preset), and outputs the
+ * settings KATO reads.
+ */
+import * as docker from "@pulumi/docker";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MongoDatabaseSchema, MongoReplicaSet, type MongoSettings } from "../mongodb";
+import { QdrantCluster, QdrantCollection, type QdrantSettings } from "../qdrant";
+import { RedisCluster, type RedisSettings } from "../redis";
+import { assertNoProblems } from "../shared/problems";
+import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
+import { redisUrl } from "./kato-env";
+import { planSchema, type SchemaPlan, type SchemaPlanInput, type TenantSchema } from "./presets";
+
+export * from "./kato-env";
+export * from "./names";
+export * from "./presets";
+
+/** Docker: the members' network is created by the plane (one for all three engines) unless it exists. */
+export type DataPlaneDockerTarget = Omit<DockerTarget, "networkName"> & {
+  networkName: string;
+  /** The network exists already (e.g. KATO's own); join it instead of creating it. */
+  externalNetwork?: boolean;
+};
+
+/** Kubernetes: the namespace is created by the plane when `createNamespace` is set. */
+export type DataPlaneKubernetesTarget = Omit<KubernetesTarget, "namespace"> & {
+  namespace: string;
+  createNamespace?: boolean;
+};
+
+export interface KatoDataPlaneArgs {
+  target: DataPlaneDockerTarget | DataPlaneKubernetesTarget;
+  mongodb?: MongoSettings;
+  qdrant?: QdrantSettings;
+  redis?: RedisSettings;
+  /** The tenants and their preset, or a plan already made (the program plans while checking config). */
+  schema: SchemaPlanInput | SchemaPlan;
+  /** Let schema changes drop and rebuild indexes or recreate collections (their data is lost). Default false. */
+  allowDataLoss?: boolean;
+  /** Mark every stateful resource (volumes, StatefulSets, containers, credentials, schema) `protect`ed. */
+  protect?: boolean;
+}
+
+/** What KATO's container reads; the values carrying a credential are secrets. */
+export interface KatoEnvironment {
+  MONGO_BASE_URL: pulumi.Output<string>;
+  QDRANT_HOST: pulumi.Output<string>;
+  QDRANT_PORT: pulumi.Output<number>;
+  QDRANT_API_KEY: pulumi.Output<string | undefined>;
+  REDIS_URL: pulumi.Output<string>;
+  REDIS_CLUSTER_NODES: pulumi.Output<string>;
+  REDIS_PASSWORD: pulumi.Output<string>;
+}
+
+/**
+ * Types that hold data or the keys to it. With `protect`, these are protected; everything else
+ * (Services, ConfigMaps, NetworkPolicies, PDBs) stays free to be replaced.
+ */
+const STATEFUL_TYPES = new Set([
+  "kubernetes:apps/v1:StatefulSet",
+  "kubernetes:core/v1:PersistentVolumeClaim",
+  "kubernetes:core/v1:Namespace",
+  "docker:index/volume:Volume",
+  "docker:index/container:Container",
+  "random:index/randomPassword:RandomPassword",
+]);
+
+export function isStateful(resource: pulumi.Resource, type: string): boolean {
+  return (
+    STATEFUL_TYPES.has(type) ||
+    resource instanceof MongoDatabaseSchema ||
+    resource instanceof QdrantCollection
+  );
+}
+
+function isPlan(schema: SchemaPlanInput | SchemaPlan): schema is SchemaPlan {
+  return "tenants" in schema;
+}
+
+export class KatoDataPlane extends pulumi.ComponentResource {
+  declare readonly mongodb: MongoReplicaSet;
+  declare readonly qdrant: QdrantCluster;
+  declare readonly redis: RedisCluster;
+  /** KATO's settings (MONGO_BASE_URL, QDRANT_HOST, ...). */
+  declare readonly kato: KatoEnvironment;
+  /** The tenants deployed: node id, database and Qdrant collection names. */
+  declare readonly tenants: TenantSchema[];
+  /** The namespace (Kubernetes) or network (Docker) the engines share. */
+  declare readonly placement: pulumi.Output<string>;
+
+  constructor(name: string, args: KatoDataPlaneArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const protect = args.protect === true;
+    super(
+      "kato:data:KatoDataPlane",
+      name,
+      {},
+      {
+        ...opts,
+        transformations: [
+          ...(opts.transformations ?? []),
+          ...(protect
+            ? [
+                (t: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined =>
+                  isStateful(t.resource, t.type)
+                    ? { props: t.props, opts: { ...t.opts, protect: true } }
+                    : undefined,
+              ]
+            : []),
+        ],
+      },
+    );
+
+    const plan = isPlan(args.schema) ? args.schema : planSchema(args.schema);
+    assertNoProblems(plan.problems, `KatoDataPlane ${name}`);
+    // What the preset dropped is said once per deployment, not once per tenant.
+    for (const warning of plan.warnings) pulumi.log.warn(warning, this);
+
+    const { target, placement } = this.place(name, args.target);
+    const child = { parent: this };
+    const mongodb = new MongoReplicaSet(`${name}-mongodb`, { target, ...args.mongodb }, child);
+    const qdrant = new QdrantCluster(`${name}-qdrant`, { target, ...args.qdrant }, child);
+    const redis = new RedisCluster(`${name}-redis`, { target, ...args.redis }, child);
+
+    const allowDataLoss = args.allowDataLoss === true;
+    for (const tenant of plan.tenants) {
+      new MongoDatabaseSchema(
+        `mongodb-schema-${tenant.database}`,
+        {
+          database: tenant.database,
+          collections: plan.collections,
+          allowIndexRebuild: allowDataLoss,
+          access: mongodb.access,
+          username: mongodb.rootUsername,
+          password: mongodb.rootPassword,
+        },
+        { parent: this, dependsOn: [mongodb] },
+      );
+      new QdrantCollection(
+        `qdrant-collection-${tenant.qdrantCollection}`,
+        { name: tenant.qdrantCollection, ...plan.qdrant, cluster: qdrant, allowRecreate: allowDataLoss },
+        { parent: this },
+      );
+    }
+
+    const kato: KatoEnvironment = {
+      // replicaSet, authSource=admin and w=majority; usable once the bootstrap created the user.
+      MONGO_BASE_URL: mongodb.uri,
+      QDRANT_HOST: qdrant.host,
+      QDRANT_PORT: qdrant.port,
+      QDRANT_API_KEY: qdrant.apiKey,
+      REDIS_URL: pulumi.secret(
+        pulumi
+          .all([redis.endpoints, redis.password])
+          .apply(([endpoints, password]) => redisUrl(endpoints[0]!, password)),
+      ),
+      REDIS_CLUSTER_NODES: redis.seedNodes,
+      REDIS_PASSWORD: redis.password,
+    };
+    const outputs = { mongodb, qdrant, redis, kato, tenants: plan.tenants, placement };
+    Object.assign(this, outputs);
+    this.registerOutputs({ kato, tenants: plan.tenants, placement });
+  }
+
+  /** One network (Docker) or namespace (Kubernetes) for the three engines. */
+  private place(
+    name: string,
+    target: DataPlaneDockerTarget | DataPlaneKubernetesTarget,
+  ): { target: Target; placement: pulumi.Output<string> } {
+    if (target.kind === "docker") {
+      const { externalNetwork, networkName, ...rest } = target;
+      const network = externalNetwork
+        ? undefined
+        : new docker.Network(
+            `${name}-network`,
+            { name: networkName, driver: "bridge", attachable: true },
+            { parent: this, ...(target.provider ? { provider: target.provider } : {}) },
+          );
+      const placement = network ? network.name : pulumi.output(networkName);
+      return { target: { ...rest, kind: "docker", networkName: placement }, placement };
+    }
+    const { createNamespace, namespace, ...rest } = target;
+    const ns = createNamespace
+      ? new k8s.core.v1.Namespace(
+          `${name}-namespace`,
+          { metadata: { name: namespace, labels: { "app.kubernetes.io/part-of": "kato" } } },
+          { parent: this, ...(target.provider ? { provider: target.provider } : {}) },
+        )
+      : undefined;
+    const placement = ns ? ns.metadata.name : pulumi.output(namespace);
+    return { target: { ...rest, kind: "kubernetes", namespace: placement }, placement };
+  }
+}

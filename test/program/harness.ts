@@ -1,0 +1,54 @@
+/**
+ * Runs the real program (index.ts) under Pulumi mocks with a stack file's config, and records the
+ * resource options the engine would receive (protect, retainOnDelete), which the shared harness does
+ * not keep.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { stackConfig } from "../stacks/stackFiles";
+import { installMocks, type MockHarness, waitForRegistrations } from "../support/mocks";
+
+export interface RecordedOptions {
+  type: string;
+  name: string;
+  protect: boolean;
+  retainOnDelete: boolean;
+}
+
+export interface ProgramRun {
+  harness: MockHarness;
+  options: RecordedOptions[];
+  outputs: Record<string, pulumi.Output<unknown> | unknown>;
+}
+
+/** Wraps the mock monitor so every registration's options are recorded. */
+export function recordOptions(): RecordedOptions[] {
+  const recorded: RecordedOptions[] = [];
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    recorded.push({
+      type: req.getType(),
+      name: req.getName(),
+      protect: req.getProtect() === true,
+      retainOnDelete: req.getRetainondelete?.() === true,
+    });
+    return original(req, callback);
+  };
+  return recorded;
+}
+
+/**
+ * The program of `stack` as `pulumi up -s <stack>` runs it: the stack file's config (plus
+ * `overrides`) fed to the mocks, then index.ts loaded. Once per test file (index.ts runs on load).
+ */
+export async function runProgram(
+  stack: string,
+  overrides: Record<string, unknown> = {},
+): Promise<ProgramRun> {
+  const config: Record<string, unknown> = { ...stackConfig(stack), ...overrides };
+  const harness = installMocks({ stack, config });
+  const options = recordOptions();
+  const outputs = await import("../../index");
+  await waitForRegistrations();
+  return { harness, options, outputs };
+}

@@ -1,0 +1,16 @@
+import { programSuite } from "./suite";
+
+programSuite({
+  stack: "prod",
+  target: "kubernetes",
+  preset: "kato-v3",
+  tenants: [
+    ["customer_a_kato", "vectors_customer_a_kato"],
+    ["customer_b_kato", "vectors_customer_b_kato"],
+  ],
+  protect: true,
+  retainVolumes: true,
+  namespace: "kato",
+  createsNamespace: false,
+  antiAffinity: "required",
+});

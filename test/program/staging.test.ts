@@ -1,0 +1,16 @@
+import { programSuite } from "./suite";
+
+programSuite({
+  stack: "staging",
+  target: "kubernetes",
+  preset: "kato-v3",
+  tenants: [
+    ["demo_kato", "vectors_demo_kato"],
+    ["qa_team_kato", "vectors_qa_team_kato"],
+  ],
+  protect: false,
+  retainVolumes: true,
+  namespace: "kato-staging",
+  createsNamespace: true,
+  antiAffinity: "soft",
+});
