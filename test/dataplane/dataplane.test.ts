@@ -1,0 +1,207 @@
+/**
+ * KatoDataPlane and the program function under Pulumi mocks, for the variations a stack can ask
+ * for: singleNode, allowDataLoss, a remote Docker host, a kube context, 1000 tenants, the library use.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { loadStackConfig, type StackConfig } from "../../components/config/load";
+import { GUIDE_DROPPED, isStateful, KatoDataPlane } from "../../components/dataplane";
+import { planeName, program } from "../../components/dataplane/program";
+import { formatProblem } from "../../components/shared/problems";
+import { recordOptions } from "../program/harness";
+import {
+  installMocks,
+  type MockHarness,
+  plaintextSecretLeaks,
+  unwrapSecrets,
+  waitForRegistrations,
+} from "../support/mocks";
+
+function configOf(stack: string, config: Record<string, unknown> = {}): StackConfig {
+  const all: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config))
+    all[`kato-infra:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  const { config: resolved, problems } = loadStackConfig({ stack, config: all });
+  expect(problems.map(formatProblem)).toEqual([]);
+  return resolved!;
+}
+
+async function deploy(stack: string, config: Record<string, unknown> = {}) {
+  const harness = installMocks({ stack });
+  const options = recordOptions();
+  const outputs = program(configOf(stack, config));
+  await waitForRegistrations();
+  return { harness, options, outputs };
+}
+
+const containers = (h: MockHarness, engine: string) =>
+  h.ofType("docker:index/container:Container").filter((c) => c.name.includes(`-${engine}-`));
+
+describe("singleNode on dev", () => {
+  let h: MockHarness;
+  beforeAll(async () => {
+    ({ harness: h } = await deploy("dev", { singleNode: true }));
+  });
+
+  it("runs one MongoDB member, one Qdrant peer and three Redis masters", () => {
+    expect(containers(h, "mongodb")).toHaveLength(1);
+    expect(containers(h, "qdrant")).toHaveLength(1);
+    expect(containers(h, "redis")).toHaveLength(3);
+  });
+});
+
+describe("the full dev topology", () => {
+  let h: MockHarness;
+  beforeAll(async () => {
+    ({ harness: h } = await deploy("dev"));
+  });
+
+  it("runs 3 MongoDB members, 3 Qdrant peers and 6 Redis nodes, named after the stack", () => {
+    expect(containers(h, "mongodb")).toHaveLength(3);
+    expect(containers(h, "qdrant")).toHaveLength(3);
+    expect(containers(h, "redis")).toHaveLength(6);
+    expect(containers(h, "mongodb").map((c) => c.inputs.name)).toEqual([
+      "kato-dev-mongodb-0",
+      "kato-dev-mongodb-1",
+      "kato-dev-mongodb-2",
+    ]);
+  });
+});
+
+describe("allowDataLoss", () => {
+  let run: Awaited<ReturnType<typeof deploy>>;
+  beforeAll(async () => {
+    run = await deploy("dev", { allowDataLoss: true, nodeIds: ["a"] });
+  });
+
+  it("lets schema changes rebuild indexes and recreate collections", () => {
+    const schema = run.harness.ofType("pulumi-nodejs:dynamic/kato:MongoDatabaseSchema")[0]!;
+    expect(unwrapSecrets(schema.inputs).allowIndexRebuild).toBe(true);
+    const collection = run.harness.resources.find((r) => r.name === "qdrant-collection-vectors_a");
+    if (collection) expect(collection.inputs.allowRecreate).toBe(true);
+  });
+
+  it("deletes volumes with their containers", () => {
+    const volumes = run.options.filter((o) => o.type === "docker:index/volume:Volume");
+    expect(volumes.length).toBeGreaterThan(0);
+    expect(volumes.every((v) => !v.retainOnDelete)).toBe(true);
+  });
+});
+
+describe("nothing destroys data by default", () => {
+  let h: MockHarness;
+  beforeAll(async () => {
+    ({ harness: h } = await deploy("dev", { nodeIds: ["a"] }));
+  });
+
+  it("refuses index rebuilds", () => {
+    const schema = h.ofType("pulumi-nodejs:dynamic/kato:MongoDatabaseSchema")[0]!;
+    expect(unwrapSecrets(schema.inputs).allowIndexRebuild).toBe(false);
+  });
+});
+
+describe("a remote Docker host", () => {
+  let h: MockHarness;
+  beforeAll(async () => {
+    ({ harness: h } = await deploy("dev", {
+      docker: { host: "ssh://deploy@db-host", publishAddress: "0.0.0.0" },
+    }));
+  });
+
+  it("deploys through a Docker provider for that host, publishing on the asked address", () => {
+    const providers = h.ofType("pulumi:providers:docker");
+    expect(providers.map((p) => p.inputs.host)).toEqual(["ssh://deploy@db-host"]);
+    const network = h.one("docker:index/network:Network");
+    expect(network.provider).toContain("pulumi:providers:docker");
+    for (const c of h.ofType("docker:index/container:Container")) {
+      expect(c.provider, c.name).toContain("pulumi:providers:docker::docker");
+      for (const p of c.inputs.ports ?? []) expect(p.ip).toBe("0.0.0.0");
+    }
+  });
+});
+
+describe("a kubeconfig context", () => {
+  let h: MockHarness;
+  beforeAll(async () => {
+    ({ harness: h } = await deploy("staging", { kubernetes: { context: "kind-kato" } }));
+  });
+
+  it("deploys every Kubernetes object through a provider for that context", () => {
+    expect(h.ofType("pulumi:providers:kubernetes").map((p) => p.inputs.context)).toEqual(["kind-kato"]);
+    for (const r of h.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
+      expect(r.provider, `${r.type} ${r.name}`).toContain("pulumi:providers:kubernetes::kubernetes");
+    }
+  });
+});
+
+describe("1000 tenants", () => {
+  let h: MockHarness;
+  beforeAll(async () => {
+    const nodeIds = Array.from({ length: 1000 }, (_, i) => `tenant-${i}`);
+    ({ harness: h } = await deploy("prod", { nodeIds, schemaPreset: "kato-v3" }));
+  }, 120_000);
+
+  it("declares one MongoDB schema resource per tenant and nothing per index", () => {
+    expect(h.ofType("pulumi-nodejs:dynamic/kato:MongoDatabaseSchema")).toHaveLength(1000);
+    const perTenant = h.resources.filter((r) => /tenant_\d+_kato/.test(r.name));
+    // One database schema and one collection per tenant, at most.
+    expect(perTenant.length).toBeLessThanOrEqual(2000);
+  });
+
+  it("keeps every credential secret", () => {
+    expect(plaintextSecretLeaks(h)).toEqual([]);
+  });
+});
+
+describe("KatoDataPlane as a library", () => {
+  let h: MockHarness;
+  const warn = vi.spyOn(pulumi.log, "warn");
+  let plane: KatoDataPlane;
+  beforeAll(async () => {
+    h = installMocks({ stack: "lib" });
+    warn.mockClear();
+    plane = new KatoDataPlane("kato", {
+      target: { kind: "kubernetes", namespace: "data", createNamespace: true },
+      schema: { preset: "guide", nodeIds: ["a", "b", "c"], serviceName: "kato", vectorSize: 768 },
+    });
+    await waitForRegistrations();
+  });
+
+  it("plans the schema itself and logs what the guide preset dropped once, not per tenant", () => {
+    expect(plane.tenants.map((t) => t.database)).toEqual(["node_a_kato", "node_b_kato", "node_c_kato"]);
+    const messages = warn.mock.calls.map((c) => c[0]);
+    expect(messages.filter((m) => m === GUIDE_DROPPED.idUniqueIndex)).toHaveLength(1);
+    expect(messages.filter((m) => m === GUIDE_DROPPED.hnswEf)).toHaveLength(1);
+  });
+
+  it("creates its namespace and puts the engines in it", () => {
+    expect(h.one("kubernetes:core/v1:Namespace").inputs.metadata.name).toBe("data");
+    expect(h.one("kubernetes:apps/v1:StatefulSet", "kato-mongodb").inputs.metadata.namespace).toBe("data");
+  });
+
+  it("refuses a schema with problems, listing them all", () => {
+    expect(
+      () =>
+        new KatoDataPlane("bad", {
+          target: { kind: "docker", networkName: "x" },
+          schema: { preset: "guide", nodeIds: ["a.b", "c d"], serviceName: "kato", vectorSize: 768 },
+        }),
+    ).toThrow(/KatoDataPlane bad has 2 problems/);
+  });
+});
+
+describe("names", () => {
+  it("names the plane after the stack on Docker (containers share one daemon) and kato on Kubernetes", () => {
+    expect(planeName(configOf("dev"))).toBe("kato-dev");
+    expect(planeName(configOf("My_Laptop.Stack", { profile: "dev" }))).toBe("kato-my-laptop-stack");
+    expect(planeName(configOf("prod"))).toBe("kato");
+  });
+
+  it("counts only data-holding resources as stateful", () => {
+    const r = {} as pulumi.Resource;
+    expect(isStateful(r, "kubernetes:apps/v1:StatefulSet")).toBe(true);
+    expect(isStateful(r, "docker:index/volume:Volume")).toBe(true);
+    expect(isStateful(r, "kubernetes:core/v1:Service")).toBe(false);
+    expect(isStateful(r, "kubernetes:core/v1:ConfigMap")).toBe(false);
+  });
+});
