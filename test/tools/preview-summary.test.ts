@@ -165,6 +165,11 @@ describe("resource classification", () => {
     ["pulumi-nodejs:dynamic/kato:MongoDatabaseSchema", "node_a_kato", "mongo-schema"],
     ["pulumi-nodejs:dynamic/kato:QdrantCollection", "vectors_a", "qdrant-schema"],
     ["pulumi-nodejs:dynamic:Resource", "kato-qdrant-collection-vectors_a", "qdrant-schema"],
+    // As the program names them: QdrantCollection is a plain dynamic resource, named by the plane.
+    ["pulumi-nodejs:dynamic:Resource", "qdrant-collection-vectors_my_app_kato", "qdrant-schema"],
+    ["pulumi-nodejs:dynamic/kato:MongoDatabaseSchema", "mongodb-schema-my_app_kato", "mongo-schema"],
+    ["pulumi-nodejs:dynamic/kato:MongoReplicaSetBootstrap", "kato-mongodb-bootstrap", "other"],
+    ["pulumi-nodejs:dynamic:Resource", "kato-redis-formation", "other"],
     ["pulumi-nodejs:dynamic:Resource", "kato-mongo-index-length_1", "mongo-schema"],
     ["kubernetes:core/v1:Secret", "kato-redis-auth", "other"],
     ["kubernetes:core/v1:Service", "kato-mongodb", "other"],
