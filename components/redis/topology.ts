@@ -97,6 +97,12 @@ export function planTopology(
   const allowed = (seat: number, candidate: number) =>
     domainOf(candidate) !== domainOf(masterOrdinals[seats[seat]!]!);
   const tryAssign = (seat: number, visited: Set<number>): boolean => {
+    // A free candidate first (keeps the plain ordinal layout when nothing conflicts), then augment.
+    const direct = candidates.find((c) => allowed(seat, c) && !seatOf.has(c));
+    if (direct !== undefined) {
+      seatOf.set(direct, seat);
+      return true;
+    }
     for (const c of candidates) {
       if (!allowed(seat, c) || visited.has(c)) continue;
       visited.add(c);

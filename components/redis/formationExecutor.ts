@@ -1,0 +1,351 @@
+/**
+ * The I/O half of cluster formation: read every node (one pipelined round trip each, all nodes in
+ * parallel), ask the planner what is missing, send it, and poll until every node agrees. Used by the
+ * `RedisClusterFormation` dynamic provider, the tests and the live suite.
+ *
+ * Serialized with the dynamic provider: no `@pulumi/*` import, `ioredis` is required inside
+ * functions, and no client outlives a call.
+ */
+import type { ClusterNodeEntry } from "./clusterState";
+import {
+  isLoopback,
+  parseClientInfo,
+  parseClusterNodes,
+  parseConfigReply,
+  parseInfo,
+  splitHostPort,
+} from "./clusterState";
+import {
+  type ClusterSummary,
+  describeStep,
+  type FormationPlan,
+  type FormationSpec,
+  type FormationStep,
+  type MemberObservation,
+  planFormation,
+  STEP_ORDER,
+  summarizeCluster,
+} from "./formationPlan";
+
+/** A node as the executor reaches it from here. */
+export interface FormationMember {
+  /** Advertised `host:port` (the name in the spec). */
+  advertised: string;
+  /** Where to connect from here. */
+  host: string;
+  port: number;
+  /**
+   * True when the connection reaches the node without a tunnel (a published Docker port, a test
+   * server): then the node's own side of the connection (CLIENT INFO laddr) is the IP its peers use.
+   * Through a Kubernetes port-forward it is 127.0.0.1, and the node's announced IP is used instead.
+   */
+  direct: boolean;
+}
+
+export interface FormationOptions {
+  password?: string;
+  /** Overall bound of a run, connect retries and waiting included. */
+  timeoutMs: number;
+  /** Pause between reads while waiting for gossip or replicas. Default 50 ms. */
+  pollMs?: number;
+  /** Per connection attempt and per command. Default 2000 ms. */
+  commandTimeoutMs?: number;
+  /** Progress lines (applied steps, what is waited for). */
+  log?: (line: string) => void;
+}
+
+export interface FormationResult {
+  summary: ClusterSummary;
+  /** Steps sent, as Redis commands. */
+  applied: string[];
+  /** Settings drift found (and repaired). */
+  drift: string[];
+  rounds: number;
+  elapsedMs: number;
+}
+
+export interface Inspection {
+  observed: MemberObservation[];
+  plan: FormationPlan;
+  summary: ClusterSummary;
+  converged: boolean;
+}
+
+/** The CONFIG GET parameters every read asks for (the planner compares them to the spec). */
+function configKeys(spec: FormationSpec): string[] {
+  return Object.keys(spec.expectedConfig);
+}
+
+interface Pool {
+  get(member: FormationMember): Promise<any>;
+  drop(member: FormationMember): void;
+  close(): void;
+}
+
+function createPool(options: FormationOptions): Pool {
+  const Redis = require("ioredis");
+  const timeout = options.commandTimeoutMs ?? 2000;
+  const clients = new Map<string, any>();
+  const drop = (member: FormationMember) => {
+    const c = clients.get(member.advertised);
+    clients.delete(member.advertised);
+    if (c) c.disconnect();
+  };
+  return {
+    async get(member) {
+      const existing = clients.get(member.advertised);
+      if (existing && existing.status === "ready") return existing;
+      if (existing) drop(member);
+      const client = new Redis({
+        host: member.host,
+        port: member.port,
+        ...(options.password ? { password: options.password } : {}),
+        lazyConnect: true,
+        connectTimeout: timeout,
+        commandTimeout: timeout,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        enableReadyCheck: false,
+        retryStrategy: () => null,
+      });
+      client.on("error", () => {
+        // Reported by the command that fails; an unhandled 'error' event would crash the process.
+      });
+      clients.set(member.advertised, client);
+      try {
+        await client.connect();
+      } catch (error) {
+        drop(member);
+        throw error;
+      }
+      return client;
+    },
+    drop,
+    close() {
+      for (const c of clients.values()) c.disconnect();
+      clients.clear();
+    },
+  };
+}
+
+function message(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, " ").trim();
+}
+
+async function observeMember(
+  pool: Pool,
+  member: FormationMember,
+  keys: string[],
+): Promise<MemberObservation> {
+  try {
+    const client = await pool.get(member);
+    const replies: [Error | null, unknown][] = await client
+      .pipeline()
+      .call("CLUSTER", "NODES")
+      .call("CLUSTER", "INFO")
+      .call("INFO", "replication")
+      .call("CONFIG", "GET", ...keys)
+      .call("CLIENT", "INFO")
+      .exec();
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
+    const [nodesText, infoText, replText, configReply, clientText] = replies.map(([, v]) => v);
+    const view = parseClusterNodes(String(nodesText));
+    const mine = view.find((e) => e.flags.includes("myself"));
+    if (!mine) throw new Error("CLUSTER NODES has no 'myself' line (is cluster-enabled off?)");
+    const laddr = splitHostPort(parseClientInfo(String(clientText)).laddr ?? "");
+    // Direct connections land on the node's own address; through a tunnel, trust what it announces.
+    const ip =
+      member.direct && laddr && (!isLoopback(laddr.host) || isLoopback(member.host)) ? laddr.host : mine.ip;
+    const self: ClusterNodeEntry = { ...mine, ip };
+    return {
+      name: member.advertised,
+      reachable: true,
+      self,
+      view: view.map((e) => (e === mine ? self : e)),
+      clusterInfo: parseInfo(String(infoText)),
+      replication: parseInfo(String(replText)),
+      config: parseConfigReply(configReply),
+    };
+  } catch (error) {
+    pool.drop(member);
+    return {
+      name: member.advertised,
+      reachable: false,
+      error: `${member.host}:${member.port}: ${message(error)}`,
+    };
+  }
+}
+
+async function observeAll(
+  pool: Pool,
+  members: FormationMember[],
+  spec: FormationSpec,
+): Promise<MemberObservation[]> {
+  const keys = configKeys(spec);
+  return Promise.all(members.map((m) => observeMember(pool, m, keys)));
+}
+
+function commandOf(step: FormationStep): (string | number)[] {
+  switch (step.kind) {
+    case "set-config-epoch":
+      return ["CLUSTER", "SET-CONFIG-EPOCH", step.epoch];
+    case "add-slots":
+      return ["CLUSTER", "ADDSLOTSRANGE", ...step.ranges.flat()];
+    case "meet":
+      return ["CLUSTER", "MEET", step.ip, step.port, step.cport];
+    case "replicate":
+      return ["CLUSTER", "REPLICATE", step.masterId];
+    case "forget":
+      return ["CLUSTER", "FORGET", step.nodeId];
+    case "config-set":
+      return ["CONFIG", "SET", step.parameter, step.value];
+  }
+}
+
+/** Refusals that mean the step is already done or moot (another run got there first). */
+function harmless(step: FormationStep, error: string): boolean {
+  if (step.kind === "set-config-epoch")
+    return /already non-zero|does not know any other node|know other nodes/i.test(error);
+  if (step.kind === "forget") return /Unknown node/i.test(error);
+  return false;
+}
+
+async function applySteps(
+  pool: Pool,
+  byName: Map<string, FormationMember>,
+  steps: FormationStep[],
+  log: (line: string) => void,
+): Promise<string[]> {
+  const applied: string[] = [];
+  const failures: string[] = [];
+  for (const kind of STEP_ORDER) {
+    const group = steps.filter((s) => s.kind === kind);
+    const done = await Promise.all(
+      group.map(async (step) => {
+        const text = describeStep(step);
+        try {
+          const client = await pool.get(byName.get(step.member)!);
+          const [command, ...args] = commandOf(step);
+          await client.call(command, ...args);
+          log(text);
+          return text;
+        } catch (error) {
+          const why = message(error);
+          if (!harmless(step, why)) failures.push(`${text}: ${why}`);
+          return undefined;
+        }
+      }),
+    );
+    // In plan order, whatever order the replies came in.
+    for (const text of done) if (text !== undefined) applied.push(text);
+    if (failures.length > 0) {
+      throw new Error(
+        `Redis cluster formation: ${failures.length} step(s) failed:\n  - ${failures.join("\n  - ")}\nNothing is lost: run \`pulumi up\` again and formation resumes from what the nodes report.`,
+      );
+    }
+  }
+  return applied;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reads every node once and plans, without changing anything (diff, read, checks). */
+export async function inspectCluster(
+  spec: FormationSpec,
+  members: FormationMember[],
+  options: FormationOptions,
+): Promise<Inspection> {
+  const pool = createPool(options);
+  try {
+    const observed = await observeAll(pool, members, spec);
+    const plan = planFormation(spec, observed);
+    return {
+      observed,
+      plan,
+      summary: summarizeCluster(observed),
+      converged: plan.blockers.length === 0 && plan.steps.length === 0 && plan.waiting.length === 0,
+    };
+  } finally {
+    pool.close();
+  }
+}
+
+/**
+ * Forms or repairs the cluster: observe, plan, apply, repeat until every node agrees, within
+ * `timeoutMs`. Throws with the nodes' own words when a node stays unreachable, a step fails, the
+ * planner finds something it must not fix, or the nodes do not agree in time.
+ */
+export async function formCluster(
+  spec: FormationSpec,
+  members: FormationMember[],
+  options: FormationOptions,
+): Promise<FormationResult> {
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  const log = options.log ?? (() => {});
+  const byName = new Map(members.map((m) => [m.advertised, m]));
+  for (const name of spec.members) {
+    if (!byName.has(name)) throw new Error(`Redis cluster formation: no way to reach ${name} was given.`);
+  }
+  const pool = createPool(options);
+  const applied: string[] = [];
+  const drift: string[] = [];
+  let rounds = 0;
+  let lastWaiting: string[] = [];
+  try {
+    for (;;) {
+      rounds++;
+      const observed = await observeAll(pool, members, spec);
+      const plan = planFormation(spec, observed);
+      const unreachable = observed.filter((o) => !o.reachable);
+      if (unreachable.length > 0) {
+        if (Date.now() >= deadline) {
+          throw new Error(
+            `Redis cluster formation: ${unreachable.length} of ${members.length} node(s) did not answer within ${Math.round(options.timeoutMs / 1000)} s:\n  - ${unreachable
+              .map((o) => `${o.name} (${(o as { error: string }).error})`)
+              .join(
+                "\n  - ",
+              )}\nEvery node must answer before the cluster is changed. Start the node(s) and run \`pulumi up\` again; formation resumes from what the nodes report.`,
+          );
+        }
+        lastWaiting = unreachable.map((o) => `${o.name} to answer`);
+        await sleep(Math.min(options.pollMs ?? 50, 250) * 4);
+        continue;
+      }
+      if (plan.blockers.length > 0) {
+        throw new Error(`Redis cluster formation cannot continue:\n  - ${plan.blockers.join("\n  - ")}`);
+      }
+      drift.push(...plan.drift.filter((d) => !drift.includes(d)));
+      if (plan.steps.length > 0) {
+        if (Date.now() >= deadline) {
+          throw new Error(
+            `Redis cluster formation did not finish within ${Math.round(options.timeoutMs / 1000)} s; still to do: ${plan.steps.map(describeStep).join("; ")}`,
+          );
+        }
+        applied.push(...(await applySteps(pool, byName, plan.steps, log)));
+        continue;
+      }
+      if (plan.waiting.length === 0) {
+        return {
+          summary: summarizeCluster(observed),
+          applied,
+          drift,
+          rounds,
+          elapsedMs: Date.now() - started,
+        };
+      }
+      if (plan.waiting.join() !== lastWaiting.join()) log(`waiting: ${plan.waiting.join(" ")}`);
+      lastWaiting = plan.waiting;
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `Redis cluster formation: the nodes did not agree within ${Math.round(options.timeoutMs / 1000)} s. Still waiting for:\n  - ${plan.waiting.join("\n  - ")}\nRun \`pulumi up\` again once the nodes are healthy; formation resumes from what they report.`,
+        );
+      }
+      await sleep(options.pollMs ?? 50);
+    }
+  } finally {
+    pool.close();
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Real redis-server processes for tests: N nodes started from the config kato-infra renders, on free
+ * loopback ports, each with its own directory under one temp dir. Stopping is bounded: SIGTERM, wait,
+ * then SIGKILL (a replica whose master is gone may not exit on the first SIGTERM), wait again.
+ * Everything left running is killed when the test process exits.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type RedisSettings,
+  type ResolvedRedisSettings,
+  resolveRedisSettings,
+} from "../../components/redis/config";
+import type { FormationMember } from "../../components/redis/formationExecutor";
+import { renderAuthConf, renderRedisConf } from "../../components/redis/redisConf";
+import type { EngineAccess } from "../../components/shared/access";
+
+/** `7.0.15` for the installed redis-server, or undefined when there is none. */
+export function installedRedisVersion(): string | undefined {
+  try {
+    const out = execFileSync("redis-server", ["--version"], { encoding: "utf8", timeout: 5000 });
+    return /v=(\d+\.\d+\.\d+)/.exec(out)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Settings for small test nodes on the installed version, over `overrides`. */
+export function testSettings(overrides: RedisSettings = {}): ResolvedRedisSettings {
+  const version = installedRedisVersion();
+  if (!version) throw new Error("redis-server is not installed");
+  const { settings, problems } = resolveRedisSettings({
+    version,
+    maxmemory: "64mb",
+    resources: { memory: "256Mi", cpu: "100m" },
+    storage: { size: "1Gi" },
+    clusterNodeTimeoutMs: 2000,
+    ...overrides,
+  });
+  if (!settings) throw new Error(problems.map((p) => `${p.field}: ${p.message}`).join("\n"));
+  return settings;
+}
+
+export interface RedisTestNode {
+  index: number;
+  /** Advertised name (what the spec and the access map call it). */
+  advertised: string;
+  /** Announced hostname. */
+  hostname: string;
+  port: number;
+  dir: string;
+  process?: ChildProcess;
+}
+
+export interface RedisTestCluster {
+  nodes: RedisTestNode[];
+  password: string;
+  settings: ResolvedRedisSettings;
+  root: string;
+  /** How the executor reaches each node (direct loopback connections). */
+  members(): FormationMember[];
+  access(): EngineAccess;
+  /** The redis.conf a node was last started with. */
+  configText(index: number): string;
+  stop(index: number): Promise<void>;
+  /** Starts a stopped node again on the same directory (nodes.conf kept), on `port` or its old one. */
+  start(index: number, options?: { port?: number }): Promise<void>;
+  /** Stops every node and removes the temp dir. */
+  destroy(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let exitHook = false;
+function killAllOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on("exit", () => {
+    for (const p of running) {
+      try {
+        p.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port p with p and p + 10000 (the cluster bus) both free on 127.0.0.1. */
+export async function freeRedisPort(avoid: ReadonlySet<number> = new Set()): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 30000);
+    if (avoid.has(port)) continue;
+    if ((await portFree(port)) && (await portFree(port + 10000))) return port;
+  }
+  throw new Error("no free port pair found on 127.0.0.1");
+}
+
+/** Resolves once something accepts connections on the port and answers a PING (any reply, NOAUTH included). */
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: "127.0.0.1", port });
+      const done = (v: boolean) => {
+        socket.destroy();
+        resolve(v);
+      };
+      socket.setTimeout(500, () => done(false));
+      socket.once("error", () => done(false));
+      socket.once("connect", () => socket.write("PING\r\n"));
+      socket.once("data", (d) => done(/^[+-]/.test(String(d))));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing answered on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+function waitExit(p: ChildProcess, ms: number): Promise<boolean> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    p.once("exit", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+export async function startRedisNodes(options: {
+  count: number;
+  settings?: ResolvedRedisSettings;
+  password?: string;
+}): Promise<RedisTestCluster> {
+  killAllOnExit();
+  const settings = options.settings ?? testSettings();
+  const password = options.password ?? `pw${Math.random().toString(36).slice(2, 12)}Test`;
+  const root = mkdtempSync(join(tmpdir(), "kato-redis-"));
+  const nodes: RedisTestNode[] = [];
+  const used = new Set<number>();
+  for (let i = 0; i < options.count; i++) {
+    const port = await freeRedisPort(used);
+    used.add(port);
+    const dir = join(root, `node-${i}`);
+    mkdirSync(dir);
+    nodes.push({ index: i, advertised: `redis-test-${i}:6379`, hostname: `redis-test-${i}`, port, dir });
+  }
+  const authFile = join(root, "auth.conf");
+  writeFileSync(authFile, renderAuthConf(password), { mode: 0o600 });
+
+  const launch = async (node: RedisTestNode) => {
+    const { text, problems } = renderRedisConf(settings, {
+      port: node.port,
+      bind: ["127.0.0.1"],
+      dir: node.dir,
+      announceHostname: node.hostname,
+      humanNodename: node.hostname,
+      authFile,
+      logfile: join(node.dir, "redis.log"),
+    });
+    if (problems.length > 0) throw new Error(problems.map((p) => p.message).join("\n"));
+    const conf = join(node.dir, "redis.conf");
+    writeFileSync(conf, text);
+    const child = spawn("redis-server", [conf], { stdio: "ignore" });
+    running.add(child);
+    child.once("exit", () => running.delete(child));
+    node.process = child;
+    try {
+      await waitForPort(node.port, 10_000);
+    } catch (error) {
+      const log = existsSync(join(node.dir, "redis.log"))
+        ? readFileSync(join(node.dir, "redis.log"), "utf8")
+        : "";
+      child.kill("SIGKILL");
+      throw new Error(`${(error as Error).message}; redis.log:\n${log.slice(-2000)}`);
+    }
+  };
+
+  const stop = async (node: RedisTestNode) => {
+    const p = node.process;
+    node.process = undefined;
+    if (!p) return;
+    p.kill("SIGTERM");
+    if (!(await waitExit(p, 3000))) {
+      p.kill("SIGKILL");
+      await waitExit(p, 3000);
+    }
+  };
+
+  const cluster: RedisTestCluster = {
+    nodes,
+    password,
+    settings,
+    root,
+    members: () =>
+      nodes.map((n) => ({ advertised: n.advertised, host: "127.0.0.1", port: n.port, direct: true })),
+    access: () => ({
+      members: nodes.map((n) => ({
+        advertised: n.advertised,
+        reach: { kind: "direct" as const, host: "127.0.0.1", port: n.port },
+      })),
+    }),
+    configText: (i) => readFileSync(join(nodes[i]!.dir, "redis.conf"), "utf8"),
+    stop: (i) => stop(nodes[i]!),
+    start: async (i, opts = {}) => {
+      const node = nodes[i]!;
+      if (node.process) throw new Error(`node ${i} is running`);
+      if (opts.port !== undefined) node.port = opts.port;
+      await launch(node);
+    },
+    destroy: async () => {
+      await Promise.all(nodes.map(stop));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all(nodes.map(launch));
+  } catch (error) {
+    await cluster.destroy();
+    throw error;
+  }
+  return cluster;
+}
