@@ -1,6 +1,8 @@
 /** RedisCluster on Docker, under Pulumi mocks: what it declares, and that no secret is in plaintext. */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { RedisCluster } from "../../components/redis/component";
+import { ConfigError } from "../../components/shared/problems";
 import {
   installMocks,
   isSecret,
@@ -10,7 +12,9 @@ import {
   unwrapSecrets,
 } from "../support/mocks";
 
-const volumeCalls: { name: string; retainOnDelete: boolean }[] = [];
+const { volumeCalls } = vi.hoisted(() => ({
+  volumeCalls: [] as { name: string; retainOnDelete: boolean }[],
+}));
 vi.mock("../../components/shared/docker", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../components/shared/docker")>();
   return {
@@ -29,10 +33,8 @@ vi.mock("../../components/shared/docker", async (importOriginal) => {
 });
 
 const harness = installMocks();
-const { RedisCluster } = await import("../../components/redis/component");
-const { ConfigError } = await import("../../components/shared/problems");
 
-let cache: InstanceType<typeof RedisCluster>;
+let cache: RedisCluster;
 
 beforeAll(async () => {
   cache = new RedisCluster("cache", { target: { kind: "docker" } });
@@ -218,7 +220,7 @@ describe("RedisCluster on Docker with other settings", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    const fields = (error as InstanceType<typeof ConfigError>).problems.map((p) => p.field).sort();
+    const fields = (error as ConfigError).problems.map((p) => p.field).sort();
     expect(fields).toEqual(["redis.masters", "redis.maxmemory", "redis.storage.size"]);
     expect((error as Error).message).toMatch(/RedisCluster "bad" settings has \d+ problems/);
   });
