@@ -6,8 +6,9 @@ import * as lib from "../../components";
 
 describe("library exports", () => {
   it("exports the four components", () => {
-    for (const name of ["MongoReplicaSet", "QdrantCluster", "RedisCluster", "KatoDataPlane"] as const) {
-      expect(typeof lib[name], name).toBe("function");
+    const { MongoReplicaSet, QdrantCluster, RedisCluster, KatoDataPlane } = lib;
+    for (const component of [MongoReplicaSet, QdrantCluster, RedisCluster, KatoDataPlane]) {
+      expect(typeof component).toBe("function");
     }
   });
 

