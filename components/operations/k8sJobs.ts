@@ -33,6 +33,8 @@ export interface ScriptStep {
   /** Environment variables read from the component's Secret: env name -> Secret key. */
   secretEnv?: Record<string, string>;
   env?: { name: string; value: string }[];
+  /** Positional arguments of the script (`$1`, `$2`...). */
+  args?: string[];
 }
 
 export function secretEnv(secretName: pulumi.Input<string>, map: Record<string, string>): EnvVar[] {
@@ -64,7 +66,12 @@ function stepContainer(
     name: step.name,
     image: step.image,
     imagePullPolicy: "IfNotPresent",
-    command: [step.shell === "bash" ? "bash" : "sh", "-c", step.script],
+    command: [
+      step.shell === "bash" ? "bash" : "sh",
+      "-c",
+      step.script,
+      ...(step.args ? [step.name, ...step.args] : []),
+    ],
     env: [...(step.env ?? []), ...secretEnv(secretName, step.secretEnv ?? {})],
     volumeMounts: [dataMount, ...SCRATCH_MOUNTS],
     resources: resources(common),

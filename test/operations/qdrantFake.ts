@@ -1,0 +1,227 @@
+/**
+ * A strict stand-in for one Qdrant peer's snapshot API, checked against Qdrant's own OpenAPI
+ * contract (shared/contracts/qdrant-openapi.json, v1.19.0): every request must match a documented
+ * path, method and query parameter, carry the API key, and recover bodies must validate against
+ * `SnapshotRecover`. Loopback only.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { resolve } from "node:path";
+import Ajv from "ajv";
+import addFormats from "ajv-formats";
+
+const CONTRACT = resolve(__dirname, "..", "..", "..", "shared", "contracts", "qdrant-openapi.json");
+
+export function contractAvailable(): boolean {
+  try {
+    readFileSync(CONTRACT);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Route {
+  method: string;
+  template: string;
+  re: RegExp;
+  query: Set<string>;
+}
+
+let cachedRoutes: Route[] | undefined;
+
+/** OpenAPI 3.0 `nullable` to JSON Schema: `{nullable: true}` alone is `null`; with a type, the type or null. */
+function toJsonSchema(node: any): any {
+  if (Array.isArray(node)) return node.map(toJsonSchema);
+  if (!node || typeof node !== "object") return node;
+  const out: any = {};
+  for (const [k, v] of Object.entries(node)) if (k !== "nullable") out[k] = toJsonSchema(v);
+  if (node.nullable === true) {
+    if (typeof node.type === "string") out.type = [node.type, "null"];
+    else if (Object.keys(out).length === 0 || (Object.keys(out).length === 1 && "description" in out))
+      out.type = "null";
+  }
+  return out;
+}
+let recoverValidator: ((body: unknown) => boolean) & { errors?: unknown };
+
+function contract(): Route[] {
+  if (cachedRoutes) return cachedRoutes;
+  const doc = JSON.parse(readFileSync(CONTRACT, "utf8"));
+  cachedRoutes = [];
+  for (const [template, ops] of Object.entries<any>(doc.paths)) {
+    for (const [method, op] of Object.entries<any>(ops)) {
+      const re = new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`);
+      const query = new Set<string>(
+        (op.parameters ?? []).filter((p: any) => p.in === "query").map((p: any) => p.name),
+      );
+      cachedRoutes.push({ method: method.toUpperCase(), template, re, query });
+    }
+  }
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema({ components: toJsonSchema(doc.components) }, "qdrant");
+  recoverValidator = ajv.compile({ $ref: "qdrant#/components/schemas/SnapshotRecover" }) as any;
+  return cachedRoutes;
+}
+
+export interface Snapshot {
+  name: string;
+  creation_time: string;
+  size: number;
+  checksum: string | null;
+}
+
+export interface FakePeer {
+  url: string;
+  endpoint: string;
+  peerId: number;
+  snapshots: Map<string, Snapshot[]>;
+  violations: string[];
+  calls: string[];
+  recovered: { collection: string; via: "recover" | "upload"; detail: string; priority: string | null }[];
+  close(): Promise<void>;
+}
+
+function body(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolveBody) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolveBody(Buffer.concat(chunks)));
+  });
+}
+
+function isoNoZone(date: Date): string {
+  return date.toISOString().slice(0, 19);
+}
+
+/** Starts one fake peer with `collections`, each pre-seeded with snapshots of the given ages (days). */
+export async function startFakePeer(
+  apiKey: string,
+  peerId: number,
+  collections: string[],
+  seededAgesDays: number[],
+): Promise<FakePeer> {
+  const routes = contract();
+  const peer: FakePeer = {
+    url: "",
+    endpoint: "",
+    peerId,
+    snapshots: new Map(),
+    violations: [],
+    calls: [],
+    recovered: [],
+    close: async () => {},
+  };
+  let counter = 0;
+  const makeName = (c: string, date: Date) =>
+    `${c}-${peerId}-${date.toISOString().slice(0, 19).replace(/[T:]/g, "-")}-${counter++}.snapshot`;
+  for (const c of collections) {
+    peer.snapshots.set(
+      c,
+      seededAgesDays.map((days) => {
+        const date = new Date(Date.now() - days * 86400_000);
+        return { name: makeName(c, date), creation_time: isoNoZone(date), size: 10, checksum: null };
+      }),
+    );
+  }
+  const send = (res: any, status: number, payload: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(payload));
+  };
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    peer.calls.push(`${method} ${path}${url.search}`);
+    const route = routes.find((r) => r.method === method && r.re.test(path));
+    if (!route) {
+      peer.violations.push(`undocumented: ${method} ${path}`);
+      return send(res, 404, { status: { error: "not found" } });
+    }
+    for (const key of url.searchParams.keys()) {
+      if (!route.query.has(key))
+        peer.violations.push(`undocumented query ${key} on ${method} ${route.template}`);
+    }
+    if (req.headers["api-key"] !== apiKey) return send(res, 401, { status: { error: "Invalid api-key" } });
+    const payload = await body(req);
+    const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+    const ok = (result: unknown) => send(res, 200, { result, status: "ok", time: 0.001 });
+    if (route.template === "/collections") {
+      return ok({ collections: [...peer.snapshots.keys()].map((name) => ({ name })) });
+    }
+    const c = parts[1]!;
+    const list = peer.snapshots.get(c);
+    if (!list && route.template !== "/collections/{collection_name}/snapshots/upload") {
+      return send(res, 404, { status: { error: `Collection ${c} not found` } });
+    }
+    switch (`${method} ${route.template}`) {
+      case "POST /collections/{collection_name}/snapshots": {
+        const now = new Date();
+        const snap = { name: makeName(c, now), creation_time: isoNoZone(now), size: 10, checksum: "ab" };
+        list!.push(snap);
+        return ok(snap);
+      }
+      case "GET /collections/{collection_name}/snapshots":
+        return ok(list);
+      case "GET /collections/{collection_name}/snapshots/{snapshot_name}": {
+        const snap = list!.find((s) => s.name === parts[3]);
+        if (!snap) return send(res, 404, { status: { error: "no snapshot" } });
+        res.writeHead(200, { "content-type": "application/octet-stream" });
+        return res.end(`SNAPSHOT ${peerId} ${c} ${snap.name}`);
+      }
+      case "DELETE /collections/{collection_name}/snapshots/{snapshot_name}": {
+        const i = list!.findIndex((s) => s.name === parts[3]);
+        if (i < 0) return send(res, 404, { status: { error: "no snapshot" } });
+        list!.splice(i, 1);
+        return ok(true);
+      }
+      case "PUT /collections/{collection_name}/snapshots/recover": {
+        let parsed: any;
+        try {
+          parsed = JSON.parse(payload.toString("utf8"));
+        } catch {
+          peer.violations.push("recover body is not JSON");
+          return send(res, 400, { status: { error: "bad json" } });
+        }
+        if (!recoverValidator(parsed)) {
+          peer.violations.push(`recover body invalid: ${JSON.stringify(recoverValidator.errors)}`);
+          return send(res, 422, { status: { error: "invalid" } });
+        }
+        peer.recovered.push({
+          collection: c,
+          via: "recover",
+          detail: parsed.location,
+          priority: parsed.priority ?? null,
+        });
+        return ok(true);
+      }
+      case "POST /collections/{collection_name}/snapshots/upload": {
+        const text = payload.toString("latin1");
+        if (!/name="snapshot"/.test(text)) peer.violations.push("upload without a snapshot form field");
+        const m = /SNAPSHOT \d+ \S+ \S+/.exec(text);
+        peer.recovered.push({
+          collection: c,
+          via: "upload",
+          detail: m ? m[0] : "",
+          priority: url.searchParams.get("priority"),
+        });
+        return ok(true);
+      }
+      default:
+        peer.violations.push(`fake has no handler for ${method} ${route.template}`);
+        return send(res, 501, { status: { error: "not implemented in fake" } });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  peer.endpoint = `127.0.0.1:${port}`;
+  peer.url = `http://${peer.endpoint}`;
+  peer.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return peer;
+}
