@@ -121,32 +121,33 @@ export interface WireCollectionInfo {
 // ---------------------------------------------------------------------------------------------
 // Field tables: the user's name, Qdrant's name, Qdrant's fixed default (absent = depends on server)
 
-type FieldRow<S> = { spec: keyof S & string; wire: string; default?: unknown };
+// (`serverDefault`, not `default`: Pulumi's closure serializer takes objects with a `default` key for modules.)
+type FieldRow<S> = { spec: keyof S & string; wire: string; serverDefault?: unknown };
 
 const HNSW_FIELDS: FieldRow<HnswSpec>[] = [
-  { spec: "m", wire: "m", default: 16 },
-  { spec: "efConstruct", wire: "ef_construct", default: 100 },
-  { spec: "fullScanThreshold", wire: "full_scan_threshold", default: 10000 },
-  { spec: "maxIndexingThreads", wire: "max_indexing_threads", default: 0 },
-  { spec: "onDisk", wire: "on_disk", default: false },
+  { spec: "m", wire: "m", serverDefault: 16 },
+  { spec: "efConstruct", wire: "ef_construct", serverDefault: 100 },
+  { spec: "fullScanThreshold", wire: "full_scan_threshold", serverDefault: 10000 },
+  { spec: "maxIndexingThreads", wire: "max_indexing_threads", serverDefault: 0 },
+  { spec: "onDisk", wire: "on_disk", serverDefault: false },
   { spec: "payloadM", wire: "payload_m" },
 ];
 
 const OPTIMIZER_FIELDS: FieldRow<OptimizersSpec>[] = [
-  { spec: "deletedThreshold", wire: "deleted_threshold", default: 0.2 },
-  { spec: "vacuumMinVectorNumber", wire: "vacuum_min_vector_number", default: 1000 },
-  { spec: "defaultSegmentNumber", wire: "default_segment_number", default: 0 },
+  { spec: "deletedThreshold", wire: "deleted_threshold", serverDefault: 0.2 },
+  { spec: "vacuumMinVectorNumber", wire: "vacuum_min_vector_number", serverDefault: 1000 },
+  { spec: "defaultSegmentNumber", wire: "default_segment_number", serverDefault: 0 },
   { spec: "maxSegmentSize", wire: "max_segment_size" },
   { spec: "memmapThreshold", wire: "memmap_threshold" },
-  { spec: "indexingThreshold", wire: "indexing_threshold", default: 10000 },
-  { spec: "flushIntervalSec", wire: "flush_interval_sec", default: 5 },
+  { spec: "indexingThreshold", wire: "indexing_threshold", serverDefault: 10000 },
+  { spec: "flushIntervalSec", wire: "flush_interval_sec", serverDefault: 5 },
   { spec: "maxOptimizationThreads", wire: "max_optimization_threads" },
 ];
 
 const PARAM_FIELDS: FieldRow<QdrantCollectionSpec>[] = [
-  { spec: "replicationFactor", wire: "replication_factor", default: 1 },
-  { spec: "writeConsistencyFactor", wire: "write_consistency_factor", default: 1 },
-  { spec: "onDiskPayload", wire: "on_disk_payload", default: true },
+  { spec: "replicationFactor", wire: "replication_factor", serverDefault: 1 },
+  { spec: "writeConsistencyFactor", wire: "write_consistency_factor", serverDefault: 1 },
+  { spec: "onDiskPayload", wire: "on_disk_payload", serverDefault: true },
 ];
 
 /** Defaults Qdrant 1.19 shows for a vector that did not set them. */
@@ -156,10 +157,10 @@ const VECTOR_DATATYPE_DEFAULT = "float32";
 /** Qdrant's defaults as a server built from its own config/config.yaml fills them in (used by the fake and the docs). */
 export const QDRANT_SERVER_DEFAULTS = {
   hnsw: Object.fromEntries(
-    HNSW_FIELDS.filter((f) => f.default !== undefined).map((f) => [f.spec, f.default]),
+    HNSW_FIELDS.filter((f) => f.serverDefault !== undefined).map((f) => [f.spec, f.serverDefault]),
   ) as HnswSpec,
   optimizers: Object.fromEntries(
-    OPTIMIZER_FIELDS.filter((f) => f.default !== undefined).map((f) => [f.spec, f.default]),
+    OPTIMIZER_FIELDS.filter((f) => f.serverDefault !== undefined).map((f) => [f.spec, f.serverDefault]),
   ) as OptimizersSpec,
   replicationFactor: 1,
   writeConsistencyFactor: 1,
@@ -394,9 +395,9 @@ function rowsToCompare<S>(
   const out: { row: FieldRow<S>; want: unknown; have: unknown }[] = [];
   for (const row of rows) {
     const declared = (desired as Record<string, unknown> | undefined)?.[row.spec];
-    if (declared === undefined && row.default === undefined) continue;
-    let want = declared ?? row.default;
-    let have = (actual as Record<string, unknown> | undefined)?.[row.spec] ?? row.default;
+    if (declared === undefined && row.serverDefault === undefined) continue;
+    let want = declared ?? row.serverDefault;
+    let have = (actual as Record<string, unknown> | undefined)?.[row.spec] ?? row.serverDefault;
     // "auto" is how the update API says "unset" for max_optimization_threads; the server shows it as unset.
     if (want === "auto") want = undefined;
     if (have === "auto") have = undefined;
@@ -422,7 +423,7 @@ export function summarizeObserved(
       const h = (have as Record<string, unknown>)[row.spec];
       if (d !== undefined) {
         out[row.spec] = d === "auto" && h === undefined ? "auto" : h;
-      } else if (row.default !== undefined && h !== undefined && !same(h, row.default)) {
+      } else if (row.serverDefault !== undefined && h !== undefined && !same(h, row.serverDefault)) {
         out[row.spec] = h;
       }
     }
@@ -485,7 +486,7 @@ export function summarizeObserved(
     const live = (observed as unknown as Record<string, unknown>)[row.spec];
     if (
       (declared as unknown as Record<string, unknown>)[row.spec] !== undefined ||
-      !same(live, row.default)
+      !same(live, row.serverDefault)
     ) {
       (out as unknown as Record<string, unknown>)[row.spec] = live;
     }
@@ -652,19 +653,19 @@ export function planCollection(
   const unsetVectorHnsw: string[] = [];
   const hnsw = rowsToCompare(HNSW_FIELDS, desired.hnsw, actual.hnsw);
   if (hnsw.length > 0) {
-    update.hnsw_config = Object.fromEntries(hnsw.map((d) => [d.row.wire, d.want ?? d.row.default]));
+    update.hnsw_config = Object.fromEntries(hnsw.map((d) => [d.row.wire, d.want ?? d.row.serverDefault]));
     changed.push(...hnsw.map((d) => `hnsw.${d.row.spec}`));
   }
   const optimizers = rowsToCompare(OPTIMIZER_FIELDS, desired.optimizers, actual.optimizers);
   if (optimizers.length > 0) {
     update.optimizers_config = Object.fromEntries(
-      optimizers.map((d) => [d.row.wire, d.want ?? d.row.default]),
+      optimizers.map((d) => [d.row.wire, d.want ?? d.row.serverDefault]),
     );
     changed.push(...optimizers.map((d) => `optimizers.${d.row.spec}`));
   }
   const params = rowsToCompare(PARAM_FIELDS, desired, actual as QdrantCollectionSpec);
   if (params.length > 0) {
-    update.params = Object.fromEntries(params.map((d) => [d.row.wire, d.want ?? d.row.default]));
+    update.params = Object.fromEntries(params.map((d) => [d.row.wire, d.want ?? d.row.serverDefault]));
     changed.push(...params.map((d) => d.row.spec));
   }
   if (!sameQuantization(desired.quantization, actual.quantization)) {

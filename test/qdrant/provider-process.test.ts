@@ -1,0 +1,104 @@
+/**
+ * QdrantCollection's provider as the Pulumi engine runs it: serialized into `__provider`, loaded in
+ * a fresh Node process, and driven through check, create, read, diff, update and delete against
+ * the contract fake.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QdrantCollection } from "../../components/qdrant/collection";
+import { installMocks, isSecret, plaintextSecretLeaks, settle } from "../support/mocks";
+import {
+  type FreshProvider,
+  loadProviderInFreshProcess,
+  recordedDynamicResource,
+} from "../support/providerProcess";
+import { type FakeQdrant, startFakeQdrant } from "./fake/server";
+
+const harness = installMocks();
+const API_KEY = "GEN-provider-process-key";
+let fake: FakeQdrant;
+let provider: FreshProvider;
+let collection: QdrantCollection;
+let inputs: Record<string, any>;
+
+beforeAll(async () => {
+  fake = await startFakeQdrant({ apiKey: API_KEY });
+  harness.generatedSecrets.push(API_KEY);
+  collection = new QdrantCollection("tenant-a", {
+    name: "vectors_tenant_a_kato",
+    vectors: { size: 8, distance: "Euclid" },
+    hnsw: { m: 16, efConstruct: 128, fullScanThreshold: 10000 },
+    onDiskPayload: true,
+    payloadIndexes: [{ field: "pattern_name", schema: "keyword" }],
+    connection: {
+      access: {
+        members: [{ advertised: "q-0:6333", reach: { kind: "direct", host: "127.0.0.1", port: fake.port } }],
+      },
+    },
+    apiKey: pulumi.secret(API_KEY),
+    retry: { initialDelayMs: 5 },
+  });
+  await settle(collection.urn);
+  const recorded = recordedDynamicResource(harness, "tenant-a");
+  inputs = recorded.inputs;
+  provider = await loadProviderInFreshProcess(recorded.providerText);
+});
+
+afterAll(async () => {
+  await provider?.close();
+  await fake.close();
+});
+
+describe("QdrantCollection provider in a fresh process", () => {
+  it("is serialized with every method Pulumi calls", () => {
+    expect(provider.methods.sort()).toEqual(["check", "create", "delete", "diff", "read", "update"]);
+  });
+
+  it("keeps the API key secret in the resource's inputs", async () => {
+    expect(plaintextSecretLeaks(harness)).toEqual([]);
+    expect(inputs.apiKey).toBe(API_KEY);
+  });
+
+  it("runs check, create, read, diff, update, read and delete against the fake", async () => {
+    const check = await provider.call<{ failures: unknown[] }>("check", {}, inputs);
+    expect(check.failures).toEqual([]);
+
+    const created = await provider.call<{ id: string; outs: any }>("create", inputs);
+    expect(created.id).toBe("vectors_tenant_a_kato");
+    expect(fake.state.collections.has("vectors_tenant_a_kato")).toBe(true);
+
+    const read = await provider.call<{ id: string; props: any }>("read", created.id, created.outs);
+    const same = await provider.call<{ changes: boolean }>("diff", created.id, read.props, inputs);
+    expect(same.changes).toBe(false);
+
+    const bigger = { ...inputs, hnsw: { ...inputs.hnsw, m: 32 } };
+    const diff = await provider.call<{ changes: boolean; detailedDiff: object }>(
+      "diff",
+      created.id,
+      read.props,
+      bigger,
+    );
+    expect(diff.changes).toBe(true);
+    expect(Object.keys(diff.detailedDiff)).toEqual(["hnsw.m"]);
+    const updated = await provider.call<{ outs: any }>("update", created.id, read.props, bigger);
+    const after = await provider.call<{ props: any }>("read", created.id, updated.outs);
+    expect(after.props.hnsw.m).toBe(32);
+
+    const resized = { ...bigger, vectors: { size: 16, distance: "Euclid" } };
+    const refused = await provider.call<{ failures: { reason: string }[] }>("check", bigger, resized);
+    expect(refused.failures[0]!.reason).toMatch(/refused/);
+    await expect(provider.call("diff", created.id, after.props, resized)).rejects.toThrow(
+      /allowRecreate: true/,
+    );
+
+    await provider.call("delete", created.id, after.props);
+    expect(fake.state.collections.has("vectors_tenant_a_kato")).toBe(true); // kept: dropOnDelete is not set
+    await provider.call("delete", created.id, { ...after.props, dropOnDelete: true });
+    expect(fake.state.collections.has("vectors_tenant_a_kato")).toBe(false);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it("marks the key secret in the resource's outputs", async () => {
+    expect(await isSecret((collection as any).apiKey)).toBe(true);
+  });
+});
