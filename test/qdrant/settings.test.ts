@@ -104,3 +104,15 @@ describe("imageIsPinned", () => {
     expect(imageIsPinned(image)).toBe(pinned);
   });
 });
+
+describe("docs/qdrant.md", () => {
+  it("documents every settings field with its default", async () => {
+    const { readFileSync } = await import("node:fs");
+    const doc = readFileSync(`${__dirname}/../../docs/qdrant.md`, "utf8");
+    for (const f of QDRANT_FIELDS) {
+      const row = doc.split("\n").find((line) => line.startsWith(`| \`${f.name}\` |`));
+      expect(row, f.name).toBeDefined();
+      if (typeof f.default !== "object") expect(row).toContain(String(f.default));
+    }
+  });
+});
