@@ -110,7 +110,7 @@ describe("docs/qdrant.md", () => {
     const { readFileSync } = await import("node:fs");
     const doc = readFileSync(`${__dirname}/../../docs/qdrant.md`, "utf8");
     for (const f of QDRANT_FIELDS) {
-      const row = doc.split("\n").find((line) => line.startsWith(`| \`${f.name}\` |`));
+      const row = doc.split("\n").find((line) => new RegExp(`^\\|\\s*\`${f.name}\`\\s*\\|`).test(line));
       expect(row, f.name).toBeDefined();
       if (typeof f.default !== "object") expect(row).toContain(String(f.default));
     }
