@@ -89,7 +89,7 @@ export async function loadProviderInFreshProcess(
     stderr: () => stderr,
     close: () =>
       new Promise<void>((resolveClose) => {
-        if (child.exitCode !== null) return resolveClose();
+        if (child.exitCode !== null || child.signalCode !== null) return resolveClose();
         const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
         child.once("exit", () => {
           clearTimeout(timer);
