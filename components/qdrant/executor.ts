@@ -306,24 +306,44 @@ export interface CheckFailure {
 }
 
 /** Validation at preview: every rule, and refusal of destructive changes against the previous inputs. */
+/** What Pulumi passes for a value not known yet at preview (e.g. a cluster's access before it exists). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+function hasUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(hasUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(hasUnknown);
+  return false;
+}
+
 export function checkCollection(
   olds: Record<string, any>,
   news: Record<string, any>,
 ): { inputs: Record<string, any>; failures: CheckFailure[] } {
   const spec = specOf(news);
   const label = `QdrantCollection ${JSON.stringify(typeof spec.name === "string" ? spec.name : "?")}`;
-  const failures: CheckFailure[] = checkCollectionSpec(spec, label).map((p) => ({
-    property: p.field.slice(label.length + 1).split(/[.[]/)[0] || "name",
-    reason: `${p.field} = ${JSON.stringify(p.value)}: ${p.message} Fix: ${p.fix}`,
-  }));
+  // A setting not known yet is checked at the next preview that knows it.
+  const pending = new Set(Object.keys(news).filter((key) => hasUnknown(news[key])));
+  const failures: CheckFailure[] = checkCollectionSpec(spec, label)
+    .map((p) => ({
+      property: p.field.slice(label.length + 1).split(/[.[]/)[0] || "name",
+      reason: `${p.field} = ${JSON.stringify(p.value)}: ${p.message} Fix: ${p.fix}`,
+    }))
+    .filter((f) => !pending.has(f.property));
   const connection = news.connection as QdrantConnection | undefined;
-  if (!connection || (!connection.url && !connection.access)) {
+  if (!pending.has("connection") && (!connection || (!connection.url && !connection.access))) {
     failures.push({
       property: "connection",
       reason: `${label}.connection: must give a url or the access of a QdrantCluster. Fix: pass cluster: <QdrantCluster> or url.`,
     });
   }
-  if (failures.length === 0 && olds && olds.name === spec.name && olds.vectors !== undefined) {
+  if (
+    failures.length === 0 &&
+    pending.size === 0 &&
+    olds &&
+    olds.name === spec.name &&
+    olds.vectors !== undefined
+  ) {
     const plan = planCollection(spec, specOf(olds) as ActualCollection, olds.aliases ?? []);
     if (plan.blocked) failures.push({ property: "vectors", reason: refusalMessage(spec.name, plan) });
   }
@@ -345,6 +365,21 @@ export function diffCollection(
   detailedDiff: Record<string, { kind: "update" | "replace" }>;
 } {
   const desired = specOf(news);
+  if (hasUnknown(desired)) {
+    // Not known until the program runs: say what may change; update plans against the live server.
+    const unknown = Object.keys(desired).filter((k) =>
+      hasUnknown((desired as unknown as Record<string, unknown>)[k]),
+    );
+    return {
+      changes: true,
+      replaces: unknown.includes("name") ? ["name"] : [],
+      deleteBeforeReplace: false,
+      stables: [],
+      detailedDiff: Object.fromEntries(
+        unknown.map((k) => [k, { kind: k === "name" ? "replace" : "update" }]),
+      ),
+    };
+  }
   if (olds.name !== desired.name) {
     return {
       changes: true,

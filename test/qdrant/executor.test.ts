@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
+  checkCollection,
   createCollection,
   diffCollection,
   readCollection,
@@ -160,5 +161,29 @@ describe("faults", () => {
     });
     const created = await createCollection(inputs);
     expect(created.id).toBe("kato_fpeer");
+  });
+});
+
+describe("preview with values not known yet", () => {
+  const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+  it("check accepts a connection that is not known yet (the cluster does not exist at first preview)", () => {
+    const inputs = { ...katoCollection(server, "pending"), connection: UNKNOWN };
+    expect(checkCollection({}, inputs as any).failures).toEqual([]);
+  });
+
+  it("check still reports the known settings' problems", () => {
+    const inputs = { ...katoCollection(server, "pending"), connection: UNKNOWN, hnsw: { efConstruct: 2 } };
+    expect(checkCollection({}, inputs as any).failures.map((f) => f.property)).toEqual(["hnsw"]);
+  });
+
+  it("diff reports the unknown settings as changes instead of planning", () => {
+    const inputs = katoCollection(server, "pending");
+    const diff = diffCollection(inputs.name, inputs as any, { ...inputs, vectors: UNKNOWN } as any);
+    expect(diff).toMatchObject({
+      changes: true,
+      replaces: [],
+      detailedDiff: { vectors: { kind: "update" } },
+    });
   });
 });
