@@ -154,19 +154,6 @@ const PARAM_FIELDS: FieldRow<QdrantCollectionSpec>[] = [
 const VECTOR_ON_DISK_DEFAULT = false;
 const VECTOR_DATATYPE_DEFAULT = "float32";
 
-/** Qdrant's defaults as a server built from its own config/config.yaml fills them in (used by the fake and the docs). */
-export const QDRANT_SERVER_DEFAULTS = {
-  hnsw: Object.fromEntries(
-    HNSW_FIELDS.filter((f) => f.serverDefault !== undefined).map((f) => [f.spec, f.serverDefault]),
-  ) as HnswSpec,
-  optimizers: Object.fromEntries(
-    OPTIMIZER_FIELDS.filter((f) => f.serverDefault !== undefined).map((f) => [f.spec, f.serverDefault]),
-  ) as OptimizersSpec,
-  replicationFactor: 1,
-  writeConsistencyFactor: 1,
-  onDiskPayload: true,
-};
-
 function toWire<S>(rows: FieldRow<S>[], spec: S | undefined): Record<string, unknown> | undefined {
   if (!spec) return undefined;
   const out: Record<string, unknown> = {};
