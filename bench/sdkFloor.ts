@@ -1,0 +1,39 @@
+/**
+ * The least Pulumi itself costs for N tenants: one trivial dynamic resource per tenant under the
+ * same mocks the program benchmark uses. Run in a fresh process by bench/run.ts; prints one JSON line.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { installMocks } from "../test/support/mocks";
+
+const trivialProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: any) {
+    return { id: String(inputs.tenant), outs: inputs };
+  },
+};
+
+class Trivial extends pulumi.dynamic.Resource {
+  constructor(name: string, tenant: number) {
+    super(trivialProvider, name, { tenant }, {});
+  }
+}
+
+async function main(): Promise<void> {
+  const tenants = Number(process.argv[2] ?? "1");
+  installMocks({ stack: "bench" });
+  const started = process.hrtime.bigint();
+  const urns: Promise<string>[] = [];
+  for (let i = 0; i < tenants; i++) {
+    const r = new Trivial(`tenant-${i}`, i);
+    urns.push(new Promise((resolve) => r.urn.apply(resolve)));
+  }
+  await Promise.all(urns);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  process.stdout.write(
+    `${JSON.stringify({ ms, peakRssMb: process.resourceUsage().maxRSS / 1024, resources: tenants })}\n`,
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
