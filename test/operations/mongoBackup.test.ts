@@ -64,6 +64,13 @@ beforeAll(async () => {
     schedule: "30 3 * * *",
     retentionDays: 14,
   });
+  new MongoBackup("mongo-paused", {
+    target: k8sTarget,
+    uri,
+    enabled: false,
+    timeZone: "Europe/Berlin",
+    existingClaim: "shared-backups",
+  });
   dockerBackup = new MongoBackup("mongo-docker", {
     target: { kind: "docker", networkName: "kato-net" },
     uri,
@@ -164,14 +171,26 @@ describe("MongoBackup on Kubernetes", () => {
     );
   });
 
+  it("enabled: false suspends the CronJob; timeZone and an existing claim are used as given", () => {
+    const job = cronJob("mongo-paused");
+    expect(job.spec).toMatchObject({ suspend: true, timeZone: "Europe/Berlin" });
+    expect(podOf(job).volumes[0].persistentVolumeClaim.claimName).toBe("shared-backups");
+    expect(podOf(job).containers[0].command[2]).toContain("archive=/backups/mongo-paused/mongo-paused-");
+    expect(harness.ofType("kubernetes:core/v1:PersistentVolumeClaim").map((r) => r.name)).not.toContain(
+      "shared-backups",
+    );
+  });
+
   it("every Kubernetes object is valid against the official schema", () => {
     const results = validateKubernetesResources(harness.resources);
     expect(results.map((r) => r.type.split(":")[2]).sort()).toEqual([
       "CronJob",
       "CronJob",
+      "CronJob",
       "Job",
       "Job",
       "PersistentVolumeClaim",
+      "Secret",
       "Secret",
       "Secret",
     ]);
