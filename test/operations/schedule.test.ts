@@ -55,7 +55,11 @@ describe("cron schedules", () => {
         fc.constant("*"),
         fc.integer({ min, max }).map(String),
         fc
-          .tuple(fc.integer({ min, max }), fc.integer({ min, max }), fc.integer({ min: 1, max: max - min + 1 }))
+          .tuple(
+            fc.integer({ min, max }),
+            fc.integer({ min, max }),
+            fc.integer({ min: 1, max: max - min + 1 }),
+          )
           .map(([a, b, step]) => `${Math.min(a, b)}-${Math.max(a, b)}/${step}`),
         fc.integer({ min: 1, max: max - min + 1 }).map((step) => `*/${step}`),
       );
@@ -76,7 +80,11 @@ describe("cron schedules", () => {
   it("a bad schedule is reported with the field and a fix", () => {
     const { problems } = resolveMongoBackupSettings({ schedule: "0 2 * * * *" }, "backups.mongodb");
     expect(problems).toEqual([
-      expect.objectContaining({ field: "backups.mongodb.schedule", value: "0 2 * * * *", fix: expect.stringContaining("0 2 * * *") }),
+      expect.objectContaining({
+        field: "backups.mongodb.schedule",
+        value: "0 2 * * * *",
+        fix: expect.stringContaining("0 2 * * *"),
+      }),
     ]);
   });
 });
@@ -84,10 +92,13 @@ describe("cron schedules", () => {
 describe("shell quoting", () => {
   it("any string survives a round trip through sh (property)", () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 40 }).filter((s) => !s.includes("\0")), (s) => {
-        const r = spawnSync("sh", ["-c", `printf '%s' ${shQuote(s)}`], { encoding: "utf8" });
-        expect(r.stdout).toBe(s);
-      }),
+      fc.property(
+        fc.string({ maxLength: 40 }).filter((s) => !s.includes("\0")),
+        (s) => {
+          const r = spawnSync("sh", ["-c", `printf '%s' ${shQuote(s)}`], { encoding: "utf8" });
+          expect(r.stdout).toBe(s);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -97,7 +108,11 @@ describe("S3 scripts", () => {
   const s3 = { bucket: "kato-backups", region: "eu-west-1", prefix: "kato/mongodb" };
 
   it("upload copies then prunes by age, and both scripts pass sh -n and ShellCheck", () => {
-    const up = rcloneUploadScript(s3, { localDir: "/work", include: "x-*.archive.gz", retentionMinutes: 10080 });
+    const up = rcloneUploadScript(s3, {
+      localDir: "/work",
+      include: "x-*.archive.gz",
+      retentionMinutes: 10080,
+    });
     expect(up.indexOf("rclone copy")).toBeLessThan(up.indexOf("rclone delete"));
     expect(up).toContain("--min-age 10080m");
     const down = rcloneDownloadScript(s3, "x-1.archive.gz", "/work/x-1.archive.gz");
