@@ -251,7 +251,11 @@ export function oneShotJob(
       },
     },
     // A finished restore is not re-run by later `pulumi up`s; replacing it (new name) runs a new one.
-    k8sChildOptions(parent, target, { deleteBeforeReplace: true }),
+    // `pulumi up` waits for the Job to complete, as long as the Job itself may run.
+    k8sChildOptions(parent, target, {
+      deleteBeforeReplace: true,
+      customTimeouts: { create: `${common.timeoutMinutes + 5}m`, update: `${common.timeoutMinutes + 5}m` },
+    }),
   );
 }
 
