@@ -66,6 +66,8 @@ export class QdrantCollection extends pulumi.dynamic.Resource {
         additionalSecretOutputs: ["apiKey"],
         ...(cluster ? { dependsOn: [cluster, ...toArray(opts.dependsOn)] } : {}),
       },
+      "kato",
+      "QdrantCollection",
     );
   }
 }
