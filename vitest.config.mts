@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Pulumi mocks are process-global: each test file runs in its own fork.
     pool: "forks",
+    // In CI a missing real tool (redis-server, shellcheck, ...) fails the run instead of skipping suites.
+    globalSetup: ["test/setup/requiredTools.ts"],
   },
 });
