@@ -94,6 +94,25 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
         });
       }
     }
+    // Kubernetes removes the pods before the bootstrap can reconfigure them out (Docker deletes
+    // containers last), so a scale-down there must leave a majority of the current set running.
+    const before = olds?.access?.members?.length;
+    const after = Array.isArray(members) ? members.length : undefined;
+    const podsGoFirst =
+      Array.isArray(members) &&
+      members.some((m: { reach?: { kind?: string } }) => m.reach?.kind === "port-forward");
+    if (
+      podsGoFirst &&
+      typeof before === "number" &&
+      typeof after === "number" &&
+      after < before &&
+      after <= before / 2
+    ) {
+      failures.push({
+        property: "access",
+        reason: `going from ${before} to ${after} members at once stops a majority of the current set before it can be reconfigured, leaving no primary. Fix: scale down in steps that keep more than half of the current members (e.g. 7 -> 5 -> 3), one pulumi up each; to go from 3 to 1, remove the leaving members on the primary first (rs.remove("<host:port>")), then run pulumi up.`,
+      });
+    }
     return { inputs: news, failures };
   },
 

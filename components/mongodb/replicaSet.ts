@@ -255,11 +255,7 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
       { namespace: target.namespace, labels, selector, ports },
       opts,
     );
-    const client = clientService(
-      names.clientService,
-      { namespace: target.namespace, labels, selector, ports },
-      opts,
-    );
+    clientService(names.clientService, { namespace: target.namespace, labels, selector, ports }, opts);
     // One member down at a time keeps a majority for any odd member count from 3 up.
     podDisruptionBudget(name, { namespace: target.namespace, labels, selector, maxUnavailable: 1 }, opts);
     engineNetworkPolicy(
@@ -350,7 +346,7 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
           },
         },
       },
-      { ...opts, dependsOn: [client] },
+      opts,
     );
 
     const context = target.kubeconfigContext;

@@ -107,6 +107,27 @@ describe("providers loaded from their serialized text in a fresh process", () =>
     expect(renamed.failures[0].reason).toMatch(/replicaSetName cannot change on a running set/);
   });
 
+  it("bootstrap: refuses a Kubernetes scale-down that would stop a majority before the reconfig", async () => {
+    const pods = (n: number) => ({
+      members: Array.from({ length: n }, (_, i) => ({
+        advertised: `m-${i}.m-headless.ns.svc.cluster.local:27017`,
+        reach: { kind: "port-forward", namespace: "ns", pod: `m-${i}`, port: 27017 },
+      })),
+    });
+    const check = (from: number, to: number, access = pods) =>
+      bootstrapProvider.call(
+        "check",
+        { ...bootstrapInputs, access: access(from) },
+        { ...bootstrapInputs, access: access(to) },
+      );
+    expect((await check(5, 2)).failures[0].reason).toMatch(
+      /going from 5 to 2 members at once[\s\S]*7 -> 5 -> 3/,
+    );
+    expect((await check(5, 3)).failures).toEqual([]);
+    const docker = (n: number) => ({ members: bootstrapInputs.access.members.slice(0, n) });
+    expect((await check(3, 1, docker)).failures).toEqual([]);
+  });
+
   it("schema: check refuses what MongoDB would refuse, naming the rule and the fix", async () => {
     const bad = {
       ...schemaInputs,
