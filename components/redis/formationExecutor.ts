@@ -99,7 +99,6 @@ function createPool(options: FormationOptions): Pool {
       const client = new Redis({
         host: member.host,
         port: member.port,
-        ...(options.password ? { password: options.password } : {}),
         lazyConnect: true,
         connectTimeout: timeout,
         commandTimeout: timeout,
@@ -108,15 +107,22 @@ function createPool(options: FormationOptions): Pool {
         enableReadyCheck: false,
         retryStrategy: () => null,
       });
-      client.on("error", () => {
-        // Reported by the command that fails; an unhandled 'error' event would crash the process.
+      let lastError: Error | undefined;
+      client.on("error", (error: Error) => {
+        // Kept to explain a failed connect; an unhandled 'error' event would crash the process.
+        lastError = error;
       });
       clients.set(member.advertised, client);
       try {
         await client.connect();
+        // AUTH as a command, not a client option: a refused password then comes back as this
+        // command's error instead of an event racing a "Connection is closed".
+        if (options.password) await client.call("AUTH", options.password);
       } catch (error) {
         drop(member);
-        throw error;
+        // A Redis error reply ("WRONGPASS ...") says it all; a bare "Connection is closed" does not.
+        const isReply = error instanceof Error && /^[A-Z]+ /.test(error.message);
+        throw isReply || !lastError ? error : lastError;
       }
       return client;
     },
@@ -133,6 +139,15 @@ function message(error: unknown): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
+/**
+ * A Redis error reply that waiting will not change (wrong password, cluster support off, a command
+ * refused), as opposed to a node that is down, starting, or loading its data.
+ */
+function answeredForGood(error: string): boolean {
+  if (/^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/.test(error)) return false;
+  return /^(ERR|WRONGPASS|NOAUTH|NOPERM|WRONGTYPE)\b/.test(error) || /no 'myself' line/.test(error);
+}
+
 async function observeMember(
   pool: Pool,
   member: FormationMember,
@@ -140,17 +155,17 @@ async function observeMember(
 ): Promise<MemberObservation> {
   try {
     const client = await pool.get(member);
-    const replies: [Error | null, unknown][] = await client
+    const pipeline = client
       .pipeline()
       .call("CLUSTER", "NODES")
       .call("CLUSTER", "INFO")
       .call("INFO", "replication")
-      .call("CONFIG", "GET", ...keys)
-      .call("CLIENT", "INFO")
-      .exec();
+      .call("CLIENT", "INFO");
+    if (keys.length > 0) pipeline.call("CONFIG", "GET", ...keys);
+    const replies: [Error | null, unknown][] = await pipeline.exec();
     const failed = replies.find(([err]) => err);
     if (failed) throw failed[0];
-    const [nodesText, infoText, replText, configReply, clientText] = replies.map(([, v]) => v);
+    const [nodesText, infoText, replText, clientText, configReply] = replies.map(([, v]) => v);
     const view = parseClusterNodes(String(nodesText));
     const mine = view.find((e) => e.flags.includes("myself"));
     if (!mine) throw new Error("CLUSTER NODES has no 'myself' line (is cluster-enabled off?)");
@@ -170,10 +185,12 @@ async function observeMember(
     };
   } catch (error) {
     pool.drop(member);
+    const text = message(error);
     return {
       name: member.advertised,
       reachable: false,
-      error: `${member.host}:${member.port}: ${message(error)}`,
+      error: `${member.host}:${member.port}: ${text}`,
+      ...(answeredForGood(text) ? { refused: true } : {}),
     };
   }
 }
@@ -299,6 +316,14 @@ export async function formCluster(
       rounds++;
       const observed = await observeAll(pool, members, spec);
       const plan = planFormation(spec, observed);
+      const refused = observed.filter((o) => !o.reachable && o.refused);
+      if (refused.length > 0) {
+        throw new Error(
+          `Redis cluster formation cannot read ${refused.length} node(s):\n  - ${refused
+            .map((o) => `${o.name} answered ${(o as { error: string }).error}`)
+            .join("\n  - ")}\nCheck the password and that the node runs with cluster-enabled yes.`,
+        );
+      }
       const unreachable = observed.filter((o) => !o.reachable);
       if (unreachable.length > 0) {
         if (Date.now() >= deadline) {

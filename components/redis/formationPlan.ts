@@ -26,6 +26,8 @@ export interface UnreachableObservation {
   name: string;
   reachable: false;
   error: string;
+  /** The node answered, with an error waiting will not fix (wrong password, cluster mode off). */
+  refused?: boolean;
 }
 
 export interface ReachableObservation {
@@ -124,6 +126,8 @@ export function planFormation(spec: FormationSpec, observed: readonly MemberObse
   for (const name of spec.members) {
     const o = byName.get(name);
     if (!o) plan.blockers.push(`${name} was not observed.`);
+    else if (!o.reachable && o.refused)
+      plan.blockers.push(`${name} refused the formation's reads: ${o.error}`);
     else if (!o.reachable) plan.blockers.push(`${name} is not reachable: ${o.error}`);
   }
   if (plan.blockers.length > 0) return plan;

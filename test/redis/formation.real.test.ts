@@ -8,12 +8,14 @@ import { formCluster, inspectCluster } from "../../components/redis/formationExe
 import type { FormationSpec } from "../../components/redis/formationPlan";
 import { expectedRuntimeConfig } from "../../components/redis/redisConf";
 import { planTopology } from "../../components/redis/topology";
+import { installMocks } from "../support/mocks";
 import {
   freeRedisPort,
   installedRedisVersion,
   type RedisTestCluster,
   startRedisNodes,
 } from "../support/redisNodes";
+import { type FormationTarget, formationContract } from "./contracts/formationContract";
 
 const haveRedis = installedRedisVersion() !== undefined;
 if (!haveRedis)
@@ -21,8 +23,17 @@ if (!haveRedis)
     "redis-server is not installed: skipping the real-server formation tests (apt-get install redis-server)",
   );
 
+const harness = installMocks();
 let cluster: RedisTestCluster;
 let spec: FormationSpec;
+const target = (): FormationTarget => ({
+  spec,
+  members: cluster.members(),
+  access: cluster.access(),
+  password: cluster.password,
+  masters: 3,
+  replicasPerMaster: 1,
+});
 
 function specFor(c: RedisTestCluster): FormationSpec {
   const t = planTopology(
@@ -50,18 +61,20 @@ describe.skipIf(!haveRedis)("Redis Cluster formation on real servers", () => {
     await cluster?.destroy();
   });
 
-  it("forms a fresh cluster: 3 masters with even slots, one replica each, every link up, every node ok", async () => {
+  describe("the formation contract (shared with the live suite)", () => {
+    formationContract(target, harness);
+  });
+
+  it("planned the shards as the topology says: nodes 0-2 masters of even ranges, 3-5 their replicas", async () => {
     const result = await run();
-    expect(result.applied.filter((s) => s.startsWith("CLUSTER ADDSLOTSRANGE"))).toEqual([
-      "CLUSTER ADDSLOTSRANGE 0-5461 on redis-test-0:6379",
-      "CLUSTER ADDSLOTSRANGE 5462-10922 on redis-test-1:6379",
-      "CLUSTER ADDSLOTSRANGE 10923-16383 on redis-test-2:6379",
-    ]);
     expect(result.summary.shards).toEqual([
       { master: "redis-test-0:6379", replicas: ["redis-test-3:6379"], slots: "0-5461" },
       { master: "redis-test-1:6379", replicas: ["redis-test-4:6379"], slots: "5462-10922" },
       { master: "redis-test-2:6379", replicas: ["redis-test-5:6379"], slots: "10923-16383" },
     ]);
+  });
+
+  it("has every node announce its stable name, known to its peers by that name", async () => {
     const check = await inspectCluster(spec, cluster.members(), {
       password: cluster.password,
       timeoutMs: 5000,
@@ -69,9 +82,7 @@ describe.skipIf(!haveRedis)("Redis Cluster formation on real servers", () => {
     expect(check.converged).toBe(true);
     for (const o of check.observed) {
       if (!o.reachable) throw new Error(o.error);
-      expect(o.clusterInfo.cluster_state).toBe("ok");
       expect(o.clusterInfo.cluster_known_nodes).toBe("6");
-      // every node announces its stable name, and its peers know it by that name
       const node = cluster.nodes.find((n) => n.advertised === o.name)!;
       expect(o.self.hostname).toBe(node.hostname);
       for (const e of o.view) {
@@ -79,9 +90,22 @@ describe.skipIf(!haveRedis)("Redis Cluster formation on real servers", () => {
         expect(e.hostname).toBe(peer.hostname);
       }
     }
-    console.info(
-      `fresh formation: ${result.elapsedMs} ms, ${result.rounds} rounds, ${result.applied.length} steps`,
+  });
+
+  it("fails at once with the nodes' own answer when the password is wrong (no waiting for a timeout)", async () => {
+    const started = Date.now();
+    const error = await formCluster(spec, cluster.members(), {
+      password: "not-the-password",
+      timeoutMs: 60_000,
+    }).then(
+      () => undefined,
+      (e: Error) => e,
     );
+    expect(error?.message).toMatch(
+      /cannot read 6 node\(s\):\n\s+- redis-test-0:6379 answered 127\.0\.0\.1:\d+: WRONGPASS/,
+    );
+    expect(error?.message).toContain("Check the password");
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it("serves keys through a cluster client that follows the announced hostnames", async () => {
