@@ -1,0 +1,186 @@
+/**
+ * `npm run bench`: measures what users weigh before trusting the package and writes
+ * bench/results.json. Every ratio is measured side by side in this one run (these machines are
+ * noisy): each program measurement is interleaved with its SDK-floor twin, each Redis formation with
+ * a redis-cli formation. Goals are reported, never asserted.
+ */
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const TENANT_COUNTS = [1, 10, 100, 1000] as const;
+const REPEATS = Number(process.env.BENCH_REPEATS ?? "3");
+
+interface ChildFigures {
+  ms: number;
+  peakRssMb: number;
+  resources: number;
+}
+
+function runChild(script: string, tenants: number): ChildFigures {
+  const result = spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register", join(__dirname, script), String(tenants)],
+    {
+      cwd: join(__dirname, ".."),
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (result.status !== 0) {
+    throw new Error(`${script} ${tenants} failed (${result.status}):\n${result.stderr.slice(-4000)}`);
+  }
+  const line = result.stdout.trim().split("\n").pop() ?? "";
+  return JSON.parse(line) as ChildFigures;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export interface ProgramFigures {
+  programMs: Record<string, number>;
+  programPeakRssMb: Record<string, number>;
+  sdkFloorMs: Record<string, number>;
+  sdkFloorPeakRssMb: Record<string, number>;
+  programResources: Record<string, number>;
+  resourcesPerTenant: number;
+}
+
+function measureProgram(): ProgramFigures {
+  const figures: ProgramFigures = {
+    programMs: {},
+    programPeakRssMb: {},
+    sdkFloorMs: {},
+    sdkFloorPeakRssMb: {},
+    programResources: {},
+    resourcesPerTenant: 0,
+  };
+  for (const tenants of TENANT_COUNTS) {
+    const program: ChildFigures[] = [];
+    const floor: ChildFigures[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      floor.push(runChild("sdkFloor.ts", tenants));
+      program.push(runChild("program.ts", tenants));
+    }
+    const key = String(tenants);
+    figures.programMs[key] = round(median(program.map((f) => f.ms)));
+    figures.programPeakRssMb[key] = round(median(program.map((f) => f.peakRssMb)));
+    figures.sdkFloorMs[key] = round(median(floor.map((f) => f.ms)));
+    figures.sdkFloorPeakRssMb[key] = round(median(floor.map((f) => f.peakRssMb)));
+    figures.programResources[key] = program[0]!.resources;
+    process.stderr.write(
+      `  ${tenants} tenants: program ${figures.programMs[key]} ms / ${figures.programPeakRssMb[key]} MB, floor ${figures.sdkFloorMs[key]} ms / ${figures.sdkFloorPeakRssMb[key]} MB\n`,
+    );
+  }
+  const r = figures.programResources;
+  figures.resourcesPerTenant = round((r["1000"]! - r["100"]!) / 900, 2);
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = {
+    measuredAt: new Date().toISOString(),
+    node: process.version,
+    repeats: REPEATS,
+  };
+  const sections = (process.env.BENCH_SECTIONS ?? "program,redis,roundTrips").split(",");
+  const goals: Array<{ goal: string; value: string; met: boolean }> = [];
+
+  if (sections.includes("program")) {
+    process.stderr.write("program vs SDK floor (prod profile, Pulumi mocks)\n");
+    const p = measureProgram();
+    Object.assign(results, p);
+    const timeRatio = p.programMs["1000"]! / p.sdkFloorMs["1000"]!;
+    const rssRatio = p.programPeakRssMb["1000"]! / p.sdkFloorPeakRssMb["1000"]!;
+    const perTenantSmall = (p.programMs["100"]! - p.programMs["10"]!) / 90;
+    const perTenantLarge = (p.programMs["1000"]! - p.programMs["100"]!) / 900;
+    goals.push({
+      goal: "program time at 1000 tenants <= 3x SDK floor",
+      value: `${round(timeRatio, 2)}x`,
+      met: timeRatio <= 3,
+    });
+    goals.push({
+      goal: "program peak RSS at 1000 tenants <= 3x SDK floor",
+      value: `${round(rssRatio, 2)}x`,
+      met: rssRatio <= 3,
+    });
+    goals.push({
+      goal: "program time grows linearly (ms/tenant 100->1000 within 2x of 10->100)",
+      value: `${round(perTenantSmall, 2)} vs ${round(perTenantLarge, 2)} ms/tenant`,
+      met: perTenantLarge <= 2 * Math.max(perTenantSmall, 0.01),
+    });
+  }
+
+  if (sections.includes("redis")) {
+    const { measureRedisFormation } = await import("./redis");
+    process.stderr.write("Redis Cluster formation vs redis-cli --cluster create (6 real local nodes)\n");
+    const r = await measureRedisFormation();
+    Object.assign(results, r);
+    goals.push({
+      goal: "formation <= 0.8x redis-cli's time",
+      value: `${round(r.redisFormSeconds / r.redisCliCreateSeconds, 2)}x`,
+      met: r.redisFormSeconds <= 0.8 * r.redisCliCreateSeconds,
+    });
+    goals.push({
+      goal: "no-op formation run < 50 ms",
+      value: `${r.redisNoopMs} ms`,
+      met: r.redisNoopMs < 50,
+    });
+  }
+
+  if (sections.includes("roundTrips")) {
+    const { measureRoundTrips } = await import("./roundTrips");
+    process.stderr.write("server round trips (counted on the contract fakes)\n");
+    const rt = await measureRoundTrips();
+    results.roundTrips = rt;
+    goals.push({
+      goal: "no-op re-run costs one round trip per collection",
+      value: `MongoDB ${rt.mongoUnchanged}/${rt.mongoCollections}, Qdrant ${rt.qdrantUnchanged}/1`,
+      met: rt.mongoUnchanged === rt.mongoCollections && rt.qdrantUnchanged === 1,
+    });
+  }
+
+  results.goals = goals;
+  writeFileSync(join(__dirname, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results, goals);
+}
+
+function printTable(
+  results: Record<string, any>,
+  goals: Array<{ goal: string; value: string; met: boolean }>,
+): void {
+  const lines: string[] = [];
+  if (results.programMs) {
+    lines.push(
+      "| tenants | program ms | SDK floor ms | program peak RSS MB | floor peak RSS MB | resources |",
+    );
+    lines.push("|---:|---:|---:|---:|---:|---:|");
+    for (const t of TENANT_COUNTS) {
+      const k = String(t);
+      lines.push(
+        `| ${t} | ${results.programMs[k]} | ${results.sdkFloorMs[k]} | ${results.programPeakRssMb[k]} | ${results.sdkFloorPeakRssMb[k]} | ${results.programResources[k]} |`,
+      );
+    }
+    lines.push(`resourcesPerTenant: ${results.resourcesPerTenant}`);
+  }
+  if (results.redisFormSeconds !== undefined) {
+    lines.push(
+      `redisFormSeconds: ${results.redisFormSeconds}  redisCliCreateSeconds: ${results.redisCliCreateSeconds}  redisNoopMs: ${results.redisNoopMs}`,
+    );
+  }
+  if (results.roundTrips) lines.push(`roundTrips: ${JSON.stringify(results.roundTrips)}`);
+  lines.push("", "| goal | measured | met |", "|---|---|---|");
+  for (const g of goals) lines.push(`| ${g.goal} | ${g.value} | ${g.met ? "yes" : "NO"} |`);
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
