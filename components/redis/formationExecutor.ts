@@ -21,6 +21,7 @@ import {
   type FormationPlan,
   type FormationSpec,
   type FormationStep,
+  isFreshCluster,
   type MemberObservation,
   planFormation,
   STEP_ORDER,
@@ -266,6 +267,44 @@ async function applySteps(
   return applied;
 }
 
+/**
+ * cluster-node-timeout while a fresh cluster forms. A master that has just left a minority (every
+ * fresh master is one until its slots are assigned) reports cluster_state:fail for its node timeout
+ * (clamped to 0.5..5 s) before it accepts writes, and peers ping each other at half the node timeout.
+ * With the configured 5-15 s formation would wait that long for nothing; fresh nodes hold no data, so
+ * a short timeout risks nothing, and it is put back as soon as every node agrees.
+ */
+export const FORMING_NODE_TIMEOUT_MS = 500;
+
+function formingSpec(spec: FormationSpec): FormationSpec {
+  const configured = Number(spec.expectedConfig["cluster-node-timeout"]);
+  if (!(configured > FORMING_NODE_TIMEOUT_MS)) return spec;
+  return {
+    ...spec,
+    expectedConfig: { ...spec.expectedConfig, "cluster-node-timeout": String(FORMING_NODE_TIMEOUT_MS) },
+  };
+}
+
+/** Best effort after a failed fresh formation; a later run repairs whatever this could not reach. */
+async function restoreNodeTimeout(
+  pool: Pool,
+  members: FormationMember[],
+  spec: FormationSpec,
+): Promise<void> {
+  const value = spec.expectedConfig["cluster-node-timeout"];
+  if (value === undefined) return;
+  await Promise.all(
+    members.map(async (m) => {
+      try {
+        const client = await pool.get(m);
+        await client.call("CONFIG", "SET", "cluster-node-timeout", value);
+      } catch {
+        // unreachable: the next run reports and repairs the drift
+      }
+    }),
+  );
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Reads every node once and plans, without changing anything (diff, read, checks). */
@@ -311,11 +350,16 @@ export async function formCluster(
   const drift: string[] = [];
   let rounds = 0;
   let lastWaiting: string[] = [];
+  // While a fresh cluster forms, the nodes run with a short node timeout (see FORMING_NODE_TIMEOUT_MS);
+  // `working` is the spec asking for it, `spec` the one restored once every node agrees.
+  let working = spec;
+  let restoring = false;
   try {
     for (;;) {
       rounds++;
-      const observed = await observeAll(pool, members, spec);
-      const plan = planFormation(spec, observed);
+      const observed = await observeAll(pool, members, working);
+      if (rounds === 1 && isFreshCluster(observed)) working = formingSpec(spec);
+      const plan = planFormation(working, observed);
       const refused = observed.filter((o) => !o.reachable && o.refused);
       if (refused.length > 0) {
         throw new Error(
@@ -342,7 +386,9 @@ export async function formCluster(
       if (plan.blockers.length > 0) {
         throw new Error(`Redis cluster formation cannot continue:\n  - ${plan.blockers.join("\n  - ")}`);
       }
-      drift.push(...plan.drift.filter((d) => !drift.includes(d)));
+      // The node timeout changes made for a fresh formation are ours, not drift.
+      const ours = (d: string) => (working !== spec || restoring) && d.includes(": cluster-node-timeout is ");
+      drift.push(...plan.drift.filter((d) => !drift.includes(d) && !ours(d)));
       if (plan.steps.length > 0) {
         if (Date.now() >= deadline) {
           throw new Error(
@@ -353,6 +399,12 @@ export async function formCluster(
         continue;
       }
       if (plan.waiting.length === 0) {
+        if (working !== spec) {
+          // Formed: give the nodes their configured node timeout back (the next round plans the CONFIG SET).
+          working = spec;
+          restoring = true;
+          continue;
+        }
         return {
           summary: summarizeCluster(observed),
           applied,
@@ -370,6 +422,9 @@ export async function formCluster(
       }
       await sleep(options.pollMs ?? 50);
     }
+  } catch (error) {
+    if (working !== spec) await restoreNodeTimeout(pool, members, spec);
+    throw error;
   } finally {
     pool.close();
   }

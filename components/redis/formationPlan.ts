@@ -118,6 +118,11 @@ function slotMapSignature(entries: readonly { id: string; slots: SlotRange[] }[]
     .join("|");
 }
 
+/** No node knows another and none serves a slot: nothing has been formed yet. */
+export function isFreshCluster(observed: readonly MemberObservation[]): boolean {
+  return observed.every((o) => o.reachable && o.view.length === 1 && o.self.slots.length === 0);
+}
+
 export function planFormation(spec: FormationSpec, observed: readonly MemberObservation[]): FormationPlan {
   const plan: FormationPlan = { steps: [], blockers: [], waiting: [], drift: [] };
   const byName = new Map(observed.map((o) => [o.name, o]));
@@ -245,8 +250,7 @@ export function planFormation(spec: FormationSpec, observed: readonly MemberObse
   }
 
   // Fresh cluster: distinct config epochs up front, so no epoch collision has to be resolved later.
-  const fresh = nodes.every((o) => o.view.length === 1 && o.self.slots.length === 0);
-  if (fresh) {
+  if (isFreshCluster(nodes)) {
     nodes.forEach((o, i) => {
       if (o.self.configEpoch === 0)
         plan.steps.push({ kind: "set-config-epoch", member: o.name, epoch: i + 1 });
@@ -314,7 +318,7 @@ export function planFormation(spec: FormationSpec, observed: readonly MemberObse
   // Replicas: every node that serves no slots replicates a master; shards get replicasPerMaster each.
   const addingSlots = plan.steps.some((s) => s.kind === "add-slots");
   if (!addingSlots && plan.blockers.length === 0) {
-    planReplicas(spec, nodes, ownerOfShard, pendingOwners, plan);
+    planReplicas(spec, nodes, ownerOfShard, pendingOwners, plan, meet);
   }
 
   // Drift of the settings kato-infra owns.
@@ -338,6 +342,7 @@ function planReplicas(
   ownerOfShard: number[],
   owners: Set<number>,
   plan: FormationPlan,
+  meet: (from: ReachableObservation, to: ReachableObservation, reason: string) => void,
 ): void {
   const shardOfOwner = new Map<number, number>();
   ownerOfShard.forEach((owner, k) => {
@@ -370,8 +375,13 @@ function planReplicas(
     const known = o.view.some((e) => e.id === master.self.id && !isHandshake(e));
     if (known) {
       plan.steps.push({ kind: "replicate", member: o.name, master: master.name, masterId: master.self.id });
+    } else if (o.view.some((e) => isHandshake(e) && addr(e) === addr(master.self))) {
+      plan.waiting.push(
+        `${o.name} is still shaking hands with ${master.name}, so it cannot replicate it yet.`,
+      );
     } else {
-      plan.waiting.push(`${o.name} does not know ${master.name} yet (gossip), so it cannot replicate it.`);
+      // Gossip would introduce them within a few hundred ms; a direct MEET does it now.
+      meet(o, master, "its future master (sooner than gossip)");
     }
   };
   for (const i of free) {

@@ -74,7 +74,7 @@ describe.skipIf(!haveRedis)("Redis Cluster formation on real servers", () => {
     ]);
   });
 
-  it("has every node announce its stable name, known to its peers by that name", async () => {
+  it("has every node announce its stable name, known to its peers by that name, with its own node timeout back", async () => {
     const check = await inspectCluster(spec, cluster.members(), {
       password: cluster.password,
       timeoutMs: 5000,
@@ -82,6 +82,8 @@ describe.skipIf(!haveRedis)("Redis Cluster formation on real servers", () => {
     expect(check.converged).toBe(true);
     for (const o of check.observed) {
       if (!o.reachable) throw new Error(o.error);
+      // the short node timeout used while forming was put back
+      expect(o.config["cluster-node-timeout"]).toBe(String(cluster.settings.clusterNodeTimeoutMs));
       expect(o.clusterInfo.cluster_known_nodes).toBe("6");
       const node = cluster.nodes.find((n) => n.advertised === o.name)!;
       expect(o.self.hostname).toBe(node.hostname);
