@@ -212,6 +212,12 @@ describe("RedisCluster on Docker with other settings", () => {
     expect(c.settings).toEqual(cache.settings);
   });
 
+  it("refuses a component name that cannot be a container, pod or DNS name", () => {
+    expect(() => new RedisCluster("Kato_Redis", { target: { kind: "docker" } })).toThrow(
+      /name = "Kato_Redis": is not usable as container, pod and DNS names/,
+    );
+  });
+
   it("throws one ConfigError listing every bad setting", () => {
     let error: unknown;
     try {
