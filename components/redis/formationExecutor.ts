@@ -354,11 +354,16 @@ export async function formCluster(
   // `working` is the spec asking for it, `spec` the one restored once every node agrees.
   let working = spec;
   let restoring = false;
+  let decided = false;
   try {
     for (;;) {
       rounds++;
       const observed = await observeAll(pool, members, working);
-      if (rounds === 1 && isFreshCluster(observed)) working = formingSpec(spec);
+      // Decided once, on the first round where every node answers.
+      if (!decided && observed.every((o) => o.reachable)) {
+        decided = true;
+        if (isFreshCluster(observed)) working = formingSpec(spec);
+      }
       const plan = planFormation(working, observed);
       const refused = observed.filter((o) => !o.reachable && o.refused);
       if (refused.length > 0) {
