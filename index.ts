@@ -20,3 +20,22 @@ export const qdrantEndpoints = outputs.qdrantEndpoints;
 export const redisEndpoints = outputs.redisEndpoints;
 export const placement = outputs.placement;
 export const tenants = outputs.tenants;
+
+// Day-2 operations (docs/operations.md, README "Day-2 operations"); absent when not deployed.
+export const backups = outputs.backups;
+export const mongodbBackupScript = outputs.mongodbBackupScript;
+export const mongodbRestoreScript = outputs.mongodbRestoreScript;
+export const mongodbBackupCron = outputs.mongodbBackupCron;
+export const mongodbBackupEnv = outputs.mongodbBackupEnv;
+export const qdrantBackupScript = outputs.qdrantBackupScript;
+export const qdrantRestoreScript = outputs.qdrantRestoreScript;
+export const qdrantBackupCron = outputs.qdrantBackupCron;
+export const qdrantBackupEnv = outputs.qdrantBackupEnv;
+export const redisBackupScript = outputs.redisBackupScript;
+export const redisRestoreScript = outputs.redisRestoreScript;
+export const redisBackupCron = outputs.redisBackupCron;
+export const redisBackupEnv = outputs.redisBackupEnv;
+export const redisRestoreJobs = outputs.redisRestoreJobs;
+export const alertRules = outputs.alertRules;
+export const prometheusScrapeConfig = outputs.prometheusScrapeConfig;
+export const exporterEndpoints = outputs.exporterEndpoints;

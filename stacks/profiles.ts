@@ -6,6 +6,12 @@
  * Typed against the engines' settings, so a profile cannot name a field an engine does not have.
  */
 import type { MongoSettings } from "../components/mongodb/settings";
+import type {
+  DataTierMonitoringSettings,
+  MongoBackupSettings,
+  QdrantSnapshotsSettings,
+  RedisBackupSettings,
+} from "../components/operations";
 import type { QdrantSettings } from "../components/qdrant/settings";
 import type { RedisSettings } from "../components/redis/config";
 
@@ -28,11 +34,34 @@ export interface Profile {
   mongodb: MongoSettings;
   qdrant: QdrantSettings;
   redis: RedisSettings;
+  /** Day-2 backups (`kato-infra:backups`): which engines are backed up, when, and where. */
+  backups: ProfileBackups;
+  /** Exporters and alert rules (`kato-infra:monitoring`). */
+  monitoring: DataTierMonitoringSettings;
   /** Default of `kato-infra:allowDataLoss`. */
   allowDataLoss: boolean;
   /** Default of `kato-infra:protect`. */
   protect: boolean;
 }
+
+export interface ProfileBackups {
+  mongodb: MongoBackupSettings;
+  qdrant: QdrantSnapshotsSettings;
+  redis: RedisBackupSettings;
+}
+
+/** The guide's backup policy: daily at 02:00, kept 7 days. */
+const GUIDE_BACKUP = { enabled: true, schedule: "0 2 * * *", retentionDays: 7 } as const;
+
+/**
+ * No backups: on dev (a laptop's disposable data; Docker backups also need root cron entries on the
+ * host, which a developer turns on deliberately) and on pr stacks (destroyed with their pull request).
+ */
+const NO_BACKUPS: ProfileBackups = {
+  mongodb: { enabled: false },
+  qdrant: { enabled: false },
+  redis: { enabled: false },
+};
 
 /**
  * dev: Docker on a laptop, the full topology (3-member replica set, 3 Qdrant peers, 6 Redis nodes)
@@ -54,6 +83,9 @@ const dev: Profile = {
     resources: { cpu: "100m", memory: "512Mi" },
     storage: { size: "1Gi" },
   },
+  backups: NO_BACKUPS,
+  // Exporters would add a container per member (9) to a laptop that has no Prometheus.
+  monitoring: { enabled: false },
   allowDataLoss: false,
   protect: false,
 };
@@ -78,6 +110,15 @@ const staging: Profile = {
     resources: { cpu: "250m", memory: "2Gi" },
     storage: { size: "4Gi" },
   },
+  // Backup volumes hold 7 daily copies: a MongoDB dump (gzip), a snapshot of every collection per
+  // Qdrant peer, an RDB per Redis node.
+  backups: {
+    mongodb: { ...GUIDE_BACKUP, volumeSize: "20Gi" },
+    qdrant: { ...GUIDE_BACKUP, volumeSize: "20Gi" },
+    redis: { ...GUIDE_BACKUP, volumeSize: "20Gi" },
+  },
+  // Exporters and the alert rules as an output; no operator objects (a cluster may lack the CRDs).
+  monitoring: { enabled: true, prometheusOperator: false },
   allowDataLoss: false,
   protect: false,
 };
@@ -109,6 +150,14 @@ const prod: Profile = {
     resources: { cpu: "1", memory: "3Gi" },
     storage: { size: "10Gi" },
   },
+  backups: {
+    mongodb: { ...GUIDE_BACKUP, volumeSize: "100Gi" },
+    qdrant: { ...GUIDE_BACKUP, volumeSize: "100Gi" },
+    redis: { ...GUIDE_BACKUP, volumeSize: "100Gi" },
+  },
+  // prod alerts: ServiceMonitors and a PrometheusRule. A cluster without the Prometheus operator's
+  // CRDs cannot deploy them; set kato-infra:monitoring.prometheusOperator false there.
+  monitoring: { enabled: true, prometheusOperator: true },
   allowDataLoss: false,
   protect: true,
 };
@@ -136,6 +185,8 @@ const pr: Profile = {
     resources: { cpu: "100m", memory: "512Mi" },
     storage: { size: "1Gi" },
   },
+  backups: NO_BACKUPS,
+  monitoring: { enabled: false },
   allowDataLoss: true,
   protect: false,
 };

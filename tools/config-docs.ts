@@ -19,8 +19,9 @@ export interface PulumiConfigDeclaration {
 }
 
 function declaration(doc: ConfigKeyDoc): PulumiConfigDeclaration {
-  const description = doc.fields
-    ? `${doc.description} Fields: ${doc.fields.map((f) => f.name).join(", ")}.`
+  const inner = doc.fields ?? doc.sections;
+  const description = inner
+    ? `${doc.description} Fields: ${inner.map((f) => f.name).join(", ")}.`
     : doc.description;
   switch (doc.kind) {
     case "string":
@@ -79,14 +80,17 @@ function lookup(root: unknown, dotted: string): unknown {
   return cur;
 }
 
-/** A table of an object key's fields with the value each profile resolves to (so it cannot drift). */
+/**
+ * A table of an object key's fields with the value each profile resolves to (so it cannot drift);
+ * `key` is dotted for an object inside a key (`backups.mongodb`).
+ */
 function profileTable(
   key: string,
   fields: readonly FieldDoc[],
   profiles: Array<Record<string, unknown>>,
 ): string[] {
   const values = (f: FieldDoc) =>
-    profiles.map((p) => cell(lookup(p[key], f.name.replace(/\.\d+$/, "")) ?? f.default)).join(" | ");
+    profiles.map((p) => cell(lookup(lookup(p, key), f.name.replace(/\.\d+$/, "")) ?? f.default)).join(" | ");
   return [
     `| field | type | ${PROFILE_STACKS.map(([name]) => name).join(" | ")} | description |`,
     `| --- | --- | ${PROFILE_STACKS.map(() => "---").join(" | ")} | --- |`,
@@ -101,7 +105,15 @@ export const REFERENCE_END = "<!-- config-reference:end -->";
 export function configReference(): string {
   const profiles = resolvedProfiles();
   const lines: string[] = [REFERENCE_START, "", "#### Keys (`kato-infra:<key>`)", "", ...table(CONFIG_KEYS)];
-  for (const doc of CONFIG_KEYS.filter((d) => d.fields)) {
+  for (const doc of CONFIG_KEYS.filter((d) => d.fields || d.sections)) {
+    if (doc.sections) {
+      for (const section of doc.sections) {
+        const key = `${doc.name}.${section.name}`;
+        const rows = profileTable(key, section.fields, profiles);
+        lines.push("", `#### \`kato-infra:${key}\``, "", section.description, "", ...rows);
+      }
+      continue;
+    }
     const rows = doc.kind === "object" ? profileTable(doc.name, doc.fields!, profiles) : table(doc.fields!);
     lines.push("", `#### \`kato-infra:${doc.name}\``, "", doc.description, "", ...rows);
   }

@@ -20,6 +20,15 @@ export interface ConfigKeyDoc extends FieldDoc {
   kind: ConfigValueKind;
   /** For objects: the fields, documented in the README's reference table for the key. */
   fields?: readonly FieldDoc[];
+  /** For objects of objects (`backups`): one reference table per inner object. */
+  sections?: readonly ConfigSectionDoc[];
+}
+
+/** An object inside an object key, e.g. `backups.mongodb`. */
+export interface ConfigSectionDoc {
+  name: string;
+  description: string;
+  fields: readonly FieldDoc[];
 }
 
 export const DOCKER_FIELDS: readonly FieldDoc[] = [
@@ -125,12 +134,33 @@ export const COLLECTION_FIELDS: readonly FieldDoc[] = [
   },
 ];
 
+/** The operations fields as the program sets them: some defaults depend on the stack. */
+function programDefaults(fields: readonly FieldDoc[], engine: string): FieldDoc[] {
+  return fields.map((f) =>
+    f.name === "s3.prefix"
+      ? {
+          ...f,
+          default: `kato/<stack>/${engine}`,
+          description: `${f.description} The stack's name keeps stacks sharing a bucket apart.`,
+        }
+      : f,
+  );
+}
+
 /** Every key of the namespace, in the order the README and Pulumi.yaml list them. */
-export function configKeyDocs(engines: {
-  mongodb: readonly FieldDoc[];
-  qdrant: readonly FieldDoc[];
-  redis: readonly FieldDoc[];
-}): ConfigKeyDoc[] {
+export function configKeyDocs(
+  engines: {
+    mongodb: readonly FieldDoc[];
+    qdrant: readonly FieldDoc[];
+    redis: readonly FieldDoc[];
+  },
+  operations: {
+    mongoBackup: readonly FieldDoc[];
+    qdrantSnapshots: readonly FieldDoc[];
+    redisBackup: readonly FieldDoc[];
+    monitoring: readonly FieldDoc[];
+  },
+): ConfigKeyDoc[] {
   return [
     {
       name: "profile",
@@ -250,6 +280,59 @@ export function configKeyDocs(engines: {
       fields: COLLECTION_FIELDS,
       description:
         "Extra MongoDB collections and indexes for every tenant database, merged with the preset's.",
+    },
+    {
+      name: "backups",
+      type: "object",
+      default: "on in staging and prod (daily 02:00, 7 days), off in dev and pr",
+      kind: "object",
+      sections: [
+        {
+          name: "mongodb",
+          description:
+            "MongoBackup: `mongodump --oplog --gzip --archive` of the replica set as root. See docs/operations.md.",
+          fields: programDefaults(operations.mongoBackup, "mongodb"),
+        },
+        {
+          name: "qdrant",
+          description:
+            "QdrantSnapshots: a snapshot of every collection on every peer, copied off the peers. Needs `qdrant.apiKey`. See docs/operations.md.",
+          fields: programDefaults(operations.qdrantSnapshots, "qdrant"),
+        },
+        {
+          name: "redis",
+          description:
+            "RedisBackup: a copy of every node's RDB (the nodes keep their own AOF and RDB). See docs/operations.md.",
+          fields: programDefaults(operations.redisBackup, "redis"),
+        },
+      ],
+      description:
+        "Scheduled backups of each engine with retention, and their restores. `enabled: false` deploys nothing for that engine. Kubernetes: CronJobs; Docker: host scripts and crontab lines as stack outputs.",
+    },
+    {
+      name: "backupS3AccessKeyId",
+      type: "string",
+      default: undefined,
+      kind: "string",
+      description:
+        "Access key id of the bucket, needed when a backup's `destination` is `s3`; shared by the three engines.",
+    },
+    {
+      name: "backupS3SecretAccessKey",
+      type: "string (secret)",
+      default: undefined,
+      kind: "string",
+      description:
+        "Secret access key of the bucket (`pulumi config set --secret`), needed when a backup's `destination` is `s3`.",
+    },
+    {
+      name: "monitoring",
+      type: "object",
+      default: "on in staging and prod (prod: with the Prometheus operator), off in dev and pr",
+      kind: "object",
+      fields: operations.monitoring,
+      description:
+        "Exporters (mongodb_exporter, redis_exporter), Qdrant's /metrics and alert rules; with `prometheusOperator`, ServiceMonitors and a PrometheusRule. `enabled: false` deploys nothing. See docs/operations.md.",
     },
   ];
 }

@@ -5,6 +5,8 @@
  */
 
 import { PROFILE_NAMES, PROFILES, type Profile, type ProfileName, SINGLE_NODE } from "../../stacks/profiles";
+import { planeNameFor } from "../dataplane/names";
+import { operationsDefaults } from "../dataplane/operationsDefaults";
 import {
   type CustomCollection,
   PRESET_MONGO_BASE,
@@ -15,6 +17,10 @@ import {
 } from "../dataplane/presets";
 import type { IndexSpec } from "../mongodb/schemaSpec";
 import { MONGO_FIELDS, type ResolvedMongoSettings, resolveMongoSettings } from "../mongodb/settings";
+import { MONGO_BACKUP_FIELDS } from "../operations/mongoBackupPlan";
+import { DATA_TIER_MONITORING_FIELDS } from "../operations/monitoringPlan";
+import { QDRANT_SNAPSHOTS_FIELDS } from "../operations/qdrantSnapshotsPlan";
+import { REDIS_BACKUP_FIELDS } from "../operations/redisBackupPlan";
 import { QDRANT_FIELDS, type ResolvedQdrantSettings, resolveQdrantSettings } from "../qdrant/settings";
 import { REDIS_FIELDS, type ResolvedRedisSettings, resolveRedisSettings } from "../redis/config";
 import { check, checkKnownKeys, closest, type Problem, problem } from "../shared/problems";
@@ -26,12 +32,17 @@ import {
   KUBERNETES_FIELDS,
   PROJECT,
 } from "./fields";
+import { type OperationsConfig, resolveOperations } from "./operations";
 
-export const CONFIG_KEYS: readonly ConfigKeyDoc[] = configKeyDocs({
-  mongodb: MONGO_FIELDS,
-  qdrant: QDRANT_FIELDS,
-  redis: REDIS_FIELDS,
-});
+export const CONFIG_KEYS: readonly ConfigKeyDoc[] = configKeyDocs(
+  { mongodb: MONGO_FIELDS, qdrant: QDRANT_FIELDS, redis: REDIS_FIELDS },
+  {
+    mongoBackup: MONGO_BACKUP_FIELDS,
+    qdrantSnapshots: QDRANT_SNAPSHOTS_FIELDS,
+    redisBackup: REDIS_BACKUP_FIELDS,
+    monitoring: DATA_TIER_MONITORING_FIELDS,
+  },
+);
 
 export interface DockerConfig {
   publishAddress: string;
@@ -52,7 +63,7 @@ export interface KubernetesConfig {
 }
 
 /** The validated stack config the program builds from. */
-export interface StackConfig {
+export interface StackConfig extends OperationsConfig {
   stack: string;
   profile: ProfileName;
   target: "docker" | "kubernetes";
@@ -541,9 +552,30 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
     );
   }
 
+  // Day-2 operations, over what the engines imply (their images, file locations) and the profile.
+  const operations = resolveOperations({
+    backups: values.backups,
+    monitoring: values.monitoring,
+    backupS3AccessKeyId: values.backupS3AccessKeyId,
+    backupS3SecretAccessKey: values.backupS3SecretAccessKey,
+    secretAccessKeyIsSecret: secret.has(field("backupS3SecretAccessKey")),
+    profile,
+    derived: operationsDefaults(
+      planeNameFor(target === "kubernetes" ? "kubernetes" : "docker", input.stack),
+      input.stack,
+      { mongodb, qdrant, redis },
+      target === "kubernetes" ? kubernetes.value.storageClass : undefined,
+    ),
+    target: target === "kubernetes" ? "kubernetes" : "docker",
+    qdrantApiKey: qdrant?.apiKey,
+  });
+  problems.push(...operations.problems);
+
   problems.push(...secretsProviderProblems(input.stack, input.stackFile, input.env ?? {}));
 
-  if (problems.length > 0 || !mongodb || !qdrant || !redis || !schema) return { problems };
+  if (problems.length > 0 || !mongodb || !qdrant || !redis || !schema || !operations.value) {
+    return { problems };
+  }
   return {
     problems,
     config: {
@@ -564,6 +596,7 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
       vectorSize: vectorSize as number,
       collections: collections.value,
       schema,
+      ...operations.value,
     },
   };
 }

@@ -8,15 +8,24 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MongoDatabaseSchema, MongoReplicaSet, type MongoSettings } from "../mongodb";
+import { DataTierMonitoring, type DataTierMonitoringSettings } from "../operations";
 import { QdrantCluster, QdrantCollection, type QdrantSettings } from "../qdrant";
 import { RedisCluster, type RedisSettings } from "../redis";
 import { assertNoProblems } from "../shared/problems";
 import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
 import { redisUrl } from "./kato-env";
+import {
+  type DataPlaneBackups,
+  type DataPlaneOperations,
+  type Placement,
+  wireOperations,
+} from "./operations";
 import { planSchema, type SchemaPlan, type SchemaPlanInput, type TenantSchema } from "./presets";
 
 export * from "./kato-env";
 export * from "./names";
+export * from "./operations";
+export * from "./operationsDefaults";
 export * from "./presets";
 
 /** Docker: the members' network is created by the plane (one for all three engines) unless it exists. */
@@ -43,6 +52,13 @@ export interface KatoDataPlaneArgs {
   allowDataLoss?: boolean;
   /** Mark every stateful resource (volumes, StatefulSets, containers, credentials, schema) `protect`ed. */
   protect?: boolean;
+  /**
+   * Scheduled backups: each engine given and not `enabled: false` gets its operations component
+   * (MongoBackup, QdrantSnapshots, RedisBackup), over defaults taken from the engine. Default: none.
+   */
+  backups?: DataPlaneBackups;
+  /** Exporters and alert rules (DataTierMonitoring) for the three engines, unless `enabled: false`. Default: none. */
+  monitoring?: DataTierMonitoringSettings;
 }
 
 /** What KATO's container reads; the values carrying a credential are secrets. */
@@ -91,6 +107,8 @@ export class KatoDataPlane extends pulumi.ComponentResource {
   declare readonly tenants: TenantSchema[];
   /** The namespace (Kubernetes) or network (Docker) the engines share. */
   declare readonly placement: pulumi.Output<string>;
+  /** The day-2 operations components deployed (backups, monitoring). */
+  declare readonly operations: DataPlaneOperations;
 
   constructor(name: string, args: KatoDataPlaneArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const protect = args.protect === true;
@@ -105,7 +123,8 @@ export class KatoDataPlane extends pulumi.ComponentResource {
           ...(protect
             ? [
                 (t: pulumi.ResourceTransformationArgs): pulumi.ResourceTransformationResult | undefined =>
-                  isStateful(t.resource, t.type)
+                  // Exporter containers hold no data: they stay replaceable.
+                  isStateful(t.resource, t.type) && !(t.opts.parent instanceof DataTierMonitoring)
                     ? { props: t.props, opts: { ...t.opts, protect: true } }
                     : undefined,
               ]
@@ -121,11 +140,13 @@ export class KatoDataPlane extends pulumi.ComponentResource {
 
     const { target, placement } = this.place(name, args.target);
     const child = { parent: this };
-    const mongodb = new MongoReplicaSet(`${name}-mongodb`, { target, ...args.mongodb }, child);
-    const qdrant = new QdrantCluster(`${name}-qdrant`, { target, ...args.qdrant }, child);
-    const redis = new RedisCluster(`${name}-redis`, { target, ...args.redis }, child);
+    const engineNames = { mongodb: `${name}-mongodb`, qdrant: `${name}-qdrant`, redis: `${name}-redis` };
+    const mongodb = new MongoReplicaSet(engineNames.mongodb, { target, ...args.mongodb }, child);
+    const qdrant = new QdrantCluster(engineNames.qdrant, { target, ...args.qdrant }, child);
+    const redis = new RedisCluster(engineNames.redis, { target, ...args.redis }, child);
 
     const allowDataLoss = args.allowDataLoss === true;
+    const collections: QdrantCollection[] = [];
     for (const tenant of plan.tenants) {
       new MongoDatabaseSchema(
         `mongodb-schema-${tenant.database}`,
@@ -139,12 +160,33 @@ export class KatoDataPlane extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [mongodb] },
       );
-      new QdrantCollection(
-        `qdrant-collection-${tenant.qdrantCollection}`,
-        { name: tenant.qdrantCollection, ...plan.qdrant, cluster: qdrant, allowRecreate: allowDataLoss },
-        { parent: this },
+      collections.push(
+        new QdrantCollection(
+          `qdrant-collection-${tenant.qdrantCollection}`,
+          { name: tenant.qdrantCollection, ...plan.qdrant, cluster: qdrant, allowRecreate: allowDataLoss },
+          { parent: this },
+        ),
       );
     }
+
+    const where: Placement =
+      args.target.kind === "docker"
+        ? { kind: "docker" }
+        : {
+            kind: "kubernetes",
+            namespace: args.target.namespace,
+            clusterDomain: args.target.clusterDomain ?? "cluster.local",
+          };
+    const operations = wireOperations(this, {
+      name,
+      target,
+      where,
+      engines: { mongodb, qdrant, redis },
+      engineNames,
+      qdrantCollections: collections,
+      ...(args.backups ? { backups: args.backups } : {}),
+      ...(args.monitoring ? { monitoring: args.monitoring } : {}),
+    });
 
     const kato: KatoEnvironment = {
       // replicaSet, authSource=admin and w=majority; usable once the bootstrap created the user.
@@ -160,7 +202,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
       REDIS_CLUSTER_NODES: redis.seedNodes,
       REDIS_PASSWORD: redis.password,
     };
-    const outputs = { mongodb, qdrant, redis, kato, tenants: plan.tenants, placement };
+    const outputs = { mongodb, qdrant, redis, kato, tenants: plan.tenants, placement, operations };
     Object.assign(this, outputs);
     this.registerOutputs({ kato, tenants: plan.tenants, placement });
   }

@@ -49,3 +49,23 @@ export function guideDatabaseName(nodeId: string): string {
 export function guideCollectionName(nodeId: string): string {
   return `vectors_${nodeId}`;
 }
+
+/**
+ * Name of the data plane on Docker, where one host may run several stacks: `kato-<stack>` (the
+ * stack lower-cased, runs of other characters as `-`, at most 24 characters), or `kato`.
+ * Containers, volumes and the operations' host files are named after it.
+ */
+export function dockerPlaneName(stack: string): string {
+  const slug = stack
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 24)
+    .replace(/-+$/, "");
+  return slug ? `kato-${slug}` : "kato";
+}
+
+/** The data plane's name: `kato` on Kubernetes (the namespace separates stacks), `dockerPlaneName` on Docker. */
+export function planeNameFor(target: "docker" | "kubernetes", stack: string): string {
+  return target === "kubernetes" ? "kato" : dockerPlaneName(stack);
+}

@@ -4,11 +4,13 @@
  */
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
 import { type DataPlaneDockerTarget, type DataPlaneKubernetesTarget, KatoDataPlane } from "./index";
+import { planeNameFor } from "./names";
+import { type OperationsOutputs, operationsOutputs } from "./operationsOutputs";
 
-export interface ProgramOutputs {
+export interface ProgramOutputs extends OperationsOutputs {
   MONGO_BASE_URL: pulumi.Output<string>;
   QDRANT_HOST: pulumi.Output<string>;
   QDRANT_PORT: pulumi.Output<number>;
@@ -55,19 +57,13 @@ export function targetOf(config: StackConfig): DataPlaneDockerTarget | DataPlane
  * plane is `kato-<stack>` there. A Kubernetes namespace separates stacks already: the plane is `kato`.
  */
 export function planeName(config: StackConfig): string {
-  if (config.target === "kubernetes") return "kato";
-  // Component names become container names and must be short DNS labels.
-  const stack = config.stack
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 24)
-    .replace(/-+$/, "");
-  return stack ? `kato-${stack}` : "kato";
+  return planeNameFor(config.target, config.stack);
 }
 
 export function program(config: StackConfig): ProgramOutputs {
-  const plane = new KatoDataPlane(planeName(config), {
+  const name = planeName(config);
+  const s3 = config.backupS3Credentials;
+  const plane = new KatoDataPlane(name, {
     target: targetOf(config),
     mongodb: config.mongodb,
     qdrant: config.qdrant,
@@ -75,9 +71,23 @@ export function program(config: StackConfig): ProgramOutputs {
     schema: config.schema,
     allowDataLoss: config.allowDataLoss,
     protect: config.protect,
+    // Each engine's backup and the monitoring are deployed unless their `enabled` is false.
+    backups: {
+      ...config.backups,
+      ...(s3
+        ? {
+            s3Credentials: {
+              accessKeyId: pulumi.secret(s3.accessKeyId),
+              secretAccessKey: pulumi.secret(s3.secretAccessKey),
+            },
+          }
+        : {}),
+    },
+    monitoring: config.monitoring,
   });
   return {
     ...plane.kato,
+    ...operationsOutputs(config, name, plane.operations),
     mongoEndpoints: plane.mongodb.endpoints,
     qdrantEndpoints: plane.qdrant.endpoints,
     redisEndpoints: plane.redis.endpoints,

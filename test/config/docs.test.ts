@@ -8,6 +8,12 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_KEYS } from "../../components/config/load";
 import { MONGO_FIELDS } from "../../components/mongodb/settings";
+import {
+  DATA_TIER_MONITORING_FIELDS,
+  MONGO_BACKUP_FIELDS,
+  QDRANT_SNAPSHOTS_FIELDS,
+  REDIS_BACKUP_FIELDS,
+} from "../../components/operations";
 import { QDRANT_FIELDS } from "../../components/qdrant/settings";
 import { REDIS_FIELDS } from "../../components/redis/config";
 import { configReference, pulumiYamlConfig, withPulumiConfig, withReference } from "../../tools/config-docs";
@@ -61,10 +67,39 @@ describe("README config reference", () => {
       MONGO_FIELDS,
       QDRANT_FIELDS,
       REDIS_FIELDS,
+      MONGO_BACKUP_FIELDS,
+      QDRANT_SNAPSHOTS_FIELDS,
+      REDIS_BACKUP_FIELDS,
+      DATA_TIER_MONITORING_FIELDS,
       ...CONFIG_KEYS.map((k) => k.fields ?? []),
+      ...CONFIG_KEYS.flatMap((k) => (k.sections ?? []).map((s) => s.fields)),
     ]) {
       for (const f of fields) expect(reference).toContain(`| \`${f.name}\` |`);
     }
+    for (const key of ["backups.mongodb", "backups.qdrant", "backups.redis", "monitoring"]) {
+      expect(reference).toContain(`#### \`kato-infra:${key}\``);
+    }
+  });
+
+  it("shows which profiles back up and monitor, and with what", () => {
+    const reference = configReference();
+    const section = (key: string) => {
+      const start = reference.indexOf(`#### \`kato-infra:${key}\``);
+      const end = reference.indexOf("#### ", start + 5);
+      return reference.slice(start, end < 0 ? undefined : end);
+    };
+    for (const engine of ["mongodb", "qdrant", "redis"]) {
+      expect(section(`backups.${engine}`)).toMatch(
+        /\| `enabled` \| boolean \| false \| true \| true \| false \|/,
+      );
+      expect(section(`backups.${engine}`)).toMatch(
+        /\| `volumeSize` \| quantity \| 10Gi \| 20Gi \| 100Gi \| 10Gi \|/,
+      );
+    }
+    expect(section("backups.mongodb")).toMatch(/\| `image` \| string \| mongo:8\.0\.15 \|/);
+    expect(section("monitoring")).toMatch(
+      /\| `prometheusOperator` \| boolean \| false \| false \| true \| false \|/,
+    );
   });
 
   it("shows each profile's resolved value for engine fields", () => {

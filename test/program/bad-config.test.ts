@@ -66,6 +66,118 @@ describe("bad stack config", () => {
     expect(error.problems).toHaveLength(1);
   });
 
+  describe("of the day-2 operations", () => {
+    it.each([
+      [
+        "a misspelt engine under backups",
+        "dev",
+        { "kato-infra:backups": { mongo: { enabled: true } } },
+        /kato-infra:backups\.mongo = \{"enabled":true\}: is not a known field\. Fix: did you mean kato-infra:backups\.mongodb\?/,
+      ],
+      [
+        "a misspelt backup field",
+        "staging",
+        { "kato-infra:backups": { redis: { retentionDay: 3 } } },
+        /kato-infra:backups\.redis\.retentionDay = 3: is not a known field\. Fix: did you mean kato-infra:backups\.redis\.retentionDays\?/,
+      ],
+      [
+        "a schedule cron would not run",
+        "staging",
+        { "kato-infra:backups": { mongodb: { schedule: "0 25 * * *" } } },
+        /kato-infra:backups\.mongodb\.schedule = "0 25 \* \* \*": is not a valid schedule: .*Fix: write it as cron/,
+      ],
+      [
+        "a retention of zero days",
+        "prod",
+        { "kato-infra:backups": { qdrant: { retentionDays: 0 } } },
+        /kato-infra:backups\.qdrant\.retentionDays = 0: must be a whole number from 1 to 3650\./,
+      ],
+      [
+        "an S3 destination on Docker",
+        "dev",
+        { "kato-infra:backups": { redis: { enabled: true, destination: "s3", s3: { bucket: "kato-b" } } } },
+        /kato-infra:backups\.redis\.destination = "s3": is only available on Kubernetes/,
+      ],
+      [
+        "Qdrant snapshots without the API key they authenticate with",
+        "staging",
+        { "kato-infra:qdrant": { apiKey: false } },
+        /kato-infra:backups\.qdrant\.enabled = true: needs the Qdrant API key .* Fix: set kato-infra:backups\.qdrant\.enabled to false, or kato-infra:qdrant\.apiKey to true\./,
+      ],
+      [
+        "a misspelt monitoring field",
+        "prod",
+        { "kato-infra:monitoring": { prometheusOperater: false } },
+        /kato-infra:monitoring\.prometheusOperater = false: is not a known field\. Fix: did you mean kato-infra:monitoring\.prometheusOperator\?/,
+      ],
+      [
+        "an alert delay that is not a Prometheus duration",
+        "staging",
+        { "kato-infra:monitoring": { alertFor: "5 minutes" } },
+        /kato-infra:monitoring\.alertFor = "5 minutes": is not a Prometheus duration\./,
+      ],
+      [
+        "monitoring written as a list",
+        "staging",
+        { "kato-infra:monitoring": ["enabled"] },
+        /kato-infra:monitoring = .*must be a mapping of fields\./,
+      ],
+    ])("%s", (_, stack, overrides, message) => {
+      const error = errorFor(overrides, stack);
+      expect(error.message).toMatch(message);
+      expect(error.problems).toHaveLength(1);
+    });
+
+    it("an S3 destination without the bucket's credentials, with every engine that needs them", () => {
+      const error = errorFor(
+        {
+          "kato-infra:backups": {
+            mongodb: { destination: "s3", s3: { bucket: "kato-backups" } },
+            redis: { destination: "s3", s3: { bucket: "kato-backups" } },
+          },
+        },
+        "staging",
+      );
+      expect(error.problems.map((p) => p.field).sort()).toEqual([
+        "kato-infra:backupS3AccessKeyId",
+        "kato-infra:backupS3SecretAccessKey",
+      ]);
+      expect(error.message).toMatch(
+        /kato-infra:backupS3SecretAccessKey = \(unset\): is required: kato-infra:backups\.mongodb, kato-infra:backups\.redis write to S3\. Fix: run `pulumi config set --secret kato-infra:backupS3SecretAccessKey/,
+      );
+    });
+
+    it("a bucket secret stored in plaintext, without showing it", () => {
+      const error = errorFor(
+        {
+          "kato-infra:backups": { mongodb: { destination: "s3", s3: { bucket: "kato-backups" } } },
+          "kato-infra:backupS3AccessKeyId": "AKIAEXAMPLE",
+          "kato-infra:backupS3SecretAccessKey": "plain-text-secret-value",
+        },
+        "staging",
+      );
+      expect(error.message).toMatch(
+        /kato-infra:backupS3SecretAccessKey = "<not shown>": is stored in plaintext in the stack's config file\. Fix: set it again with `pulumi config set --secret/,
+      );
+      expect(error.message).not.toContain("plain-text-secret-value");
+      expect(error.problems).toHaveLength(1);
+    });
+
+    it("lists operations problems together with the engines'", () => {
+      const error = errorFor({
+        "kato-infra:mongodb": { members: 4 },
+        "kato-infra:backups": { mongodb: { enabled: "yes" }, qdrant: { hostDirectory: "backups" } },
+        "kato-infra:monitoring": { memoryUsedRatio: 2 },
+      });
+      expect(error.problems.map((p) => p.field).sort()).toEqual([
+        "kato-infra:backups.mongodb.enabled",
+        "kato-infra:backups.qdrant.hostDirectory",
+        "kato-infra:mongodb.members",
+        "kato-infra:monitoring.memoryUsedRatio",
+      ]);
+    });
+  });
+
   it("a missing secrets provider, when the stack file shows it", () => {
     // A stack file with an encrypted value but no provider, on a self-managed backend.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kato-stack-"));

@@ -8,4 +8,5 @@ programSuite({
   protect: false,
   retainVolumes: true,
   network: "kato-dev",
+  operations: { backups: false, monitoring: false, prometheusOperator: false },
 });

@@ -10,4 +10,5 @@ programSuite({
   namespace: "kato-pr-example",
   createsNamespace: true,
   antiAffinity: "soft",
+  operations: { backups: false, monitoring: false, prometheusOperator: false },
 });

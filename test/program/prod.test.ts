@@ -13,4 +13,5 @@ programSuite({
   namespace: "kato",
   createsNamespace: false,
   antiAffinity: "required",
+  operations: { backups: true, backupVolume: "100Gi", monitoring: true, prometheusOperator: true },
 });

@@ -13,4 +13,5 @@ programSuite({
   namespace: "kato-staging",
   createsNamespace: true,
   antiAffinity: "soft",
+  operations: { backups: true, backupVolume: "20Gi", monitoring: true, prometheusOperator: false },
 });

@@ -3,9 +3,18 @@
  * process: index.ts runs once, on load).
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { OPERATIONS_POD_LABELS } from "../../components/dataplane/operations";
 import { validateKubernetesResources } from "../support/k8sSchema";
 import { isSecret, plaintextSecretLeaks, resolved, unwrapSecrets } from "../support/mocks";
 import { type ProgramRun, runProgram } from "./harness";
+import {
+  manifestError,
+  OPERATOR_GROUP,
+  operatorObjects,
+  operatorWiringProblems,
+  parseManifests,
+  stackOutputLeaks,
+} from "./operations";
 
 export interface StackExpectations {
   stack: string;
@@ -21,7 +30,23 @@ export interface StackExpectations {
   antiAffinity?: "soft" | "required";
   /** Docker: the network every member joins. */
   network?: string;
+  /** Day-2 operations the profile turns on (Kubernetes stacks: CronJobs and exporters). */
+  operations: {
+    backups: boolean;
+    /** Size of each backup PVC. */
+    backupVolume?: string;
+    monitoring: boolean;
+    prometheusOperator: boolean;
+  };
 }
+
+const ENGINES = ["mongodb", "qdrant", "redis"] as const;
+const DOCKER_HOST_OUTPUTS = ENGINES.flatMap((e) => [
+  `${e}BackupScript`,
+  `${e}RestoreScript`,
+  `${e}BackupCron`,
+  `${e}BackupEnv`,
+]);
 
 const SCHEMA_TYPE = "pulumi-nodejs:dynamic/kato:MongoDatabaseSchema";
 const QDRANT_COLLECTION = "pulumi-nodejs:dynamic/kato:QdrantCollection";
@@ -91,6 +116,176 @@ export function programSuite(e: StackExpectations): void {
       expect(o.tenants.map((t: any) => [t.database, t.qdrantCollection])).toEqual(e.tenants);
     });
 
+    it("writes no generated credential into a stack output that is not a secret", async () => {
+      expect(await stackOutputLeaks(run.outputs as Record<string, unknown>, run.harness)).toEqual([]);
+    });
+
+    const ops = e.operations;
+    it(`deploys ${ops.backups ? "a backup of each engine" : "no backups"} and ${ops.monitoring ? "monitoring" : "no monitoring"}`, () => {
+      const count = (type: string) => run.harness.ofType(type).length;
+      expect(count("kato:ops:MongoBackup")).toBe(ops.backups ? 1 : 0);
+      expect(count("kato:ops:QdrantSnapshots")).toBe(ops.backups ? 1 : 0);
+      expect(count("kato:ops:RedisBackup")).toBe(ops.backups ? 1 : 0);
+      expect(count("kato:ops:DataTierMonitoring")).toBe(ops.monitoring ? 1 : 0);
+    });
+
+    it(`exports ${ops.backups ? "each backup's schedule, location and restore" : "no backup"}`, async () => {
+      const o = run.outputs as Record<string, any>;
+      const backups = (await resolved(o.backups)) as Record<string, any>;
+      expect(Object.keys(backups).sort()).toEqual(ops.backups ? [...ENGINES] : []);
+      for (const engine of Object.keys(backups)) {
+        expect(backups[engine]).toMatchObject({ schedule: "0 2 * * *", retentionDays: 7 });
+        expect(backups[engine].restore, engine).toMatch(/\S/);
+      }
+      if (e.target === "kubernetes") {
+        for (const name of DOCKER_HOST_OUTPUTS) expect(await resolved(o[name]), name).toBeUndefined();
+      }
+    });
+
+    if (e.target === "kubernetes") {
+      it(
+        ops.backups
+          ? "runs each backup as a CronJob at 02:00 daily, writing to a retained PVC"
+          : "declares no CronJob",
+        () => {
+          const cronJobs = run.harness
+            .ofType("kubernetes:batch/v1:CronJob")
+            .map((c) => unwrapSecrets(c.inputs));
+          expect(cronJobs.map((c) => c.metadata.name).sort()).toEqual(
+            ops.backups ? ["kato-mongodb", "kato-qdrant", "kato-redis"] : [],
+          );
+          for (const c of cronJobs) {
+            expect(c.spec, c.metadata.name).toMatchObject({
+              schedule: "0 2 * * *",
+              suspend: false,
+              concurrencyPolicy: "Forbid",
+            });
+            const pod = c.spec.jobTemplate.spec.template;
+            expect(pod.metadata.labels, c.metadata.name).toMatchObject(OPERATIONS_POD_LABELS);
+            const claim = pod.spec.volumes.find((v: any) => v.persistentVolumeClaim)?.persistentVolumeClaim;
+            expect(claim?.claimName, c.metadata.name).toBe(`${c.metadata.name}-backups`);
+          }
+          const claims = run.harness
+            .ofType("kubernetes:core/v1:PersistentVolumeClaim")
+            .map((c) => unwrapSecrets(c.inputs));
+          expect(claims.map((c) => c.metadata.name).sort()).toEqual(
+            ops.backups ? ["kato-mongodb-backups", "kato-qdrant-backups", "kato-redis-backups"] : [],
+          );
+          for (const c of claims) expect(c.spec.resources.requests.storage).toBe(ops.backupVolume);
+          for (const o of run.options.filter((x) => x.type === "kubernetes:core/v1:PersistentVolumeClaim")) {
+            expect(o.retainOnDelete, o.name).toBe(true);
+          }
+        },
+      );
+
+      if (ops.backups) {
+        it("backs up MongoDB as root through the replica set, Qdrant and Redis at every member", async () => {
+          const o = run.outputs as Record<string, any>;
+          const mongo = (await resolved(o.mongoEndpoints)) as string[];
+          const secret = unwrapSecrets(
+            run.harness.one("kubernetes:core/v1:Secret", "kato-mongodb-credentials").inputs,
+          );
+          const uri = secret.stringData["mongodb-uri"] as string;
+          expect(uri).toMatch(/^mongodb:\/\/root:[^@]+@/);
+          expect(uri).toContain(`@${mongo.join(",")}/?replicaSet=rs0&authSource=admin`);
+          const script = (name: string) =>
+            unwrapSecrets(run.harness.one("kubernetes:batch/v1:CronJob", name).inputs).spec.jobTemplate.spec
+              .template.spec.containers[0].command[2] as string;
+          for (const peer of (await resolved(o.qdrantEndpoints)) as string[]) {
+            expect(script("kato-qdrant")).toContain(peer);
+          }
+          for (const node of (await resolved(o.redisEndpoints)) as string[]) {
+            expect(script("kato-redis")).toContain(node.split(":")[0]);
+          }
+        });
+
+        it("lets the operations pods reach each engine's client port, whatever the engines admit", () => {
+          const policies = run.harness
+            .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+            .map((p) => unwrapSecrets(p.inputs))
+            .filter((p) => p.metadata.name.endsWith("-operations"));
+          const sets = run.harness
+            .ofType("kubernetes:apps/v1:StatefulSet")
+            .map((s) => unwrapSecrets(s.inputs));
+          expect(policies).toHaveLength(3);
+          for (const set of sets) {
+            const policy = policies.find((p) => p.metadata.name === `${set.metadata.name}-operations`)!;
+            expect(policy.spec.podSelector.matchLabels, set.metadata.name).toEqual(
+              set.spec.selector.matchLabels,
+            );
+            const rule = policy.spec.ingress[0];
+            expect(rule.from).toEqual([{ podSelector: { matchLabels: OPERATIONS_POD_LABELS } }]);
+            const clientPort = set.spec.template.spec.containers[0].ports[0].containerPort;
+            expect(rule.ports).toEqual([{ protocol: "TCP", port: clientPort }]);
+          }
+        });
+
+        it("renders a restore Job per Redis node, valid, on that node's own data PVC", async () => {
+          const o = run.outputs as Record<string, any>;
+          const jobs = parseManifests((await resolved(o.redisRestoreJobs)) as string);
+          const redis = unwrapSecrets(run.harness.one("kubernetes:apps/v1:StatefulSet", "kato-redis").inputs);
+          expect(jobs).toHaveLength(redis.spec.replicas);
+          const template = redis.spec.volumeClaimTemplates[0].metadata.name;
+          jobs.forEach((job, i) => {
+            expect(manifestError(job), job.metadata.name).toBeUndefined();
+            expect(job.metadata.namespace).toBe(e.namespace);
+            const claims = job.spec.template.spec.volumes
+              .map((v: any) => v.persistentVolumeClaim?.claimName)
+              .filter(Boolean);
+            expect(claims).toContain(`${template}-${redis.metadata.name}-${i}`);
+          });
+        });
+      } else {
+        it("renders no restore Job", async () => {
+          expect(await resolved((run.outputs as Record<string, any>).redisRestoreJobs)).toBeUndefined();
+        });
+      }
+
+      it(
+        ops.monitoring
+          ? `runs an exporter per member${ops.prometheusOperator ? ", with ServiceMonitors and a PrometheusRule" : ", without operator objects"}`
+          : "runs no exporter",
+        async () => {
+          const deployments = run.harness
+            .ofType("kubernetes:apps/v1:Deployment")
+            .map((d) => unwrapSecrets(d.inputs));
+          expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
+            ops.monitoring ? ["kato-monitoring-mongodb-exporter", "kato-monitoring-redis-exporter"] : [],
+          );
+          const sets = run.harness
+            .ofType("kubernetes:apps/v1:StatefulSet")
+            .map((s) => unwrapSecrets(s.inputs));
+          for (const d of deployments) {
+            const engine = d.metadata.name.includes("mongodb") ? "mongodb" : "redis";
+            const set = sets.find((s) => s.metadata.labels["app.kubernetes.io/name"] === engine);
+            expect(d.spec.template.spec.containers).toHaveLength(set.spec.replicas);
+            expect(d.spec.template.metadata.labels).toMatchObject(OPERATIONS_POD_LABELS);
+          }
+          const kinds = operatorObjects(run.harness).map((x) => x.kind);
+          expect(kinds.sort()).toEqual(
+            ops.prometheusOperator
+              ? ["PrometheusRule", "ServiceMonitor", "ServiceMonitor", "ServiceMonitor"]
+              : [],
+          );
+          expect(operatorWiringProblems(run.harness)).toEqual([]);
+          const rules = (await resolved((run.outputs as Record<string, any>).alertRules)) as
+            | string
+            | undefined;
+          if (ops.monitoring) {
+            for (const alert of [
+              "KatoMongoDBMemberDown",
+              "KatoRedisClusterStateNotOk",
+              "KatoQdrantPeerDown",
+            ]) {
+              expect(rules).toContain(alert);
+            }
+          } else {
+            expect(rules).toBeUndefined();
+          }
+        },
+      );
+    }
+
     it(e.protect ? "protects every stateful resource and nothing else" : "protects nothing", () => {
       const stateful =
         /StatefulSet|PersistentVolumeClaim|:Namespace$|volume:Volume|container:Container|RandomPassword|MongoDatabaseSchema/;
@@ -114,7 +309,10 @@ export function programSuite(e: StackExpectations): void {
       });
 
       it("declares only Kubernetes objects that are valid against the Kubernetes schema", () => {
-        const invalid = validateKubernetesResources(run.harness.resources).filter((v) => v.error);
+        // The Prometheus operator's objects have no schema there: their wiring is checked above.
+        const invalid = validateKubernetesResources(
+          run.harness.resources.filter((r) => !r.type.startsWith(OPERATOR_GROUP)),
+        ).filter((v) => v.error);
         expect(invalid).toEqual([]);
       });
 
