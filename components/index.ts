@@ -29,6 +29,13 @@ export {
   type MongoSettings,
   resolveMongoSettings,
 } from "./mongodb";
+export * as operations from "./operations";
+export {
+  DataTierMonitoring,
+  MongoBackup,
+  QdrantSnapshots,
+  RedisBackup,
+} from "./operations";
 export * as qdrant from "./qdrant";
 export {
   QDRANT_FIELDS,

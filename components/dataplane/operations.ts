@@ -17,7 +17,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MongoReplicaSet } from "../mongodb";
 import { MONGO_PORT } from "../mongodb/settings";
-import { mongoTopology, mongoUri } from "../mongodb/topology";
+import { mongoTopology } from "../mongodb/topology";
 import {
   DataTierMonitoring,
   type DataTierMonitoringSettings,
@@ -165,13 +165,8 @@ export function wireOperations(
   const s3 = backups.s3Credentials ? { s3Credentials: backups.s3Credentials } : {};
   const { mongodb, qdrant, redis } = engines;
 
-  const rootUri = pulumi.secret(
-    pulumi
-      .all([mongodb.endpoints, mongodb.rootUsername, mongodb.rootPassword, mongodb.bootstrap.id])
-      .apply(([members, username, password]) =>
-        mongoUri(members, mongodb.settings.replicaSetName, { username, password }),
-      ),
-  );
+  // Backups with --oplog and restores need more than the app user's readWriteAnyDatabase.
+  const rootUri = mongodb.rootUri;
 
   const out: DataPlaneOperations = {};
   if (enabled(backups.mongodb)) {

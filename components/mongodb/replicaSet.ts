@@ -75,6 +75,8 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
   declare readonly access: pulumi.Output<EngineAccess>;
   /** Client URI for KATO's MONGO_BASE_URL (secret: it holds the app password). */
   declare readonly uri: pulumi.Output<string>;
+  /** Root URI (secret), for operations that need more than the app user: backups with --oplog, restores. */
+  declare readonly rootUri: pulumi.Output<string>;
   declare readonly replicaSetName: pulumi.Output<string>;
   declare readonly rootUsername: pulumi.Output<string>;
   declare readonly rootPassword: pulumi.Output<string>;
@@ -131,10 +133,18 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
           mongoUri(endpoints, s.replicaSetName, { username: s.appUsername, password }),
         ),
     );
+    this.rootUri = pulumi.secret(
+      pulumi
+        .all([wired.endpoints, rootPassword, this.bootstrap.id])
+        .apply(([endpoints, password]) =>
+          mongoUri(endpoints, s.replicaSetName, { username: s.rootUsername, password }),
+        ),
+    );
     this.registerOutputs({
       endpoints: this.endpoints,
       access: this.access,
       uri: this.uri,
+      rootUri: this.rootUri,
       replicaSetName: this.replicaSetName,
       rootUsername: this.rootUsername,
       rootPassword: this.rootPassword,
