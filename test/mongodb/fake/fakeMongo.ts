@@ -2,16 +2,28 @@
  * A strict in-process fake of a MongoDB replica set, speaking the real wire protocol on 127.0.0.1 so
  * the executors run against it unchanged, through the real `mongodb` driver (handshake, SCRAM-SHA-256
  * authentication, directConnection). Every member is its own TCP listener; the replicated state
- * (config, users, roles, collections, indexes) is shared, and each member's own state (up or down,
- * has a config or not, its users before it joined a set) is kept apart.
+ * (config, users, roles, collections, indexes, documents) is shared, and each member's own state (up
+ * or down, has a config or not, its users before it joined a set, its profiler settings) is kept apart.
  *
  * Which server behaviour it copies, rule by rule with the documentation it follows, is in README.md
- * beside this file. What it does not model: oplog, data documents, write concern waits, real
- * elections (a primary is picked after `electionDelayMs` among a majority of healthy voting members).
+ * beside this file. What it does not model: oplog, write concern waits, cursors beyond the first
+ * batch, real elections (a primary is picked after `electionDelayMs` among a majority of healthy voting members).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { BSON } from "mongodb";
+import {
+  applyUpdate,
+  cloneDoc,
+  type Doc,
+  duplicateKeyMessage,
+  matches,
+  parseUpdate,
+  sortDocs,
+  uniqueViolation,
+  upsertSeed,
+} from "./documents";
+import { CODES, CommandFailure, fail, failWith, notModeled } from "./errors";
 import {
   type ScramConversation,
   type ScramCredential,
@@ -21,54 +33,7 @@ import {
 } from "./scram";
 import { encodeReply, type IncomingCommand, readMessages } from "./wire";
 
-export class CommandFailure extends Error {
-  constructor(
-    readonly code: number,
-    readonly codeName: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const fail = (code: number, codeName: string, message: string): never => {
-  throw new CommandFailure(code, codeName, message);
-};
-
-export const CODES = {
-  BadValue: [2, "BadValue"],
-  FailedToParse: [9, "FailedToParse"],
-  UserNotFound: [11, "UserNotFound"],
-  Unauthorized: [13, "Unauthorized"],
-  TypeMismatch: [14, "TypeMismatch"],
-  AuthenticationFailed: [18, "AuthenticationFailed"],
-  AlreadyInitialized: [23, "AlreadyInitialized"],
-  NamespaceNotFound: [26, "NamespaceNotFound"],
-  IndexNotFound: [27, "IndexNotFound"],
-  RoleNotFound: [31, "RoleNotFound"],
-  NamespaceExists: [48, "NamespaceExists"],
-  CommandNotFound: [59, "CommandNotFound"],
-  CannotCreateIndex: [67, "CannotCreateIndex"],
-  InvalidOptions: [72, "InvalidOptions"],
-  InvalidNamespace: [73, "InvalidNamespace"],
-  NodeNotFound: [74, "NodeNotFound"],
-  IndexOptionsConflict: [85, "IndexOptionsConflict"],
-  IndexKeySpecsConflict: [86, "IndexKeySpecsConflict"],
-  InvalidReplicaSetConfig: [93, "InvalidReplicaSetConfig"],
-  NotYetInitialized: [94, "NotYetInitialized"],
-  NewReplicaSetConfigurationIncompatible: [103, "NewReplicaSetConfigurationIncompatible"],
-  InvalidIndexSpecificationOption: [197, "InvalidIndexSpecificationOption"],
-  CurrentConfigNotCommittedYet: [308, "CurrentConfigNotCommittedYet"],
-  InterruptedDueToReplStateChange: [11602, "InterruptedDueToReplStateChange"],
-  NotWritablePrimary: [10107, "NotWritablePrimary"],
-  NotPrimaryNoSecondaryOk: [13435, "NotPrimaryNoSecondaryOk"],
-  DuplicateUser: [51003, "Location51003"],
-  DuplicateRole: [51002, "Location51002"],
-} as const;
-
-const failWith = (c: readonly [number, string], message: string): never => fail(c[0], c[1], message);
-
-type Doc = Record<string, any>;
+export { CODES, CommandFailure };
 
 interface User {
   user: string;
@@ -84,6 +49,25 @@ interface Role {
 }
 interface Collection {
   indexes: Doc[];
+  /** Stored documents (insert, update, find); every member sees them at once (no oplog). */
+  documents: Doc[];
+}
+
+/** A mongod's profiler settings: the level per database, and the process-wide slowms and sampleRate. */
+export interface MemberProfiling {
+  /** Levels set with the `profile` command since the member started (others have the startup level). */
+  levels: Map<string, number>;
+  slowms: number;
+  sampleRate: number;
+  /** Databases where this member created `system.profile` (a local, unreplicated collection). */
+  systemProfile: Set<string>;
+}
+
+/** What a member starts with (mongod.conf `operationProfiling`: mode, slowOpThresholdMs, slowOpSampleRate). */
+export interface ProfilingDefaults {
+  level: 0 | 1 | 2;
+  slowms: number;
+  sampleRate: number;
 }
 
 export interface ConfigMember {
@@ -120,6 +104,8 @@ export interface Fault {
   /** Member ordinal the fault applies to; any member when unset. */
   member?: number;
   command: string;
+  /** Database the command must run against for the fault to fire; any when unset. */
+  db?: string;
   /** How many times it fires (default 1; Infinity for always). */
   times?: number;
   /** `step-down`: the member steps down, then the command fails with InterruptedDueToReplStateChange. */
@@ -137,6 +123,8 @@ export interface FakeClusterOptions {
   electionDelayMs?: number;
   /** A member that lost its data rejoins by itself on the next heartbeat (default true). */
   autoRejoin?: boolean;
+  /** Profiler settings every member starts with (MongoDB's defaults: level 0, 100 ms, 1.0). */
+  profiling?: Partial<ProfilingDefaults>;
 }
 
 const BUILTIN_ROLES = new Set([
@@ -183,6 +171,7 @@ const KNOWN_ACTIONS = new Set([
   "replSetGetStatus",
   "replSetConfigure",
   "replSetStateChange",
+  "enableProfiler",
 ]);
 
 /** The action a command needs (for non-root users), and whether it writes (needs the primary). */
@@ -190,6 +179,10 @@ const COMMAND_ACTIONS: Record<string, { action?: string; write: boolean }> = {
   listIndexes: { action: "listIndexes", write: false },
   listCollections: { action: "listCollections", write: false },
   listDatabases: { action: "listDatabases", write: false },
+  find: { action: "find", write: false },
+  insert: { action: "insert", write: true },
+  update: { action: "update", write: true },
+  delete: { action: "remove", write: true },
   createIndexes: { action: "createIndex", write: true },
   dropIndexes: { action: "dropIndex", write: true },
   create: { action: "createCollection", write: true },
@@ -263,6 +256,13 @@ function canonical(value: unknown): unknown {
   }
   return value;
 }
+/** Gives a document without `_id` a new ObjectId as its first field, as mongod does. */
+function idFirst(doc: Doc): void {
+  const rest = { ...doc };
+  for (const k of Object.keys(doc)) delete doc[k];
+  Object.assign(doc, { _id: new BSON.ObjectId(), ...rest });
+}
+
 const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 const show = (d: unknown) => JSON.stringify(d);
 
@@ -274,6 +274,8 @@ export class FakeMember {
   mode: "replica" | "standalone" = "replica";
   localUsers = new Map<string, User>();
   stepDownUntil = 0;
+  /** Profiler state of this mongod process: reset by every (re)start, never replicated. */
+  profiling: MemberProfiling = { levels: new Map(), slowms: 100, sampleRate: 1, systemProfile: new Set() };
   server?: Server;
   sockets = new Set<Socket>();
   constructor(
@@ -299,11 +301,13 @@ export class FakeMongoCluster {
   private connectionIds = 1;
   readonly electionDelayMs: number;
   autoRejoin: boolean;
+  readonly profilingDefaults: ProfilingDefaults;
 
   constructor(private readonly options: FakeClusterOptions) {
     this.replicaSetName = options.replicaSetName ?? "rs0";
     this.electionDelayMs = options.electionDelayMs ?? 30;
     this.autoRejoin = options.autoRejoin ?? true;
+    this.profilingDefaults = { level: 0, slowms: 100, sampleRate: 1, ...options.profiling };
     for (let i = 0; i < options.members; i++) this.addMember();
   }
 
@@ -329,6 +333,7 @@ export class FakeMongoCluster {
       ],
     ]);
     member.hasConfig = false;
+    member.profiling.systemProfile = new Set();
   }
 
   async start(): Promise<void> {
@@ -346,6 +351,23 @@ export class FakeMongoCluster {
     member.port = typeof address === "object" && address ? address.port : 0;
     member.server = server;
     member.up = true;
+    // A new mongod process: profiling levels set with the profile command are gone, slowms and
+    // sampleRate are back to their startup values (https://www.mongodb.com/docs/manual/reference/method/db.setProfilingLevel/).
+    member.profiling.levels = new Map();
+    member.profiling.slowms = this.profilingDefaults.slowms;
+    member.profiling.sampleRate = this.profilingDefaults.sampleRate;
+  }
+
+  /** The member's mongod restarts with its data (same port): everything it only kept in memory is gone. */
+  async restartMember(ordinal: number): Promise<void> {
+    await this.stopMember(ordinal);
+    await this.startMember(ordinal);
+  }
+
+  /** The profiling level a database has on a member now. */
+  profilingLevel(ordinal: number, db: string): number {
+    const m = this.members[ordinal]!;
+    return m.profiling.levels.get(db) ?? this.profilingDefaults.level;
   }
 
   async stopMember(ordinal: number): Promise<void> {
@@ -528,7 +550,10 @@ export class FakeMongoCluster {
     if (!session.user) failWith(CODES.Unauthorized, `Command ${name} requires authentication`);
     const fault = this.faults.find(
       (f) =>
-        f.command === name && (f.member === undefined || f.member === member.ordinal) && (f.times ?? 1) > 0,
+        f.command === name &&
+        (f.member === undefined || f.member === member.ordinal) &&
+        (f.db === undefined || f.db === db) &&
+        (f.times ?? 1) > 0,
     );
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
@@ -543,6 +568,8 @@ export class FakeMongoCluster {
       }
       if (fault.error) fail(fault.error.code, fault.error.codeName, fault.error.errmsg);
     }
+    // profile runs on any member, in any state (per-mongod settings, not replicated).
+    if (name === "profile") return this.profile(member, session.user!, db, request);
     const rule = COMMAND_ACTIONS[name];
     if (rule?.action) this.authorize(session.user!, rule.action, db, name);
     if (rule?.write && member.mode === "replica" && this.primary !== member) {
@@ -582,10 +609,15 @@ export class FakeMongoCluster {
       case "updateRole":
         return this.updateRole(db, body);
       case "listDatabases":
-        return {
-          databases: [...this.data.keys()].map((n) => ({ name: n, sizeOnDisk: 8192, empty: false })),
-          totalSize: 8192 * this.data.size,
-        };
+        return this.listDatabases(member, db, body);
+      case "find":
+        return this.find(db, body);
+      case "insert":
+        return this.insert(db, body);
+      case "update":
+        return this.update(db, body);
+      case "delete":
+        return this.delete(db, body);
       case "listCollections":
         return this.listCollections(db, body.filter);
       case "create":
@@ -1103,7 +1135,7 @@ export class FakeMongoCluster {
       collections = new Map();
       this.data.set(db, collections);
     }
-    const c: Collection = { indexes: [{ v: 2, key: { _id: 1 }, name: "_id_" }] };
+    const c: Collection = { indexes: [{ v: 2, key: { _id: 1 }, name: "_id_" }], documents: [] };
     collections.set(name, c);
     return c;
   }
@@ -1327,6 +1359,20 @@ export class FakeMongoCluster {
       pending.push(spec);
       toAdd.push(spec);
     }
+    // A unique index cannot be built over documents that already break it.
+    const docs = this.collection(db, coll)?.documents ?? [];
+    for (const spec of toAdd) {
+      if (spec.unique !== true) continue;
+      for (const [i, d] of docs.entries()) {
+        const clash = uniqueViolation([spec], docs.slice(0, i), d);
+        if (clash)
+          fail(
+            CODES.DuplicateKey[0],
+            CODES.DuplicateKey[1],
+            duplicateKeyMessage(`${db}.${coll}`, spec, clash.dup),
+          );
+      }
+    }
     let created = false;
     let c = this.collection(db, coll);
     if (!c) {
@@ -1412,5 +1458,277 @@ export class FakeMongoCluster {
       ix.expireAfterSeconds = ttl;
     }
     return out;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Profiler (https://www.mongodb.com/docs/manual/reference/command/profile/)
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * `profile` as mongod runs it: the level is per database and per mongod (not replicated, lost on
+   * restart), slowms and sampleRate are process-wide; the reply holds the settings from before the
+   * command; a level outside 0..2 only reads; a level above 0 creates `system.profile` (and the
+   * database) on that member only.
+   */
+  private profile(member: FakeMember, user: User, db: string, request: IncomingCommand): Doc {
+    this.checkDatabaseName(db);
+    const raw = BSON.deserialize(request.rawBody, { promoteValues: false }) as Doc;
+    const level = this.safeInt64(raw.profile, "profile");
+    const slowms = raw.slowms === undefined ? undefined : this.safeInt64(raw.slowms, "slowms");
+    let sampleRate: number | undefined;
+    if (raw.sampleRate !== undefined) {
+      // IDL type `double`: an int is refused (send 1.0 as a BSON double).
+      if (raw.sampleRate?._bsontype !== "Double") {
+        failWith(
+          CODES.TypeMismatch,
+          `BSON field 'profile.sampleRate' is the wrong type '${this.bsonTypeName(raw.sampleRate)}', expected type 'double'`,
+        );
+      }
+      sampleRate = Number(raw.sampleRate.valueOf());
+      if (!(sampleRate >= 0 && sampleRate <= 1)) {
+        failWith(CODES.BadValue, "'sampleRate' must be between 0.0 and 1.0 inclusive");
+      }
+    }
+    if (raw.filter !== undefined) notModeled("profile filters");
+    if (request.body.writeConcern !== undefined) {
+      failWith(CODES.InvalidOptions, "Command does not support writeConcern");
+    }
+    const readOnly = (level < 0 || level > 2) && slowms === undefined && sampleRate === undefined;
+    this.authorize(user, readOnly ? "find" : "enableProfiler", db, "profile");
+    const p = member.profiling;
+    const previous = {
+      was: p.levels.get(db) ?? this.profilingDefaults.level,
+      slowms: p.slowms,
+      sampleRate: new BSON.Double(p.sampleRate),
+    };
+    if (level >= 0 && level <= 2) {
+      p.levels.set(db, level);
+      if (level > 0) p.systemProfile.add(db);
+    }
+    if (slowms !== undefined) p.slowms = slowms;
+    if (sampleRate !== undefined) p.sampleRate = sampleRate;
+    return previous;
+  }
+
+  /** IDL `safeInt64`: int, long, double or decimal; anything else is 14 TypeMismatch. */
+  private safeInt64(value: any, field: string): number {
+    const type = value?._bsontype;
+    if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") {
+      return Math.trunc(Number(type === "Decimal128" ? value.toString() : value.valueOf()));
+    }
+    return failWith(
+      CODES.TypeMismatch,
+      `BSON field 'profile.${field}' is the wrong type '${this.bsonTypeName(value)}', expected types '[long, int, decimal, double]'`,
+    );
+  }
+
+  private bsonTypeName(value: any): string {
+    const type = value?._bsontype;
+    if (type === "Int32") return "int";
+    if (type === "Double") return "double";
+    if (type === "Long") return "long";
+    if (typeof value === "string") return "string";
+    if (typeof value === "boolean") return "bool";
+    if (value === null) return "null";
+    return Array.isArray(value) ? "array" : "object";
+  }
+
+  private checkDatabaseName(db: string): void {
+    if (/[/\\. "$*<>:|?]/.test(db) || db.length === 0 || Buffer.byteLength(db) >= 64) {
+      failWith(CODES.InvalidNamespace, `Invalid database name: '${db}'`);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Databases and documents
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * https://www.mongodb.com/docs/manual/reference/command/listDatabases/: admin only; admin, config
+   * and local are always there; a database exists while it has a collection (this member's own
+   * `system.profile` counts); `filter` matches the output documents; `nameOnly` returns names only.
+   */
+  private listDatabases(member: FakeMember, db: string, body: Doc): Doc {
+    if (db !== "admin")
+      failWith(CODES.Unauthorized, "listDatabases may only be run against the admin database.");
+    const names = new Set<string>(["admin", "config", "local"]);
+    for (const [name, collections] of this.data) if (collections.size > 0) names.add(name);
+    for (const name of member.profiling.systemProfile) names.add(name);
+    const all = [...names].sort().map((name) => ({ name, sizeOnDisk: 8192, empty: false }));
+    const listed = all.filter((d) => matches(d, body.filter));
+    if (body.nameOnly === true) return { databases: listed.map((d) => ({ name: d.name })) };
+    const total = listed.reduce((n, d) => n + d.sizeOnDisk, 0);
+    return { databases: listed, totalSize: total, totalSizeMb: Math.floor(total / (1024 * 1024)) };
+  }
+
+  /** https://www.mongodb.com/docs/manual/reference/command/find/ (every result in the first batch). */
+  private find(db: string, body: Doc): Doc {
+    const coll = this.checkNamespace(db, body.find);
+    if (body.projection !== undefined && Object.keys(body.projection).length > 0) notModeled("projections");
+    const docs = this.collection(db, coll)?.documents ?? [];
+    let found = sortDocs(
+      docs.filter((d) => matches(d, body.filter ?? {})),
+      body.sort,
+    );
+    if (typeof body.skip === "number") found = found.slice(body.skip);
+    if (typeof body.limit === "number" && body.limit !== 0) found = found.slice(0, Math.abs(body.limit));
+    return {
+      cursor: { id: BSON.Long.fromNumber(0), ns: `${db}.${coll}`, firstBatch: found.map((d) => cloneDoc(d)) },
+    };
+  }
+
+  /**
+   * https://www.mongodb.com/docs/manual/reference/command/insert/: `_id` added when missing, unique
+   * indexes enforced (11000, reported in `writeErrors` with ok: 1), ordered stops at the first error.
+   */
+  private insert(db: string, body: Doc): Doc {
+    const coll = this.checkNamespace(db, body.insert);
+    if (coll.startsWith("system.")) failWith(CODES.InvalidNamespace, `cannot write to '${db}.${coll}'`);
+    const documents = body.documents;
+    if (!Array.isArray(documents) || documents.length === 0) {
+      failWith(CODES.InvalidOptions, "Write batch sizes must be between 1 and 100000. Got 0 operations.");
+    }
+    const ordered = body.ordered !== false;
+    const c = this.collection(db, coll) ?? this.createCollection(db, coll);
+    const writeErrors: Doc[] = [];
+    let n = 0;
+    for (const [index, raw] of (documents as Doc[]).entries()) {
+      const doc = cloneDoc(raw);
+      if (doc._id === undefined) idFirst(doc);
+      if (Array.isArray(doc._id)) {
+        writeErrors.push({
+          index,
+          code: 53,
+          codeName: "InvalidIdField",
+          errmsg: "can't use an array for _id",
+        });
+        if (ordered) break;
+        continue;
+      }
+      const clash = uniqueViolation(c.indexes, c.documents, doc);
+      if (clash) {
+        writeErrors.push({
+          index,
+          code: CODES.DuplicateKey[0],
+          errmsg: duplicateKeyMessage(`${db}.${coll}`, clash.index, clash.dup),
+          keyPattern: clash.index.key,
+          keyValue: clash.dup,
+        });
+        if (ordered) break;
+        continue;
+      }
+      c.documents.push(doc);
+      n++;
+    }
+    return { n, ...(writeErrors.length ? { writeErrors } : {}) };
+  }
+
+  /**
+   * https://www.mongodb.com/docs/manual/reference/command/update/: statements `{q, u, multi, upsert}`;
+   * `n` counts matched (and upserted) documents, `nModified` only those that changed; an upsert
+   * that matched nothing inserts the query's equality fields plus the update and reports
+   * `upserted: [{index, _id}]`; errors per statement go in `writeErrors` (ok: 1); ordered stops there.
+   */
+  private update(db: string, body: Doc): Doc {
+    const coll = this.checkNamespace(db, body.update);
+    if (coll.startsWith("system.")) failWith(CODES.InvalidNamespace, `cannot write to '${db}.${coll}'`);
+    const statements = body.updates;
+    if (!Array.isArray(statements) || statements.length === 0) {
+      failWith(CODES.InvalidOptions, "Write batch sizes must be between 1 and 100000. Got 0 operations.");
+    }
+    const ordered = body.ordered !== false;
+    let n = 0;
+    let nModified = 0;
+    const upserted: Doc[] = [];
+    const writeErrors: Doc[] = [];
+    for (const [index, st] of (statements as Doc[]).entries()) {
+      try {
+        for (const k of Object.keys(st)) {
+          if (!["q", "u", "multi", "upsert", "collation", "arrayFilters", "hint"].includes(k)) {
+            failWith(CODES.FailedToParse, `BSON field 'update.updates.${k}' is an unknown field.`);
+          }
+        }
+        if (st.q === undefined)
+          failWith(CODES.FailedToParse, "BSON field 'update.updates.q' is missing but a required field");
+        if (st.u === undefined)
+          failWith(CODES.FailedToParse, "BSON field 'update.updates.u' is missing but a required field");
+        if (st.collation !== undefined || st.arrayFilters !== undefined)
+          notModeled("collation and arrayFilters in updates");
+        const multi = st.multi === true;
+        const parsed = parseUpdate(st.u, multi);
+        const c = this.collection(db, coll);
+        const docs = c?.documents ?? [];
+        const matched = docs.filter((d) => matches(d, st.q));
+        const targets = multi ? matched : matched.slice(0, 1);
+        if (targets.length === 0 && st.upsert === true) {
+          const seed = upsertSeed(st.q);
+          const doc = applyUpdate(seed, parsed, true);
+          if (doc._id === undefined) idFirst(doc);
+          const target = c ?? this.createCollection(db, coll);
+          const clash = uniqueViolation(target.indexes, target.documents, doc);
+          if (clash)
+            fail(
+              CODES.DuplicateKey[0],
+              CODES.DuplicateKey[1],
+              duplicateKeyMessage(`${db}.${coll}`, clash.index, clash.dup),
+            );
+          target.documents.push(doc);
+          n++;
+          upserted.push({ index, _id: doc._id });
+          continue;
+        }
+        // Compute every new version first: a statement that fails changes nothing.
+        const next = targets.map((d) => applyUpdate(d, parsed, false));
+        for (const [i, d] of next.entries()) {
+          const others = docs.filter((o) => o !== targets[i]);
+          const clash = uniqueViolation(c!.indexes, others, d);
+          if (clash)
+            fail(
+              CODES.DuplicateKey[0],
+              CODES.DuplicateKey[1],
+              duplicateKeyMessage(`${db}.${coll}`, clash.index, clash.dup),
+            );
+        }
+        for (const [i, d] of next.entries()) {
+          const old = targets[i]!;
+          n++;
+          if (Buffer.from(BSON.serialize(old)).equals(Buffer.from(BSON.serialize(d)))) continue;
+          c!.documents[c!.documents.indexOf(old)] = d;
+          nModified++;
+        }
+      } catch (error) {
+        if (!(error instanceof CommandFailure)) throw error;
+        writeErrors.push({ index, code: error.code, codeName: error.codeName, errmsg: error.message });
+        if (ordered) break;
+      }
+    }
+    return {
+      n,
+      nModified,
+      ...(upserted.length ? { upserted } : {}),
+      ...(writeErrors.length ? { writeErrors } : {}),
+    };
+  }
+
+  /** https://www.mongodb.com/docs/manual/reference/command/delete/: statements `{q, limit: 0 | 1}`. */
+  private delete(db: string, body: Doc): Doc {
+    const coll = this.checkNamespace(db, body.delete);
+    const statements = body.deletes;
+    if (!Array.isArray(statements) || statements.length === 0) {
+      failWith(CODES.InvalidOptions, "Write batch sizes must be between 1 and 100000. Got 0 operations.");
+    }
+    const c = this.collection(db, coll);
+    let n = 0;
+    for (const st of statements as Doc[]) {
+      if (st.limit !== 0 && st.limit !== 1) {
+        failWith(CODES.FailedToParse, "The limit field in delete objects must be 0 or 1.");
+      }
+      if (!c) continue;
+      const victims = c.documents.filter((d) => matches(d, st.q));
+      const removed = st.limit === 1 ? victims.slice(0, 1) : victims;
+      c.documents = c.documents.filter((d) => !removed.includes(d));
+      n += removed.length;
+    }
+    return { n };
   }
 }

@@ -20,6 +20,8 @@ export interface IncomingCommand {
   body: Record<string, any>;
   /** Database (`$db`, or the namespace of an OP_QUERY). */
   db: string;
+  /** The body document's bytes as sent, for rules that depend on a field's BSON type (int vs double). */
+  rawBody: Buffer;
 }
 
 /** Splits a byte stream into messages and decodes each. */
@@ -51,20 +53,23 @@ function decode(message: Buffer): IncomingCommand {
     offset = next + 8; // numberToSkip, numberToReturn
     const size = message.readInt32LE(offset);
     const body = BSON.deserialize(message.subarray(offset, offset + size));
-    return { requestId, opCode, body, db: ns.split(".")[0]! };
+    const rawBody = message.subarray(offset, offset + size);
+    return { requestId, opCode, body, db: ns.split(".")[0]!, rawBody };
   }
   if (opCode === OP_MSG) {
     const flags = message.readUInt32LE(16);
     const end = flags & 1 ? message.length - 4 : message.length; // checksumPresent
     let offset = 20;
     let body: Record<string, any> = {};
+    let rawBody: Buffer = Buffer.alloc(0);
     const sequences: Record<string, any[]> = {};
     while (offset < end) {
       const kind = message.readUInt8(offset);
       offset += 1;
       if (kind === 0) {
         const size = message.readInt32LE(offset);
-        body = BSON.deserialize(message.subarray(offset, offset + size));
+        rawBody = message.subarray(offset, offset + size);
+        body = BSON.deserialize(rawBody);
         offset += size;
       } else {
         const size = message.readInt32LE(offset);
@@ -82,7 +87,7 @@ function decode(message: Buffer): IncomingCommand {
       }
     }
     const merged = { ...body, ...sequences };
-    return { requestId, opCode, body: merged, db: String(merged.$db ?? "admin") };
+    return { requestId, opCode, body: merged, db: String(merged.$db ?? "admin"), rawBody };
   }
   throw new Error(`fake mongod: unsupported opcode ${opCode}`);
 }
