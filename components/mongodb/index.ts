@@ -1,9 +1,14 @@
 /**
  * MongoDB engine: settings and plans (pure), the MongoReplicaSet component (wiring), and the
- * MongoReplicaSetBootstrap / MongoDatabaseSchema dynamic resources (executors).
+ * MongoReplicaSetBootstrap / MongoDatabaseSchema / MongoProfiling / MongoMigration dynamic
+ * resources (executors).
  */
 
 export * from "./bootstrap";
+export * from "./migration";
+export * from "./migrationPlan";
+export * from "./profiling";
+export * from "./profilingPlan";
 export * from "./replicaSet";
 export * from "./replicaSetPlan";
 export * from "./schema";

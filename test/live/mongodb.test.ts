@@ -12,12 +12,19 @@
  *
  * A fresh server is initiated as a one-member set advertised as the URL's host:port; an initiated
  * one is used as it is (its config's hosts must then be reachable from here as advertised).
- * Schema tests create databases named kato_live_<time>_<n> and drop them afterwards.
+ * Schema tests create databases named kato_live_<time>_<n> and drop them afterwards. Profiling
+ * tests set levels on those databases on every member and put the server defaults back (level 0,
+ * slowms 100, sampleRate 1: a server whose mongod.conf sets others will see those tests fail).
+ * Migration tests use databases kato_live_<time>_<n>_<x>_kato and records with ids
+ * kato_live_<time>_<n>-..., all removed afterwards.
  */
 import { MongoClient } from "mongodb";
 import { afterAll, describe, it } from "vitest";
+import { MIGRATION_RECORD } from "../../components/mongodb/migrationPlan";
 import type { ReachableMember } from "../../components/shared/access";
 import { bootstrapContract } from "../mongodb/contracts/bootstrapContract";
+import { migrationContract } from "../mongodb/contracts/migrationContract";
+import { profilingContract } from "../mongodb/contracts/profilingContract";
 import { schemaContract } from "../mongodb/contracts/schemaContract";
 
 const url = process.env.MONGODB_URL;
@@ -35,6 +42,7 @@ if (!url) {
   const host = parsed.hostname;
   const port = Number(parsed.port || 27017);
   const created: string[] = [];
+  const stamp = `kato_live_${Date.now()}`;
   let n = 0;
 
   /** Members as advertised in the set's config (or this host:port for a fresh server), reached as named. */
@@ -66,7 +74,17 @@ if (!url) {
   afterAll(async () => {
     const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000, directConnection: true });
     try {
-      for (const db of created) await client.db(db).dropDatabase();
+      const listed = await client.db("admin").command({
+        listDatabases: 1,
+        nameOnly: true,
+        filter: { name: { $regex: `^${stamp}_` } },
+      });
+      const names = new Set([...created, ...listed.databases.map((d: { name: string }) => d.name)]);
+      for (const db of names) await client.db(db).dropDatabase();
+      await client
+        .db(MIGRATION_RECORD.database)
+        .collection(MIGRATION_RECORD.collection)
+        .deleteMany({ _id: { $regex: `^${stamp}_` } as any });
     } finally {
       await client.close();
     }
@@ -88,5 +106,23 @@ if (!url) {
         return name;
       },
     };
+  });
+
+  profilingContract(async () => {
+    const found = await members();
+    return {
+      members: () => found.members,
+      credentials,
+      database: () => {
+        const name = `${stamp}_${n++}`;
+        created.push(name);
+        return name;
+      },
+    };
+  });
+
+  migrationContract(async () => {
+    const found = await members();
+    return { members: () => found.members, credentials, prefix: () => `${stamp}_${n++}` };
   });
 }
