@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
-import { hostScriptPaths } from "../operations/mongoBackup";
+import { hostScriptPaths } from "../operations/common";
 import { type DataPlaneOperations, operationsNames } from "./operations";
 import type { BackupEngine } from "./operationsDefaults";
 
@@ -106,7 +106,7 @@ export function operationsOutputs(
             hostFiles: {
               backupScript: paths.backup,
               restoreScript: paths.restore,
-              envFile: `/etc/kato/${names[engine]}.env`,
+              envFile: paths.envFile,
               log: paths.log,
             },
             cronLine: c.cronLine,

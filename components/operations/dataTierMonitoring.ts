@@ -16,9 +16,8 @@ import { containerLabels, dockerChildOptions, pinnedImage, publishedPort } from 
 import { containerSecurityContext, k8sChildOptions, podSecurityContext } from "../shared/k8s";
 import { assertNoProblems, type Problem, problem } from "../shared/problems";
 import type { KubernetesTarget, Target } from "../shared/target";
-import { componentNameProblems, opsLabels } from "./common";
+import { componentNameProblems, opsLabels, settingsOf } from "./common";
 import { credentialsSecret, secretEnv } from "./k8sJobs";
-import { settingsOf } from "./mongoBackup";
 import {
   type AlertJobs,
   type AlertRule,

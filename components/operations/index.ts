@@ -6,7 +6,8 @@
  */
 export type { BackupCommonSettings, BackupDestination, S3Settings } from "./backupSettings";
 export { DataTierMonitoring, type DataTierMonitoringArgs } from "./dataTierMonitoring";
-export { MongoBackup, type MongoBackupArgs, type S3Credentials } from "./mongoBackup";
+export type { S3Credentials } from "./k8sJobs";
+export { MongoBackup, type MongoBackupArgs } from "./mongoBackup";
 export {
   MONGO_BACKUP_FIELDS,
   type MongoBackupSettings,

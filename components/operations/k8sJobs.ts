@@ -10,20 +10,29 @@ import { containerSecurityContext, k8sChildOptions, podSecurityContext } from ".
 import type { KubernetesTarget } from "../shared/target";
 import type { ResolvedBackupCommon } from "./backupSettings";
 import {
+  rcloneDownloadScript,
   rclonePlainEnv,
+  rcloneUploadScript,
   S3_ACCESS_KEY_ENV,
   S3_ACCESS_KEY_SECRET_KEY,
   S3_SECRET_KEY_ENV,
   S3_SECRET_KEY_SECRET_KEY,
 } from "./s3";
+import { retentionMinutes } from "./schedule";
 
 type Container = k8s.types.input.core.v1.Container;
 type EnvVar = k8s.types.input.core.v1.EnvVar;
-type PodSpec = k8s.types.input.core.v1.PodSpec;
+export type PodSpec = k8s.types.input.core.v1.PodSpec;
 
 /** Where the backup volume (or, for S3, the scratch volume) is mounted. */
 export const BACKUP_MOUNT = "/backups";
 export const WORK_MOUNT = "/work";
+
+/** Bucket credentials of a backup component with destination `s3`. */
+export interface S3Credentials {
+  accessKeyId: pulumi.Input<string>;
+  secretAccessKey: pulumi.Input<string>;
+}
 
 export interface ScriptStep {
   name: string;
@@ -105,6 +114,32 @@ export function rcloneContainer(
   };
 }
 
+/** The S3 upload after a scheduled copy (destination s3 only): WORK_MOUNT's files matching `include`, then bucket retention. */
+export function uploadContainer(
+  common: ResolvedBackupCommon,
+  include: string,
+  secretName: pulumi.Input<string>,
+): Container | undefined {
+  if (!common.s3) return undefined;
+  const script = rcloneUploadScript(common.s3, {
+    localDir: WORK_MOUNT,
+    include,
+    retentionMinutes: retentionMinutes(common.retentionDays),
+  });
+  return rcloneContainer("upload", script, secretName, common);
+}
+
+/** The S3 download before a restore (destination s3 only): the object `key` to `localFile`. */
+export function downloadContainer(
+  common: ResolvedBackupCommon,
+  key: string,
+  localFile: string,
+  secretName: pulumi.Input<string>,
+): Container | undefined {
+  if (!common.s3) return undefined;
+  return rcloneContainer("download", rcloneDownloadScript(common.s3, key, localFile), secretName, common);
+}
+
 export interface BackupPodOptions {
   common: ResolvedBackupCommon;
   uid: number;
@@ -156,6 +191,30 @@ export function backupPodSpec(opts: BackupPodOptions): PodSpec {
   };
 }
 
+/**
+ * The Secret `<component>-credentials` of a backup component: the engine's credentials under their
+ * keys and, when given, the bucket's under the keys rcloneContainer reads. Returns its name.
+ */
+export function backupCredentialsSecret(
+  component: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  engineCredentials: Record<string, pulumi.Input<string>>,
+  s3Credentials: S3Credentials | undefined,
+  parent: pulumi.Resource,
+  target: KubernetesTarget,
+): string {
+  const name = `${component}-credentials`;
+  const s3: Record<string, pulumi.Input<string>> = s3Credentials
+    ? {
+        [S3_ACCESS_KEY_SECRET_KEY]: s3Credentials.accessKeyId,
+        [S3_SECRET_KEY_SECRET_KEY]: s3Credentials.secretAccessKey,
+      }
+    : {};
+  credentialsSecret(name, namespace, labels, { ...engineCredentials, ...s3 }, parent, target);
+  return name;
+}
+
 export function credentialsSecret(
   name: string,
   namespace: pulumi.Input<string>,
@@ -195,6 +254,49 @@ export function backupClaim(
   );
 }
 
+/** The claim the copies go to: `existingClaim`, or `<component>-backups`, created (and kept) here. */
+export function backupVolume(
+  component: string,
+  namespace: pulumi.Input<string>,
+  labels: Record<string, string>,
+  common: ResolvedBackupCommon,
+  parent: pulumi.Resource,
+  target: KubernetesTarget,
+): string {
+  if (common.existingClaim) return common.existingClaim;
+  const name = `${component}-backups`;
+  backupClaim(name, namespace, labels, common, parent, target);
+  return name;
+}
+
+/** The directory of the component's copies inside its pods: its own on the claim, else the scratch volume. */
+export function copiesDir(component: string, claimName: string | undefined): string {
+  return claimName ? `${BACKUP_MOUNT}/${component}` : WORK_MOUNT;
+}
+
+/** Where the copies are, for the `location` output: `pvc/<claim>:<component>/` or `s3://bucket/prefix/`. */
+export function copiesLocation(
+  component: string,
+  claimName: string | undefined,
+  common: ResolvedBackupCommon,
+): string {
+  return claimName ? `pvc/${claimName}:${component}/` : `s3://${common.s3!.bucket}/${common.s3!.prefix}/`;
+}
+
+/** The spec of a Job running `podSpec`, within the component's timeout. */
+export function backupJobSpec(
+  common: ResolvedBackupCommon,
+  labels: Record<string, string>,
+  podSpec: PodSpec,
+  backoffLimit: number,
+): k8s.types.input.batch.v1.JobSpec {
+  return {
+    backoffLimit,
+    activeDeadlineSeconds: common.timeoutMinutes * 60,
+    template: { metadata: { labels }, spec: podSpec },
+  };
+}
+
 export function backupCronJob(
   name: string,
   namespace: pulumi.Input<string>,
@@ -216,14 +318,7 @@ export function backupCronJob(
         successfulJobsHistoryLimit: 3,
         failedJobsHistoryLimit: 3,
         suspend: !common.enabled,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: 1,
-            activeDeadlineSeconds: common.timeoutMinutes * 60,
-            template: { metadata: { labels }, spec: podSpec },
-          },
-        },
+        jobTemplate: { metadata: { labels }, spec: backupJobSpec(common, labels, podSpec, 1) },
       },
     },
     k8sChildOptions(parent, target),
@@ -242,14 +337,7 @@ export function oneShotJob(
 ): k8s.batch.v1.Job {
   return new k8s.batch.v1.Job(
     name,
-    {
-      metadata: { name, namespace, labels },
-      spec: {
-        backoffLimit: 0,
-        activeDeadlineSeconds: common.timeoutMinutes * 60,
-        template: { metadata: { labels }, spec: podSpec },
-      },
-    },
+    { metadata: { name, namespace, labels }, spec: backupJobSpec(common, labels, podSpec, 0) },
     // A finished restore is not re-run by later `pulumi up`s; replacing it (new name) runs a new one.
     // `pulumi up` waits for the Job to complete, as long as the Job itself may run.
     k8sChildOptions(parent, target, {

@@ -13,22 +13,30 @@
  * file on the host (Docker); the rendered scripts contain none.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { assertNoProblems, type Problem, problem } from "../shared/problems";
+import { assertNoProblems, problem } from "../shared/problems";
 import type { Target } from "../shared/target";
-import { componentNameProblems, opsLabels } from "./common";
 import {
-  BACKUP_MOUNT,
-  backupClaim,
+  componentNameProblems,
+  hostCronLine,
+  hostScriptPaths,
+  opsLabels,
+  s3Problems,
+  settingsOf,
+} from "./common";
+import {
+  backupCredentialsSecret,
   backupCronJob,
   backupPodSpec,
-  credentialsSecret,
+  backupVolume,
+  copiesDir,
+  copiesLocation,
+  downloadContainer,
   oneShotJob,
-  rcloneContainer,
+  type S3Credentials,
   shortHash,
-  WORK_MOUNT,
+  uploadContainer,
 } from "./k8sJobs";
 import {
-  defaultEnvFile,
   MONGODB_URI_ENV,
   type MongoBackupSettings,
   mongoBackupContainerScript,
@@ -39,19 +47,7 @@ import {
   type ResolvedMongoBackupSettings,
   resolveMongoBackupSettings,
 } from "./mongoBackupPlan";
-import {
-  rcloneDownloadScript,
-  rcloneUploadScript,
-  S3_ACCESS_KEY_SECRET_KEY,
-  S3_SECRET_KEY_SECRET_KEY,
-} from "./s3";
-import { crontabLine, retentionMinutes } from "./schedule";
-import { shQuote } from "./shell";
-
-export interface S3Credentials {
-  accessKeyId: pulumi.Input<string>;
-  secretAccessKey: pulumi.Input<string>;
-}
+import { envFileContent } from "./shell";
 
 export interface MongoBackupArgs extends MongoBackupSettings {
   target: Target;
@@ -69,49 +65,6 @@ export interface MongoBackupArgs extends MongoBackupSettings {
 
 const ARG_KEYS = ["target", "uri", "restoreUri", "s3Credentials", "network", "podLabels"];
 
-/** Splits component args into the settings object the resolver validates. */
-export function settingsOf(args: object, argKeys: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(args).filter(([k, v]) => !argKeys.includes(k) && v !== undefined));
-}
-
-/** Where the Docker host scripts are installed and log to (docs/operations.md). */
-export function hostScriptPaths(name: string): { backup: string; restore: string; log: string } {
-  return {
-    backup: `/usr/local/sbin/${name}-backup.sh`,
-    restore: `/usr/local/sbin/${name}-restore.sh`,
-    log: `/var/log/kato/${name}.log`,
-  };
-}
-
-export function s3Problems(
-  name: string,
-  settings: { destination: string },
-  args: { target: Target; s3Credentials?: unknown },
-): Problem[] {
-  if (settings.destination !== "s3") return [];
-  if (args.target.kind === "docker") {
-    return [
-      problem(
-        `${name}.destination`,
-        "s3",
-        "is only available on Kubernetes; on Docker the rendered cron script writes to hostDirectory.",
-        "use destination volume on Docker and copy hostDirectory off the host (e.g. rclone sync) if needed.",
-      ),
-    ];
-  }
-  if (!args.s3Credentials) {
-    return [
-      problem(
-        `${name}.s3Credentials`,
-        undefined,
-        "is required for destination s3.",
-        "pass s3Credentials { accessKeyId, secretAccessKey } as secrets.",
-      ),
-    ];
-  }
-  return [];
-}
-
 export class MongoBackup extends pulumi.ComponentResource {
   /** The validated settings (plain). */
   declare readonly settings: ResolvedMongoBackupSettings;
@@ -120,7 +73,7 @@ export class MongoBackup extends pulumi.ComponentResource {
   declare readonly location: pulumi.Output<string>;
   declare readonly cronJobName: pulumi.Output<string | undefined>;
   declare readonly restoreJobName: pulumi.Output<string | undefined>;
-  /** Docker: the host backup script (install at hostScriptPaths(name).backup). */
+  /** Docker: the host backup script (install at hostScriptPaths(name).backup, common.ts). */
   declare readonly hostBackupScript: pulumi.Output<string | undefined>;
   /** Docker: the host restore script (`<script> <archive file name>`). */
   declare readonly hostRestoreScript: pulumi.Output<string | undefined>;
@@ -164,77 +117,46 @@ export class MongoBackup extends pulumi.ComponentResource {
     if (args.target.kind === "kubernetes") {
       const target = args.target;
       const ns = target.namespace;
-      const secretName = `${name}-credentials`;
-      credentialsSecret(
-        secretName,
+      const secretName = backupCredentialsSecret(
+        name,
         ns,
         labels,
-        {
-          "mongodb-uri": args.uri,
-          "mongodb-restore-uri": args.restoreUri ?? args.uri,
-          ...(args.s3Credentials
-            ? {
-                [S3_ACCESS_KEY_SECRET_KEY]: args.s3Credentials.accessKeyId,
-                [S3_SECRET_KEY_SECRET_KEY]: args.s3Credentials.secretAccessKey,
-              }
-            : {}),
-        },
+        { "mongodb-uri": args.uri, "mongodb-restore-uri": args.restoreUri ?? args.uri },
+        args.s3Credentials,
         this,
         target,
       );
       const podLabels = { ...labels, ...(args.podLabels ?? {}) };
       const common = { common: s, uid: 999, secretName };
-      let claimName: string | undefined;
-      if (s.destination === "volume") {
-        claimName = s.existingClaim ?? `${name}-backups`;
-        if (!s.existingClaim) backupClaim(claimName, ns, labels, s, this, target);
-      }
-      const outDir = claimName ? `${BACKUP_MOUNT}/${name}` : WORK_MOUNT;
+      const claimName =
+        s.destination === "volume" ? backupVolume(name, ns, labels, s, this, target) : undefined;
       const dump = {
         name: "mongodump",
         image: s.image,
         shell: "bash" as const,
         script: mongoBackupContainerScript({
           filePrefix: name,
-          outDir,
+          outDir: copiesDir(name, claimName),
           readPreference: s.readPreference,
           ...(claimName ? { retentionDays: s.retentionDays } : {}),
         }),
         secretEnv: { [MONGODB_URI_ENV]: "mongodb-uri" },
       };
-      const upload = s.s3
-        ? rcloneContainer(
-            "upload",
-            rcloneUploadScript(s.s3, {
-              localDir: WORK_MOUNT,
-              include: `${name}-*.archive.gz`,
-              retentionMinutes: retentionMinutes(s.retentionDays),
-            }),
-            secretName,
-            s,
-          )
-        : undefined;
+      const upload = uploadContainer(s, `${name}-*.archive.gz`, secretName);
       const cron = backupCronJob(
         name,
         ns,
         podLabels,
         s,
-        backupPodSpec({
-          ...common,
-          ...(claimName ? { claimName } : {}),
-          steps: [dump],
-          ...(upload ? { final: upload } : {}),
-        }),
+        backupPodSpec({ ...common, claimName, steps: [dump], final: upload }),
         this,
         target,
       );
       cronJobName = cron.metadata.name;
-      location = claimName ? `pvc/${claimName}:${name}/` : `s3://${s.s3!.bucket}/${s.s3!.prefix}/`;
+      location = copiesLocation(name, claimName, s);
 
       if (s.restoreFrom) {
-        const archivePath = claimName
-          ? `${BACKUP_MOUNT}/${name}/${s.restoreFrom}`
-          : `${WORK_MOUNT}/${s.restoreFrom}`;
+        const archivePath = `${copiesDir(name, claimName)}/${s.restoreFrom}`;
         const restore = {
           name: "mongorestore",
           image: s.image,
@@ -242,41 +164,32 @@ export class MongoBackup extends pulumi.ComponentResource {
           script: mongoRestoreContainerScript({ archivePath, drop: s.restoreDrop }),
           secretEnv: { [MONGODB_URI_ENV]: "mongodb-restore-uri" },
         };
-        const download = s.s3
-          ? rcloneContainer("download", rcloneDownloadScript(s.s3, s.restoreFrom, archivePath), secretName, s)
-          : undefined;
+        const download = downloadContainer(s, s.restoreFrom, archivePath, secretName);
         const job = oneShotJob(
           `${name}-restore-${shortHash(s.restoreFrom)}`,
           ns,
           { ...podLabels, "kato.dev/restore": "mongodb" },
           s,
-          backupPodSpec({
-            ...common,
-            ...(claimName ? { claimName, readOnlyClaim: true } : {}),
-            ...(download ? { first: download } : {}),
-            steps: [restore],
-          }),
+          backupPodSpec({ ...common, claimName, readOnlyClaim: true, first: download, steps: [restore] }),
           this,
           target,
         );
         restoreJobName = job.metadata.name;
       }
     } else {
-      const paths = hostScriptPaths(name);
-      const envFile = defaultEnvFile(name);
+      const { envFile } = hostScriptPaths(name);
       const scripts = pulumi.output(network!).apply((net) => {
         const o = { componentName: name, settings: s, network: net, envFile };
         return { backup: mongoDockerBackupScript(o), restore: mongoDockerRestoreScript(o) };
       });
       hostBackupScript = scripts.backup;
       hostRestoreScript = scripts.restore;
-      cronLine = s.enabled ? crontabLine(s.schedule, `${paths.backup} >> ${paths.log} 2>&1`) : undefined;
+      cronLine = hostCronLine(name, s);
       credentialsEnvFile = pulumi.secret(
         pulumi
           .all([args.uri, args.restoreUri ?? ""])
-          .apply(
-            ([uri, restoreUri]) =>
-              `${MONGODB_URI_ENV}=${shQuote(uri)}\n${restoreUri ? `MONGODB_RESTORE_URI=${shQuote(restoreUri)}\n` : ""}`,
+          .apply(([uri, restoreUri]) =>
+            envFileContent({ [MONGODB_URI_ENV]: uri, MONGODB_RESTORE_URI: restoreUri || undefined }),
           ),
       );
       location = `docker-host:${s.hostDirectory}/`;

@@ -230,11 +230,6 @@ export interface MongoDockerScriptOptions {
   envFile: string;
 }
 
-/** Where the Docker host scripts expect the credentials file, by default. */
-export function defaultEnvFile(componentName: string): string {
-  return `/etc/kato/${componentName}.env`;
-}
-
 function dockerPreamble(opts: MongoDockerScriptOptions, what: string): string[] {
   return [
     "#!/usr/bin/env bash",

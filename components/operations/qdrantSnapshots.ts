@@ -10,19 +10,27 @@
 import * as pulumi from "@pulumi/pulumi";
 import { assertNoProblems, type Problem, problem } from "../shared/problems";
 import type { Target } from "../shared/target";
-import { componentNameProblems, opsLabels } from "./common";
 import {
-  BACKUP_MOUNT,
-  backupClaim,
+  componentNameProblems,
+  hostCronLine,
+  hostScriptPaths,
+  opsLabels,
+  s3Problems,
+  settingsOf,
+} from "./common";
+import {
+  backupCredentialsSecret,
   backupCronJob,
   backupPodSpec,
-  credentialsSecret,
+  backupVolume,
+  copiesDir,
+  copiesLocation,
   oneShotJob,
   rcloneContainer,
+  type S3Credentials,
   shortHash,
-  WORK_MOUNT,
+  uploadContainer,
 } from "./k8sJobs";
-import { hostScriptPaths, type S3Credentials, s3Problems, settingsOf } from "./mongoBackup";
 import {
   peerUrl,
   type QdrantSnapshotsSettings,
@@ -33,9 +41,8 @@ import {
   type ResolvedQdrantSnapshotsSettings,
   resolveQdrantSnapshotsSettings,
 } from "./qdrantSnapshotsPlan";
-import { rcloneUploadScript, remotePath, S3_ACCESS_KEY_SECRET_KEY, S3_SECRET_KEY_SECRET_KEY } from "./s3";
-import { crontabLine, retentionMinutes } from "./schedule";
-import { shQuote } from "./shell";
+import { remotePath } from "./s3";
+import { envFileContent, shQuote } from "./shell";
 
 export interface QdrantSnapshotsArgs extends QdrantSnapshotsSettings {
   target: Target;
@@ -114,38 +121,28 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
     if (args.target.kind === "kubernetes") {
       const target = args.target;
       const ns = target.namespace;
-      const secretName = `${name}-credentials`;
-      credentialsSecret(
-        secretName,
+      const secretName = backupCredentialsSecret(
+        name,
         ns,
         labels,
-        {
-          "qdrant-api-key": args.apiKey,
-          ...(args.s3Credentials
-            ? {
-                [S3_ACCESS_KEY_SECRET_KEY]: args.s3Credentials.accessKeyId,
-                [S3_SECRET_KEY_SECRET_KEY]: args.s3Credentials.secretAccessKey,
-              }
-            : {}),
-        },
+        { "qdrant-api-key": args.apiKey },
+        args.s3Credentials,
         this,
         target,
       );
       const podLabels = { ...labels, ...(args.podLabels ?? {}) };
-      let claimName: string | undefined;
-      if (s.download && s.destination === "volume") {
-        claimName = s.existingClaim ?? `${name}-backups`;
-        if (!s.existingClaim) backupClaim(claimName, ns, labels, s, this, target);
-      }
+      const claimName =
+        s.download && s.destination === "volume"
+          ? backupVolume(name, ns, labels, s, this, target)
+          : undefined;
       const useBucket = s.download && s.destination === "s3";
-      const outDir = claimName ? `${BACKUP_MOUNT}/${name}` : useBucket ? WORK_MOUNT : "/tmp/snapshots";
       const snapshot = {
         name: "snapshots",
         image: s.image,
         shell: "sh" as const,
         script: qdrantSnapshotScript({
           peers: args.endpoints,
-          outDir,
+          outDir: claimName || useBucket ? copiesDir(name, claimName) : "/tmp/snapshots",
           download: s.download,
           retentionDays: s.retentionDays,
           pruneLocal: claimName !== undefined,
@@ -153,44 +150,25 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
         }),
         secretEnv: { QDRANT_API_KEY: "qdrant-api-key" },
       };
-      const upload = useBucket
-        ? rcloneContainer(
-            "upload",
-            rcloneUploadScript(s.s3!, {
-              localDir: WORK_MOUNT,
-              include: "{manifest.tsv,*.snapshot}",
-              retentionMinutes: retentionMinutes(s.retentionDays),
-            }),
-            secretName,
-            s,
-          )
-        : undefined;
+      const upload = useBucket ? uploadContainer(s, "{manifest.tsv,*.snapshot}", secretName) : undefined;
       const common = { common: s, uid: 999, secretName };
       const cron = backupCronJob(
         name,
         ns,
         podLabels,
         s,
-        backupPodSpec({
-          ...common,
-          ...(claimName ? { claimName } : {}),
-          steps: [snapshot],
-          ...(upload ? { final: upload } : {}),
-        }),
+        backupPodSpec({ ...common, claimName, steps: [snapshot], final: upload }),
         this,
         target,
       );
       cronJobName = cron.metadata.name;
-      location = claimName
-        ? `pvc/${claimName}:${name}/`
-        : useBucket
-          ? `s3://${s.s3!.bucket}/${s.s3!.prefix}/`
+      location =
+        claimName || useBucket
+          ? copiesLocation(name, claimName, s)
           : `on the peers only (${s.snapshotsPath})`;
 
       if (s.restoreFrom) {
-        const runDir = claimName
-          ? `${BACKUP_MOUNT}/${name}/${s.restoreFrom}`
-          : `${WORK_MOUNT}/${s.restoreFrom}`;
+        const runDir = `${copiesDir(name, claimName)}/${s.restoreFrom}`;
         const download = useBucket
           ? rcloneContainer(
               "download",
@@ -212,8 +190,9 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
           s,
           backupPodSpec({
             ...common,
-            ...(claimName ? { claimName, readOnlyClaim: true } : {}),
-            ...(download ? { first: download } : {}),
+            claimName,
+            readOnlyClaim: true,
+            first: download,
             steps: [
               {
                 name: "recover",
@@ -231,8 +210,7 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
         restoreJobName = job.metadata.name;
       }
     } else {
-      const paths = hostScriptPaths(name);
-      const envFile = `/etc/kato/${name}.env`;
+      const { envFile } = hostScriptPaths(name);
       const scripts = pulumi.output(network!).apply((net) => ({
         backup: qdrantDockerSnapshotScript({
           componentName: name,
@@ -245,9 +223,9 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
       }));
       hostBackupScript = scripts.backup;
       hostRestoreScript = scripts.restore;
-      cronLine = s.enabled ? crontabLine(s.schedule, `${paths.backup} >> ${paths.log} 2>&1`) : undefined;
+      cronLine = hostCronLine(name, s);
       credentialsEnvFile = pulumi.secret(
-        pulumi.output(args.apiKey).apply((k) => `QDRANT_API_KEY=${shQuote(k)}\n`),
+        pulumi.output(args.apiKey).apply((k) => envFileContent({ QDRANT_API_KEY: k })),
       );
       location = s.download ? `docker-host:${s.hostDirectory}/` : `on the peers only (${s.snapshotsPath})`;
     }

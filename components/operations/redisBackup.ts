@@ -13,17 +13,27 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { assertNoProblems, type Problem, problem } from "../shared/problems";
 import type { Target } from "../shared/target";
-import { componentNameProblems, opsLabels } from "./common";
 import {
-  BACKUP_MOUNT,
-  backupClaim,
+  componentNameProblems,
+  hostCronLine,
+  hostScriptPaths,
+  opsLabels,
+  s3Problems,
+  settingsOf,
+} from "./common";
+import {
+  backupCredentialsSecret,
   backupCronJob,
+  backupJobSpec,
   backupPodSpec,
-  credentialsSecret,
-  rcloneContainer,
-  WORK_MOUNT,
+  backupVolume,
+  copiesDir,
+  copiesLocation,
+  downloadContainer,
+  type PodSpec,
+  type S3Credentials,
+  uploadContainer,
 } from "./k8sJobs";
-import { hostScriptPaths, type S3Credentials, s3Problems, settingsOf } from "./mongoBackup";
 import {
   nodeDirName,
   type RedisBackupSettings,
@@ -35,14 +45,7 @@ import {
   resolveRedisBackupSettings,
   splitEndpoint,
 } from "./redisBackupPlan";
-import {
-  rcloneDownloadScript,
-  rcloneUploadScript,
-  S3_ACCESS_KEY_SECRET_KEY,
-  S3_SECRET_KEY_SECRET_KEY,
-} from "./s3";
-import { crontabLine, retentionMinutes } from "./schedule";
-import { shQuote } from "./shell";
+import { envFileContent } from "./shell";
 
 export interface RedisBackupArgs extends RedisBackupSettings {
   target: Target;
@@ -147,70 +150,42 @@ export class RedisBackup extends pulumi.ComponentResource {
     if (args.target.kind === "kubernetes") {
       const target = args.target;
       const ns = target.namespace;
-      const secretName = `${name}-credentials`;
-      credentialsSecret(
-        secretName,
+      const secretName = backupCredentialsSecret(
+        name,
         ns,
         labels,
-        {
-          "redis-password": args.password,
-          ...(args.s3Credentials
-            ? {
-                [S3_ACCESS_KEY_SECRET_KEY]: args.s3Credentials.accessKeyId,
-                [S3_SECRET_KEY_SECRET_KEY]: args.s3Credentials.secretAccessKey,
-              }
-            : {}),
-        },
+        { "redis-password": args.password },
+        args.s3Credentials,
         this,
         target,
       );
       const podLabels = { ...labels, ...(args.podLabels ?? {}) };
-      let claimName: string | undefined;
-      if (s.destination === "volume") {
-        claimName = s.existingClaim ?? `${name}-backups`;
-        if (!s.existingClaim) backupClaim(claimName, ns, labels, s, this, target);
-      }
-      const outDir = claimName ? `${BACKUP_MOUNT}/${name}` : WORK_MOUNT;
+      const claimName =
+        s.destination === "volume" ? backupVolume(name, ns, labels, s, this, target) : undefined;
       const copy = {
         name: "copy-rdb",
         image: s.image,
         shell: "sh" as const,
         script: redisRdbStreamScript({
           endpoints: args.endpoints,
-          outDir,
+          outDir: copiesDir(name, claimName),
           ...(claimName ? { retentionDays: s.retentionDays } : {}),
         }),
         secretEnv: { REDISCLI_AUTH: "redis-password" },
       };
-      const upload = s.s3
-        ? rcloneContainer(
-            "upload",
-            rcloneUploadScript(s.s3, {
-              localDir: WORK_MOUNT,
-              include: "{dump-*.rdb,nodes-*.txt}",
-              retentionMinutes: retentionMinutes(s.retentionDays),
-            }),
-            secretName,
-            s,
-          )
-        : undefined;
+      const upload = uploadContainer(s, "{dump-*.rdb,nodes-*.txt}", secretName);
       const common = { common: s, uid: s.uid, secretName };
       const cron = backupCronJob(
         name,
         ns,
         podLabels,
         s,
-        backupPodSpec({
-          ...common,
-          ...(claimName ? { claimName } : {}),
-          steps: [copy],
-          ...(upload ? { final: upload } : {}),
-        }),
+        backupPodSpec({ ...common, claimName, steps: [copy], final: upload }),
         this,
         target,
       );
       cronJobName = cron.metadata.name;
-      location = claimName ? `pvc/${claimName}:${name}/` : `s3://${s.s3!.bucket}/${s.s3!.prefix}/`;
+      location = copiesLocation(name, claimName, s);
 
       if (args.dataClaims) {
         const claims = args.dataClaims;
@@ -218,20 +193,12 @@ export class RedisBackup extends pulumi.ComponentResource {
           args.endpoints.map((endpoint, i) => {
             const nodeDir = nodeDirName(endpoint);
             const key = `${nodeDir}/dump-${STAMP_PLACEHOLDER}.rdb`;
-            const copyPath = claimName ? `${BACKUP_MOUNT}/${name}/${key}` : `${WORK_MOUNT}/${key}`;
+            const copyPath = `${copiesDir(name, claimName)}/${key}`;
             const pod = backupPodSpec({
               ...common,
-              ...(claimName ? { claimName, readOnlyClaim: true } : {}),
-              ...(s.s3
-                ? {
-                    first: rcloneContainer(
-                      "download",
-                      rcloneDownloadScript(s.s3, key, copyPath),
-                      secretName,
-                      s,
-                    ),
-                  }
-                : {}),
+              claimName,
+              readOnlyClaim: true,
+              first: downloadContainer(s, key, copyPath, secretName),
               steps: [{ name: "restore-node", image: s.image, shell: "sh", script: restoreScript }],
             }) as Record<string, any>;
             // The node's own data volume at its data directory; the copy's path as the script's $1.
@@ -250,17 +217,12 @@ export class RedisBackup extends pulumi.ComponentResource {
                 namespace,
                 labels: { ...podLabels, "kato.dev/restore": "redis" },
               },
-              spec: {
-                backoffLimit: 0,
-                activeDeadlineSeconds: s.timeoutMinutes * 60,
-                template: { metadata: { labels: podLabels }, spec: pod },
-              },
+              spec: backupJobSpec(s, podLabels, pod as PodSpec, 0),
             });
           }),
         );
       }
     } else {
-      const paths = hostScriptPaths(name);
       const containers = args.containers ?? args.endpoints.map((e) => splitEndpoint(e).host);
       hostBackupScript = redisDockerBackupScript({
         componentName: name,
@@ -270,14 +232,14 @@ export class RedisBackup extends pulumi.ComponentResource {
           endpoint,
         })),
         hostDirectory: s.hostDirectory,
-        envFile: `/etc/kato/${name}.env`,
+        envFile: hostScriptPaths(name).envFile,
         saveTimeoutSeconds: s.saveTimeoutSeconds,
         retentionDays: s.retentionDays,
       });
       hostRestoreScript = redisDockerRestoreScript({ componentName: name, settings: s });
-      cronLine = s.enabled ? crontabLine(s.schedule, `${paths.backup} >> ${paths.log} 2>&1`) : undefined;
+      cronLine = hostCronLine(name, s);
       credentialsEnvFile = pulumi.secret(
-        pulumi.output(args.password).apply((pw) => `REDISCLI_AUTH=${shQuote(pw)}\n`),
+        pulumi.output(args.password).apply((pw) => envFileContent({ REDISCLI_AUTH: pw })),
       );
       location = `docker-host:${s.hostDirectory}/`;
     }

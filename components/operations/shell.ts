@@ -27,6 +27,14 @@ export function isEnvName(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
 }
 
+/** A root-only env file the host scripts source: `NAME='value'` lines; undefined values are left out. */
+export function envFileContent(vars: Record<string, string | undefined>): string {
+  return Object.entries(vars)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `${name}=${shQuote(value)}\n`)
+    .join("");
+}
+
 /** A file-name-safe slug of a member or component name (`kato-mongo-0.svc:27017` -> `kato-mongo-0.svc-27017`). */
 export function fileSlug(name: string): string {
   return (
