@@ -413,6 +413,36 @@ export function resolveBackupCommon(
   };
 }
 
+/**
+ * What every backup resolver starts with: the user's object (its unknown keys refused), the common
+ * fields, and `image` (pinned; `defaultImage` when unset). `pick` reads one of the engine's own
+ * fields: the user's value, else the base's, else `fallback`.
+ */
+export function resolveBackupBase(
+  engine: string,
+  field: string,
+  raw: unknown,
+  base: object,
+  keys: readonly string[],
+  defaultImage: string,
+): {
+  common: ResolvedBackupCommon;
+  image: unknown;
+  pick: (key: string, fallback: unknown) => unknown;
+  problems: Problem[];
+} {
+  const obj = asSettingsObject(field, raw);
+  const problems: Problem[] = [...obj.problems, ...checkKnownKeys(field, raw, keys)];
+  const user = obj.value;
+  const b = base as Record<string, unknown>;
+  const { common, problems: commonProblems } = resolveBackupCommon(engine, user, b, field);
+  problems.push(...commonProblems);
+  const pick = (key: string, fallback: unknown) => user[key] ?? b[key] ?? fallback;
+  const image = pick("image", defaultImage);
+  problems.push(...imageProblems(`${field}.image`, image));
+  return { common, image, pick, problems };
+}
+
 /** Splits the user's object into a record (or a problem when it is not an object). */
 export function asSettingsObject(
   field: string,

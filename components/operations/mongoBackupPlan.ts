@@ -14,18 +14,16 @@
  * 100.3.0+).
  */
 import type { FieldDoc } from "../shared/fields";
-import { check, checkKnownKeys, type Problem, problem } from "../shared/problems";
+import { check, type Problem, problem } from "../shared/problems";
 import {
-  asSettingsObject,
   type BackupCommonSettings,
   COMMON_BACKUP_KEYS,
   commonBackupFieldDocs,
-  imageProblems,
   type ResolvedBackupCommon,
-  resolveBackupCommon,
+  resolveBackupBase,
 } from "./backupSettings";
 import { retentionMinutes } from "./schedule";
-import { shQuote } from "./shell";
+import { containerScriptHeredoc, dockerRunVars, hostScriptHeader, shQuote } from "./shell";
 
 export const READ_PREFERENCES = [
   "primary",
@@ -95,15 +93,8 @@ export function resolveMongoBackupSettings(
   field = "backups.mongodb",
   base: Partial<MongoBackupSettings> = {},
 ): { settings?: ResolvedMongoBackupSettings; problems: Problem[] } {
-  const obj = asSettingsObject(field, raw);
-  const problems: Problem[] = [...obj.problems, ...checkKnownKeys(field, raw, MONGO_KEYS)];
-  const user = obj.value;
-  const b = base as Record<string, unknown>;
-  const { common, problems: commonProblems } = resolveBackupCommon("mongodb", user, b, field);
-  problems.push(...commonProblems);
-  const pick = (key: string, fallback: unknown) => user[key] ?? b[key] ?? fallback;
-  const image = pick("image", DEFAULT_MONGO_TOOLS_IMAGE);
-  problems.push(...imageProblems(`${field}.image`, image));
+  const start = resolveBackupBase("mongodb", field, raw, base, MONGO_KEYS, DEFAULT_MONGO_TOOLS_IMAGE);
+  const { common, image, pick, problems } = start;
   const readPreference = pick("readPreference", "secondaryPreferred");
   problems.push(...check.oneOf(`${field}.readPreference`, readPreference, READ_PREFERENCES));
   const restoreFrom = pick("restoreFrom", undefined);
@@ -231,21 +222,12 @@ export interface MongoDockerScriptOptions {
 }
 
 function dockerPreamble(opts: MongoDockerScriptOptions, what: string): string[] {
-  return [
-    "#!/usr/bin/env bash",
-    "set -euo pipefail",
-    `# ${what} for MongoBackup "${opts.componentName}", rendered by kato-infra. Re-render instead of editing.`,
-    `ENV_FILE="\${KATO_ENV_FILE:-${opts.envFile}}"`,
-    `BACKUP_DIR=${shQuote(opts.settings.hostDirectory)}`,
-    `IMAGE=${shQuote(opts.settings.image)}`,
-    `NETWORK=${shQuote(opts.network)}`,
-    'if [ ! -r "$ENV_FILE" ]; then echo "cannot read $ENV_FILE (it defines MONGODB_URI; mode 0600, owner root)" >&2; exit 2; fi',
-    "set -a",
-    "# shellcheck disable=SC1090",
-    '. "$ENV_FILE"',
-    "set +a",
-    `: "\${${MONGODB_URI_ENV}:?${MONGODB_URI_ENV} is not set in $ENV_FILE}"`,
-  ];
+  return hostScriptHeader({
+    title: `${what} for MongoBackup "${opts.componentName}"`,
+    envFile: opts.envFile,
+    vars: dockerRunVars(opts.settings.hostDirectory, opts.settings.image, opts.network),
+    envVar: MONGODB_URI_ENV,
+  });
 }
 
 /**
@@ -263,9 +245,10 @@ export function mongoDockerBackupScript(opts: MongoDockerScriptOptions): string 
   return `${[
     ...dockerPreamble(opts, "Backup"),
     'mkdir -p "$BACKUP_DIR"',
-    `docker run --rm -i --network "$NETWORK" -e ${MONGODB_URI_ENV} -v "$BACKUP_DIR:/backups" --entrypoint bash "$IMAGE" -s <<'KATO_CONTAINER_SCRIPT'`,
-    inner.trimEnd(),
-    "KATO_CONTAINER_SCRIPT",
+    ...containerScriptHeredoc(
+      `docker run --rm -i --network "$NETWORK" -e ${MONGODB_URI_ENV} -v "$BACKUP_DIR:/backups" --entrypoint bash "$IMAGE" -s`,
+      inner,
+    ),
   ].join("\n")}\n`;
 }
 
@@ -281,9 +264,10 @@ export function mongoDockerRestoreScript(opts: MongoDockerScriptOptions): string
     'if [ -z "$name" ]; then echo "usage: $0 <archive file name in $BACKUP_DIR>" >&2; exit 2; fi',
     'case "$name" in */*|.*) echo "give a file name, not a path: $name" >&2; exit 2;; esac',
     'test -s "$BACKUP_DIR/$name" || { echo "no such backup: $BACKUP_DIR/$name" >&2; exit 2; }',
-    `docker run --rm -i --network "$NETWORK" -e ${MONGODB_URI_ENV} -v "$BACKUP_DIR:/backups:ro" --entrypoint bash "$IMAGE" -s "/backups/$name" <<'KATO_CONTAINER_SCRIPT'`,
-    inner.trimEnd(),
-    "KATO_CONTAINER_SCRIPT",
+    ...containerScriptHeredoc(
+      `docker run --rm -i --network "$NETWORK" -e ${MONGODB_URI_ENV} -v "$BACKUP_DIR:/backups:ro" --entrypoint bash "$IMAGE" -s "/backups/$name"`,
+      inner,
+    ),
   ].join("\n")}\n`;
 }
 

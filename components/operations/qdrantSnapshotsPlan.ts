@@ -20,18 +20,16 @@
  * strings with awk. The API key goes into a header file (`curl -H @file`), never into an argv.
  */
 import type { FieldDoc } from "../shared/fields";
-import { check, checkKnownKeys, type Problem, problem } from "../shared/problems";
+import { check, type Problem, problem } from "../shared/problems";
 import {
-  asSettingsObject,
   type BackupCommonSettings,
   COMMON_BACKUP_KEYS,
   commonBackupFieldDocs,
-  imageProblems,
   type ResolvedBackupCommon,
-  resolveBackupCommon,
+  resolveBackupBase,
 } from "./backupSettings";
 import { retentionMinutes } from "./schedule";
-import { shQuote } from "./shell";
+import { containerScriptHeredoc, dockerRunVars, hostScriptHeader, shQuote } from "./shell";
 
 export type RestoreSource = "backup" | "peer";
 
@@ -118,15 +116,8 @@ export function resolveQdrantSnapshotsSettings(
   field = "backups.qdrant",
   base: Partial<QdrantSnapshotsSettings> = {},
 ): { settings?: ResolvedQdrantSnapshotsSettings; problems: Problem[] } {
-  const obj = asSettingsObject(field, raw);
-  const problems: Problem[] = [...obj.problems, ...checkKnownKeys(field, raw, KEYS)];
-  const user = obj.value;
-  const b = base as Record<string, unknown>;
-  const { common, problems: commonProblems } = resolveBackupCommon("qdrant", user, b, field);
-  problems.push(...commonProblems);
-  const pick = (key: string, fallback: unknown) => user[key] ?? b[key] ?? fallback;
-  const image = pick("image", DEFAULT_CURL_IMAGE);
-  problems.push(...imageProblems(`${field}.image`, image));
+  const start = resolveBackupBase("qdrant", field, raw, base, KEYS, DEFAULT_CURL_IMAGE);
+  const { common, image, pick, problems } = start;
   const download = pick("download", true);
   problems.push(...check.boolean(`${field}.download`, download));
   const snapshotsPath = pick("snapshotsPath", "/qdrant/snapshots");
@@ -312,44 +303,39 @@ export function qdrantRestoreScript(opts: { snapshotsPath: string; timeoutSecond
   ].join("\n")}\n`;
 }
 
+export interface QdrantDockerScriptOptions {
+  componentName: string;
+  settings: ResolvedQdrantSnapshotsSettings;
+  /** Docker network the peers are on. */
+  network: string;
+  /** Root-only file on the Docker host defining QDRANT_API_KEY. */
+  envFile: string;
+}
+
+/** A host script: header, `lines`, then `dockerRun` of the container script `inner` on the peers' network. */
 function dockerWrapper(
-  componentName: string,
+  opts: QdrantDockerScriptOptions,
   what: string,
-  hostDirectory: string,
-  envFile: string,
-  image: string,
-  network: string,
-  run: string,
+  lines: string[],
+  dockerRun: string,
   inner: string,
 ): string {
   return `${[
-    "#!/usr/bin/env bash",
-    "set -euo pipefail",
-    `# ${what} for QdrantSnapshots "${componentName}", rendered by kato-infra. Re-render instead of editing.`,
-    `ENV_FILE="\${KATO_ENV_FILE:-${envFile}}"`,
-    `BACKUP_DIR=${shQuote(hostDirectory)}`,
-    `IMAGE=${shQuote(image)}`,
-    `NETWORK=${shQuote(network)}`,
-    'if [ ! -r "$ENV_FILE" ]; then echo "cannot read $ENV_FILE (it defines QDRANT_API_KEY; mode 0600, owner root)" >&2; exit 2; fi',
-    "set -a",
-    "# shellcheck disable=SC1090",
-    '. "$ENV_FILE"',
-    "set +a",
-    ': "${QDRANT_API_KEY:?QDRANT_API_KEY is not set in $ENV_FILE}"',
+    ...hostScriptHeader({
+      title: `${what} for QdrantSnapshots "${opts.componentName}"`,
+      envFile: opts.envFile,
+      vars: dockerRunVars(opts.settings.hostDirectory, opts.settings.image, opts.network),
+      envVar: "QDRANT_API_KEY",
+    }),
     'mkdir -p "$BACKUP_DIR"',
-    run,
-    inner.trimEnd(),
-    "KATO_CONTAINER_SCRIPT",
+    ...lines,
+    ...containerScriptHeredoc(dockerRun, inner),
   ].join("\n")}\n`;
 }
 
-export function qdrantDockerSnapshotScript(opts: {
-  componentName: string;
-  settings: ResolvedQdrantSnapshotsSettings;
-  peers: readonly string[];
-  network: string;
-  envFile: string;
-}): string {
+export function qdrantDockerSnapshotScript(
+  opts: QdrantDockerScriptOptions & { peers: readonly string[] },
+): string {
   const s = opts.settings;
   const inner = qdrantSnapshotScript({
     peers: opts.peers,
@@ -360,43 +346,31 @@ export function qdrantDockerSnapshotScript(opts: {
     timeoutSeconds: s.requestTimeoutSeconds,
   });
   return dockerWrapper(
-    opts.componentName,
+    opts,
     "Snapshots",
-    s.hostDirectory,
-    opts.envFile,
-    s.image,
-    opts.network,
-    `docker run --rm -i --network "$NETWORK" --user "$(id -u):$(id -g)" -e QDRANT_API_KEY -v "$BACKUP_DIR:/backups" --entrypoint sh "$IMAGE" -s <<'KATO_CONTAINER_SCRIPT'`,
+    [],
+    `docker run --rm -i --network "$NETWORK" --user "$(id -u):$(id -g)" -e QDRANT_API_KEY -v "$BACKUP_DIR:/backups" --entrypoint sh "$IMAGE" -s`,
     inner,
   );
 }
 
 /** Docker restore: `<script> <run stamp> [backup|peer]`. */
-export function qdrantDockerRestoreScript(opts: {
-  componentName: string;
-  settings: ResolvedQdrantSnapshotsSettings;
-  network: string;
-  envFile: string;
-}): string {
+export function qdrantDockerRestoreScript(opts: QdrantDockerScriptOptions): string {
   const s = opts.settings;
   const inner = qdrantRestoreScript({
     snapshotsPath: s.snapshotsPath,
     timeoutSeconds: s.requestTimeoutSeconds,
   });
-  const run = [
+  const lines = [
     `stamp="\${1${s.restoreFrom ? `:-${s.restoreFrom}` : ""}}"`,
     `src="\${2:-${s.restoreSource}}"`,
     'case "$stamp" in *[!0-9TZ]*|"") echo "usage: $0 <run stamp, e.g. 20260101T020000Z> [backup|peer]" >&2; exit 2;; esac',
-    `docker run --rm -i --network "$NETWORK" --user "$(id -u):$(id -g)" -e QDRANT_API_KEY -v "$BACKUP_DIR:/backups:ro" --entrypoint sh "$IMAGE" -s "/backups/$stamp" "$src" <<'KATO_CONTAINER_SCRIPT'`,
-  ].join("\n");
+  ];
   return dockerWrapper(
-    opts.componentName,
+    opts,
     "Restore",
-    s.hostDirectory,
-    opts.envFile,
-    s.image,
-    opts.network,
-    run,
+    lines,
+    `docker run --rm -i --network "$NETWORK" --user "$(id -u):$(id -g)" -e QDRANT_API_KEY -v "$BACKUP_DIR:/backups:ro" --entrypoint sh "$IMAGE" -s "/backups/$stamp" "$src"`,
     inner,
   );
 }

@@ -20,18 +20,16 @@
  * as configured and loads that AOF. nodes.conf is never touched.
  */
 import type { FieldDoc } from "../shared/fields";
-import { check, checkKnownKeys, type Problem } from "../shared/problems";
+import { check, type Problem } from "../shared/problems";
 import {
-  asSettingsObject,
   type BackupCommonSettings,
   COMMON_BACKUP_KEYS,
   commonBackupFieldDocs,
-  imageProblems,
   type ResolvedBackupCommon,
-  resolveBackupCommon,
+  resolveBackupBase,
 } from "./backupSettings";
 import { retentionMinutes } from "./schedule";
-import { fileSlug, shQuote } from "./shell";
+import { containerScriptHeredoc, fileSlug, hostScriptHeader, shQuote } from "./shell";
 
 export interface RedisBackupSettings extends BackupCommonSettings {
   /** Image with redis-cli and redis-server; use the nodes' own image. */
@@ -103,15 +101,8 @@ export function resolveRedisBackupSettings(
   field = "backups.redis",
   base: Partial<RedisBackupSettings> = {},
 ): { settings?: ResolvedRedisBackupSettings; problems: Problem[] } {
-  const obj = asSettingsObject(field, raw);
-  const problems: Problem[] = [...obj.problems, ...checkKnownKeys(field, raw, REDIS_KEYS)];
-  const user = obj.value;
-  const b = base as Record<string, unknown>;
-  const { common, problems: commonProblems } = resolveBackupCommon("redis", user, b, field);
-  problems.push(...commonProblems);
-  const pick = (key: string, fallback: unknown) => user[key] ?? b[key] ?? fallback;
-  const image = pick("image", DEFAULT_REDIS_TOOLS_IMAGE);
-  problems.push(...imageProblems(`${field}.image`, image));
+  const start = resolveBackupBase("redis", field, raw, base, REDIS_KEYS, DEFAULT_REDIS_TOOLS_IMAGE);
+  const { common, image, pick, problems } = start;
   const dataDir = pick("dataDir", "/data");
   problems.push(
     ...check.pattern(
@@ -249,18 +240,15 @@ export function redisDockerBackupScript(opts: {
 }): string {
   const nodes = opts.nodes.map((n) => shQuote(`${n.container} ${n.port} ${nodeDirName(n.endpoint)}`));
   return `${[
-    "#!/usr/bin/env bash",
-    "set -euo pipefail",
-    `# Backup for RedisBackup "${opts.componentName}", rendered by kato-infra. Re-render instead of editing.`,
-    `ENV_FILE="\${KATO_ENV_FILE:-${opts.envFile}}"`,
-    `BACKUP_DIR="\${KATO_BACKUP_DIR:-${opts.hostDirectory}}"`,
-    `SAVE_TIMEOUT=${opts.saveTimeoutSeconds}`,
-    'if [ ! -r "$ENV_FILE" ]; then echo "cannot read $ENV_FILE (it defines REDISCLI_AUTH; mode 0600, owner root)" >&2; exit 2; fi',
-    "set -a",
-    "# shellcheck disable=SC1090",
-    '. "$ENV_FILE"',
-    "set +a",
-    ': "${REDISCLI_AUTH:?REDISCLI_AUTH is not set in $ENV_FILE}"',
+    ...hostScriptHeader({
+      title: `Backup for RedisBackup "${opts.componentName}"`,
+      envFile: opts.envFile,
+      vars: {
+        BACKUP_DIR: `"\${KATO_BACKUP_DIR:-${opts.hostDirectory}}"`,
+        SAVE_TIMEOUT: String(opts.saveTimeoutSeconds),
+      },
+      envVar: "REDISCLI_AUTH",
+    }),
     "umask 077",
     ...MAGIC_CHECK,
     "cli() {",
@@ -405,9 +393,10 @@ export function redisDockerRestoreScript(opts: {
     'case "$copy" in /*|*..*) echo "give the path under $BACKUP_DIR, e.g. node/dump-STAMP.rdb" >&2; exit 2;; esac',
     'test -s "$BACKUP_DIR/$copy" || { echo "no such copy: $BACKUP_DIR/$copy" >&2; exit 2; }',
     'if [ "$(docker inspect -f \'{{.State.Running}}\' "$container")" = "true" ]; then docker stop "$container" >/dev/null; fi',
-    `docker run --rm -i --network none --user ${s.uid}:${s.uid} --volumes-from "$container" -v "$BACKUP_DIR:/backups:ro" --entrypoint sh "$IMAGE" -s "/backups/$copy" <<'KATO_CONTAINER_SCRIPT'`,
-    inner.trimEnd(),
-    "KATO_CONTAINER_SCRIPT",
+    ...containerScriptHeredoc(
+      `docker run --rm -i --network none --user ${s.uid}:${s.uid} --volumes-from "$container" -v "$BACKUP_DIR:/backups:ro" --entrypoint sh "$IMAGE" -s "/backups/$copy"`,
+      inner,
+    ),
     'docker start "$container" >/dev/null',
     'echo "restored $container from $copy"',
   ].join("\n")}\n`;

@@ -22,6 +22,41 @@ export function script(shell: "sh" | "bash", lines: readonly string[]): string {
   return `${[...header, ...lines].join("\n")}\n`;
 }
 
+/**
+ * The start of a Docker host script (bash): what it is, its variables (`NAME=value`, values already
+ * quoted), and the root-only env file, sourced, which must define `envVar`.
+ */
+export function hostScriptHeader(opts: {
+  title: string;
+  envFile: string;
+  vars: Record<string, string>;
+  envVar: string;
+}): string[] {
+  return [
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    `# ${opts.title}, rendered by kato-infra. Re-render instead of editing.`,
+    `ENV_FILE="\${KATO_ENV_FILE:-${opts.envFile}}"`,
+    ...Object.entries(opts.vars).map(([name, value]) => `${name}=${value}`),
+    `if [ ! -r "$ENV_FILE" ]; then echo "cannot read $ENV_FILE (it defines ${opts.envVar}; mode 0600, owner root)" >&2; exit 2; fi`,
+    "set -a",
+    "# shellcheck disable=SC1090",
+    '. "$ENV_FILE"',
+    "set +a",
+    `: "\${${opts.envVar}:?${opts.envVar} is not set in $ENV_FILE}"`,
+  ];
+}
+
+/** The variables of a host script that runs a tools container on the engine's Docker network. */
+export function dockerRunVars(hostDirectory: string, image: string, network: string): Record<string, string> {
+  return { BACKUP_DIR: shQuote(hostDirectory), IMAGE: shQuote(image), NETWORK: shQuote(network) };
+}
+
+/** A host script's `docker run ... -s` with the container's script on stdin (a quoted here-document). */
+export function containerScriptHeredoc(dockerRun: string, containerScript: string): string[] {
+  return [`${dockerRun} <<'KATO_CONTAINER_SCRIPT'`, containerScript.trimEnd(), "KATO_CONTAINER_SCRIPT"];
+}
+
 /** Environment variable names the scripts read; a name must be a valid shell identifier. */
 export function isEnvName(name: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
