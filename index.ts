@@ -39,3 +39,7 @@ export const redisRestoreJobs = outputs.redisRestoreJobs;
 export const alertRules = outputs.alertRules;
 export const prometheusScrapeConfig = outputs.prometheusScrapeConfig;
 export const exporterEndpoints = outputs.exporterEndpoints;
+
+// MongoDB profiling and data migrations (README "Profiling", "Migrations"): plain, no credential.
+export const mongodbProfiling = outputs.mongodbProfiling;
+export const migrations = outputs.migrations;

@@ -63,12 +63,20 @@ const PROFILE_STACKS: ReadonlyArray<[string, string]> = [
 
 /** Each profile's resolved config, as the program sees it for a stack with no overrides. */
 function resolvedProfiles(): Array<Record<string, unknown>> {
-  return PROFILE_STACKS.map(([, stack]) => {
-    const { config, problems } = loadStackConfig({ stack: stack.replace("<N>", "1"), config: {} });
-    if (!config)
-      throw new Error(`profile of ${stack} does not resolve: ${problems.map((p) => p.message).join("; ")}`);
-    return config as unknown as Record<string, unknown>;
-  });
+  return PROFILE_STACKS.map(([, stack]) => resolved(stack.replace("<N>", "1"), {}));
+}
+
+const PRESETS = ["guide", "kato-v3"] as const;
+
+/** Each schema preset's resolved config (dev stack, no other override), for keys whose defaults come with the preset. */
+function resolvedPresets(): Array<Record<string, unknown>> {
+  return PRESETS.map((preset) => resolved("dev", { "kato-infra:schemaPreset": preset }));
+}
+
+function resolved(stack: string, config: Record<string, string>): Record<string, unknown> {
+  const { config: out, problems } = loadStackConfig({ stack, config });
+  if (!out) throw new Error(`${stack} does not resolve: ${problems.map((p) => p.message).join("; ")}`);
+  return out as unknown as Record<string, unknown>;
 }
 
 function lookup(root: unknown, dotted: string): unknown {
@@ -81,19 +89,20 @@ function lookup(root: unknown, dotted: string): unknown {
 }
 
 /**
- * A table of an object key's fields with the value each profile resolves to (so it cannot drift);
- * `key` is dotted for an object inside a key (`backups.mongodb`).
+ * A table of an object key's fields with the value each profile (or preset) resolves to, so it
+ * cannot drift; `key` is dotted for an object inside a key (`backups.mongodb`).
  */
 function profileTable(
   key: string,
   fields: readonly FieldDoc[],
   profiles: Array<Record<string, unknown>>,
+  columns: readonly string[] = PROFILE_STACKS.map(([name]) => name),
 ): string[] {
   const values = (f: FieldDoc) =>
     profiles.map((p) => cell(lookup(lookup(p, key), f.name.replace(/\.\d+$/, "")) ?? f.default)).join(" | ");
   return [
-    `| field | type | ${PROFILE_STACKS.map(([name]) => name).join(" | ")} | description |`,
-    `| --- | --- | ${PROFILE_STACKS.map(() => "---").join(" | ")} | --- |`,
+    `| field | type | ${columns.join(" | ")} | description |`,
+    `| --- | --- | ${columns.map(() => "---").join(" | ")} | --- |`,
     ...fields.map((f) => `| \`${f.name}\` | ${cell(f.type)} | ${values(f)} | ${cell(f.description)} |`),
   ];
 }
@@ -104,6 +113,7 @@ export const REFERENCE_END = "<!-- config-reference:end -->";
 /** The README's config reference: every key, then a table per object key. */
 export function configReference(): string {
   const profiles = resolvedProfiles();
+  const presets = resolvedPresets();
   const lines: string[] = [REFERENCE_START, "", "#### Keys (`kato-infra:<key>`)", "", ...table(CONFIG_KEYS)];
   for (const doc of CONFIG_KEYS.filter((d) => d.fields || d.sections)) {
     if (doc.sections) {
@@ -114,7 +124,12 @@ export function configReference(): string {
       }
       continue;
     }
-    const rows = doc.kind === "object" ? profileTable(doc.name, doc.fields!, profiles) : table(doc.fields!);
+    const rows =
+      doc.kind !== "object"
+        ? table(doc.fields!)
+        : doc.defaultsBy === "preset"
+          ? profileTable(doc.name, doc.fields!, presets, PRESETS)
+          : profileTable(doc.name, doc.fields!, profiles);
     lines.push("", `#### \`kato-infra:${doc.name}\``, "", doc.description, "", ...rows);
   }
   lines.push("", REFERENCE_END);

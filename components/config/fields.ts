@@ -22,6 +22,11 @@ export interface ConfigKeyDoc extends FieldDoc {
   fields?: readonly FieldDoc[];
   /** For objects of objects (`backups`): one reference table per inner object. */
   sections?: readonly ConfigSectionDoc[];
+  /**
+   * What the reference table's value columns follow: each profile's value (the default), or each
+   * schema preset's, for keys whose defaults come with the preset (`profiling`).
+   */
+  defaultsBy?: "profile" | "preset";
 }
 
 /** An object inside an object key, e.g. `backups.mongodb`. */
@@ -160,6 +165,7 @@ export function configKeyDocs(
     redisBackup: readonly FieldDoc[];
     monitoring: readonly FieldDoc[];
   },
+  mongoOperations: { profiling: readonly FieldDoc[]; migrations: readonly FieldDoc[] },
 ): ConfigKeyDoc[] {
   return [
     {
@@ -333,6 +339,25 @@ export function configKeyDocs(
       fields: operations.monitoring,
       description:
         "Exporters (mongodb_exporter, redis_exporter), Qdrant's /metrics and alert rules; with `prometheusOperator`, ServiceMonitors and a PrometheusRule. `enabled: false` deploys nothing. See docs/operations.md.",
+    },
+    {
+      name: "profiling",
+      type: "object",
+      default: "guide preset: level 1, slowms 100 on every tenant database; kato-v3: off",
+      kind: "object",
+      fields: mongoOperations.profiling,
+      defaultsBy: "preset",
+      description:
+        "Profiling of every tenant database, applied on every MongoDB member (MongoProfiling); `pulumi refresh` shows a member that lost it, `pulumi up` sets it again. `enabled: false` declares nothing. Defaults follow the schema preset, in every profile.",
+    },
+    {
+      name: "migrations",
+      type: "list of migration",
+      default: "[] (none: a data migration is an explicit decision)",
+      kind: "object[]",
+      fields: mongoOperations.migrations,
+      description:
+        "Catalogue migrations to run once each, in this order, across the tenant databases (MongoMigration), recorded in kato_infra.migrations. Entries: an id, or { id, databasePattern }.",
     },
   ];
 }

@@ -5,6 +5,11 @@
  */
 
 import { PROFILE_NAMES, PROFILES, type Profile, type ProfileName, SINGLE_NODE } from "../../stacks/profiles";
+import {
+  MIGRATION_FIELDS,
+  type ResolvedDataPlaneMigration,
+  resolveDataPlaneMigrations,
+} from "../dataplane/migrations";
 import { planeNameFor } from "../dataplane/names";
 import { operationsDefaults } from "../dataplane/operationsDefaults";
 import {
@@ -15,6 +20,12 @@ import {
   type SchemaPlan,
   type SchemaPreset,
 } from "../dataplane/presets";
+import {
+  PRESET_PROFILING,
+  PROFILING_FIELDS,
+  type ResolvedDataPlaneProfiling,
+  resolveDataPlaneProfiling,
+} from "../dataplane/profiling";
 import type { IndexSpec } from "../mongodb/schemaSpec";
 import { MONGO_FIELDS, type ResolvedMongoSettings, resolveMongoSettings } from "../mongodb/settings";
 import { MONGO_BACKUP_FIELDS } from "../operations/mongoBackupPlan";
@@ -42,6 +53,7 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = configKeyDocs(
     redisBackup: REDIS_BACKUP_FIELDS,
     monitoring: DATA_TIER_MONITORING_FIELDS,
   },
+  { profiling: PROFILING_FIELDS, migrations: MIGRATION_FIELDS },
 );
 
 export interface DockerConfig {
@@ -82,6 +94,10 @@ export interface StackConfig extends OperationsConfig {
   collections: CustomCollection[];
   /** The tenants' schema, planned once here so its problems are reported with the rest. */
   schema: SchemaPlan;
+  /** Profiling of the tenant databases (MongoProfiling); `enabled` false: none. */
+  profiling: ResolvedDataPlaneProfiling;
+  /** Catalogue migrations to run, in order (MongoMigration each). */
+  migrations: ResolvedDataPlaneMigration[];
 }
 
 export interface ConfigInput {
@@ -552,6 +568,22 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
     );
   }
 
+  // MongoDB day-2: profiling defaults come with the preset (slowms with the members' own threshold);
+  // migrations run on the planned tenants. Checked only once the schema is planned.
+  let profiling: ResolvedDataPlaneProfiling | undefined;
+  let migrations: ResolvedDataPlaneMigration[] | undefined;
+  if (schema) {
+    const p = resolveDataPlaneProfiling(values.profiling, field("profiling"), {
+      tenants: schema.tenants,
+      base: { ...PRESET_PROFILING[schema.preset], slowms: mongodb?.profiling.slowOpThresholdMs },
+    });
+    problems.push(...p.problems);
+    profiling = p.settings;
+    const m = resolveDataPlaneMigrations(values.migrations, field("migrations"), schema);
+    problems.push(...m.problems);
+    migrations = m.settings;
+  }
+
   // Day-2 operations, over what the engines imply (their images, file locations) and the profile.
   const operations = resolveOperations({
     backups: values.backups,
@@ -573,7 +605,16 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
 
   problems.push(...secretsProviderProblems(input.stack, input.stackFile, input.env ?? {}));
 
-  if (problems.length > 0 || !mongodb || !qdrant || !redis || !schema || !operations.value) {
+  if (
+    problems.length > 0 ||
+    !mongodb ||
+    !qdrant ||
+    !redis ||
+    !schema ||
+    !operations.value ||
+    !profiling ||
+    !migrations
+  ) {
     return { problems };
   }
   return {
@@ -596,6 +637,8 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
       vectorSize: vectorSize as number,
       collections: collections.value,
       schema,
+      profiling,
+      migrations,
       ...operations.value,
     },
   };

@@ -2,18 +2,21 @@
  * KatoDataPlane: KATO's whole data tier in one component. It wires the three engines on one target
  * (a shared Docker network, or a Kubernetes namespace it can create), declares every tenant's schema
  * (one MongoDatabaseSchema and one QdrantCollection per tenant, from a preset), and outputs the
- * settings KATO reads.
+ * settings KATO reads. Day-2 parts when asked: backups and monitoring (./operations.ts), MongoDB
+ * profiling and catalogue migrations (./mongoOperations.ts).
  */
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MongoDatabaseSchema, MongoReplicaSet, type MongoSettings } from "../mongodb";
+import { MongoDatabaseSchema, MongoReplicaSet, type MongoSettings, resolveMongoSettings } from "../mongodb";
 import { DataTierMonitoring, type DataTierMonitoringSettings } from "../operations";
 import { QdrantCluster, QdrantCollection, type QdrantSettings } from "../qdrant";
 import { RedisCluster, type RedisSettings } from "../redis";
 import { assertNoProblems } from "../shared/problems";
 import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
 import { redisUrl } from "./kato-env";
+import { type DataPlaneMigration, resolveDataPlaneMigrations } from "./migrations";
+import { type DataPlaneMongoOperations, wireMongoOperations } from "./mongoOperations";
 import {
   type DataPlaneBackups,
   type DataPlaneOperations,
@@ -21,12 +24,16 @@ import {
   wireOperations,
 } from "./operations";
 import { planSchema, type SchemaPlan, type SchemaPlanInput, type TenantSchema } from "./presets";
+import { type DataPlaneProfiling, resolveDataPlaneProfiling } from "./profiling";
 
 export * from "./kato-env";
+export * from "./migrations";
+export * from "./mongoOperations";
 export * from "./names";
 export * from "./operations";
 export * from "./operationsDefaults";
 export * from "./presets";
+export * from "./profiling";
 
 /** Docker: the members' network is created by the plane (one for all three engines) unless it exists. */
 export type DataPlaneDockerTarget = Omit<DockerTarget, "networkName"> & {
@@ -59,6 +66,13 @@ export interface KatoDataPlaneArgs {
   backups?: DataPlaneBackups;
   /** Exporters and alert rules (DataTierMonitoring) for the three engines, unless `enabled: false`. Default: none. */
   monitoring?: DataTierMonitoringSettings;
+  /**
+   * Profiling of every tenant database on every member (one MongoProfiling), unless `enabled: false`;
+   * slowms defaults to the replica set's `profiling.slowOpThresholdMs`. Default: none.
+   */
+  profiling?: DataPlaneProfiling;
+  /** Catalogue migrations (MIGRATION_CATALOGUE) to run once each, in this order. Default: none. */
+  migrations?: readonly DataPlaneMigration[];
 }
 
 /** What KATO's container reads; the values carrying a credential are secrets. */
@@ -109,6 +123,8 @@ export class KatoDataPlane extends pulumi.ComponentResource {
   declare readonly placement: pulumi.Output<string>;
   /** The day-2 operations components deployed (backups, monitoring). */
   declare readonly operations: DataPlaneOperations;
+  /** The replica set's MongoProfiling and MongoMigrations (absent or empty when not asked for). */
+  declare readonly mongoOperations: DataPlaneMongoOperations;
 
   constructor(name: string, args: KatoDataPlaneArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const protect = args.protect === true;
@@ -135,6 +151,18 @@ export class KatoDataPlane extends pulumi.ComponentResource {
 
     const plan = isPlan(args.schema) ? args.schema : planSchema(args.schema);
     assertNoProblems(plan.problems, `KatoDataPlane ${name}`);
+    // Checked before any resource, with the stack config's checks (a stack has them checked already).
+    const migrations = resolveDataPlaneMigrations(args.migrations, "migrations", plan);
+    const profiling =
+      args.profiling === undefined
+        ? undefined
+        : resolveDataPlaneProfiling(args.profiling, "profiling", {
+            tenants: plan.tenants,
+            base: {
+              slowms: resolveMongoSettings(args.mongodb, "mongodb").settings?.profiling.slowOpThresholdMs,
+            },
+          });
+    assertNoProblems([...migrations.problems, ...(profiling?.problems ?? [])], `KatoDataPlane ${name}`);
     // What the preset dropped is said once per deployment, not once per tenant.
     for (const warning of plan.warnings) pulumi.log.warn(warning, this);
 
@@ -147,8 +175,9 @@ export class KatoDataPlane extends pulumi.ComponentResource {
 
     const allowDataLoss = args.allowDataLoss === true;
     const collections: QdrantCollection[] = [];
+    const schemas: MongoDatabaseSchema[] = [];
     for (const tenant of plan.tenants) {
-      new MongoDatabaseSchema(
+      const schema = new MongoDatabaseSchema(
         `mongodb-schema-${tenant.database}`,
         {
           database: tenant.database,
@@ -160,6 +189,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [mongodb] },
       );
+      schemas.push(schema);
       collections.push(
         new QdrantCollection(
           `qdrant-collection-${tenant.qdrantCollection}`,
@@ -188,6 +218,15 @@ export class KatoDataPlane extends pulumi.ComponentResource {
       ...(args.monitoring ? { monitoring: args.monitoring } : {}),
     });
 
+    const mongoOperations = wireMongoOperations(this, {
+      name: engineNames.mongodb,
+      mongodb,
+      plan,
+      schemas,
+      ...(profiling?.settings ? { profiling: profiling.settings } : {}),
+      migrations: migrations.settings ?? [],
+    });
+
     const kato: KatoEnvironment = {
       // replicaSet, authSource=admin and w=majority; usable once the bootstrap created the user.
       MONGO_BASE_URL: mongodb.uri,
@@ -202,7 +241,16 @@ export class KatoDataPlane extends pulumi.ComponentResource {
       REDIS_CLUSTER_NODES: redis.seedNodes,
       REDIS_PASSWORD: redis.password,
     };
-    const outputs = { mongodb, qdrant, redis, kato, tenants: plan.tenants, placement, operations };
+    const outputs = {
+      mongodb,
+      qdrant,
+      redis,
+      kato,
+      tenants: plan.tenants,
+      placement,
+      operations,
+      mongoOperations,
+    };
     Object.assign(this, outputs);
     this.registerOutputs({ kato, tenants: plan.tenants, placement });
   }

@@ -25,7 +25,13 @@ import {
   type QdrantCollectionSpec,
 } from "../qdrant/collection-spec";
 import { type Problem, problem } from "../shared/problems";
-import { guideCollectionName, guideDatabaseName, katoCollectionName, katoDatabaseName } from "./names";
+import {
+  guideCollectionName,
+  guideDatabaseName,
+  katoCollectionName,
+  katoDatabaseName,
+  katoSanitize,
+} from "./names";
 
 export const SCHEMA_PRESETS = ["guide", "kato-v3"] as const;
 export type SchemaPreset = (typeof SCHEMA_PRESETS)[number];
@@ -44,6 +50,8 @@ export interface TenantSchema {
 
 export interface SchemaPlan {
   preset: SchemaPreset;
+  /** KATO's SERVICE_NAME the names were made with. */
+  serviceName: string;
   tenants: TenantSchema[];
   /** Every tenant database's collections and indexes (the same for all tenants). */
   collections: Collections;
@@ -247,7 +255,15 @@ export function planSchema(input: SchemaPlanInput): SchemaPlan {
     byCollection.set(qdrantCollection, nodeId);
     tenants.push({ nodeId, database, qdrantCollection });
   });
-  return { preset: input.preset, tenants, collections, qdrant, warnings, problems };
+  return {
+    preset: input.preset,
+    serviceName: input.serviceName,
+    tenants,
+    collections,
+    qdrant,
+    warnings,
+    problems,
+  };
 }
 
 /**
@@ -259,3 +275,20 @@ export const PRESET_MONGO_BASE: Record<SchemaPreset, Partial<MongoSettings>> = {
   guide: { profiling: { mode: "slowOp", slowOpThresholdMs: 100 } },
   "kato-v3": {},
 };
+
+/** The collection each preset keeps KATO's patterns in (the guide's migration example works on it). */
+export const PRESET_PATTERNS_COLLECTION: Record<SchemaPreset, string> = {
+  guide: "patterns",
+  "kato-v3": "patterns_kb",
+};
+
+/**
+ * A regular expression matching every tenant database a preset names (declared or created by KATO
+ * itself): the guide's `node_<id>_kato` (the guide's own migration selects these), KATO 3's
+ * `<node>_<SERVICE_NAME>`.
+ */
+export function presetDatabasePattern(preset: SchemaPreset, serviceName: string): string {
+  if (preset === "guide") return "^node_.+_kato$";
+  // Sanitised, SERVICE_NAME holds only letters, digits and _: nothing to escape.
+  return `^.+_${katoSanitize(serviceName)}$`;
+}

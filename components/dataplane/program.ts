@@ -7,10 +7,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
 import { type DataPlaneDockerTarget, type DataPlaneKubernetesTarget, KatoDataPlane } from "./index";
+import { type MongoOperationsOutputs, mongoOperationsOutputs } from "./mongoOperations";
 import { planeNameFor } from "./names";
 import { type OperationsOutputs, operationsOutputs } from "./operationsOutputs";
 
-export interface ProgramOutputs extends OperationsOutputs {
+export interface ProgramOutputs extends OperationsOutputs, MongoOperationsOutputs {
   MONGO_BASE_URL: pulumi.Output<string>;
   QDRANT_HOST: pulumi.Output<string>;
   QDRANT_PORT: pulumi.Output<number>;
@@ -84,10 +85,14 @@ export function program(config: StackConfig): ProgramOutputs {
         : {}),
     },
     monitoring: config.monitoring,
+    // Declared unless `enabled` is false (the kato-v3 preset's default).
+    profiling: config.profiling,
+    migrations: config.migrations,
   });
   return {
     ...plane.kato,
     ...operationsOutputs(config, name, plane.operations),
+    ...mongoOperationsOutputs(plane.mongoOperations),
     mongoEndpoints: plane.mongodb.endpoints,
     qdrantEndpoints: plane.qdrant.endpoints,
     redisEndpoints: plane.redis.endpoints,

@@ -5,6 +5,8 @@
  * (`npm run catalogue`), and refusals.test.ts fails when the README and the code disagree.
  */
 import { loadStackConfig } from "../../components/config/load";
+import { migrationProvider } from "../../components/mongodb/migration";
+import { patternsVersionMigration } from "../../components/mongodb/migrationPlan";
 import { schemaProvider } from "../../components/mongodb/schema";
 import { checkCollectionSpec } from "../../components/qdrant/collection-spec";
 import { diffCollection } from "../../components/qdrant/executor";
@@ -104,6 +106,23 @@ export const CASES: RefusalCase[] = [
     { collections: oneCollection([{ keys: { a: 1, b: 1 }, expireAfterSeconds: 60 }]) },
     /expireAfterSeconds/,
   ),
+  configCase("profiling: { level: 3 }", { profiling: { level: 3 } }, /profiling-level/),
+  configCase("profiling: { slowMs: 50 } (typo)", { profiling: { slowMs: 50 } }, /slowms/),
+  configCase(
+    "profiling: { databases: { node_dmeo_kato: 2 } } (no such tenant)",
+    { profiling: { databases: { node_dmeo_kato: 2 } } },
+    /node_demo_kato/,
+  ),
+  configCase(
+    'migrations: ["0001-patterns-version-3"] (not in the catalogue)',
+    { migrations: ["0001-patterns-version-3"] },
+    /0001-patterns-version-3\.0/,
+  ),
+  configCase(
+    'migrations: ["0001-patterns-version-3.0"] with no nodeIds',
+    { nodeIds: [], migrations: ["0001-patterns-version-3.0"] },
+    /databasePattern/,
+  ),
   configCase(
     "Pulumi.dev.yaml with secure: values, no secrets provider, file backend",
     {},
@@ -160,6 +179,21 @@ export const CASES: RefusalCase[] = [
       const olds = { name: "vectors_a", vectors: { size: 768, distance: "Cosine" } };
       try {
         diffCollection("vectors_a", olds, { ...olds, vectors: { size: 1024, distance: "Cosine" } });
+        return [];
+      } catch (error) {
+        return [(error as Error).message];
+      }
+    },
+  },
+  {
+    stage: "preview: diff",
+    input: "MongoMigration 0001-patterns-version-3.0 given another value under the same id",
+    expect: /migration-changed/,
+    refuse: async () => {
+      const olds = { ...patternsVersionMigration("patterns"), databases: ["node_a_kato"], status: "applied" };
+      const news = { ...olds, setIfMissing: { field: "version", value: "3.1" } };
+      try {
+        await migrationProvider.diff!("0001-patterns-version-3.0", olds, news);
         return [];
       } catch (error) {
         return [(error as Error).message];

@@ -178,6 +178,51 @@ describe("bad stack config", () => {
     });
   });
 
+  describe("of MongoDB profiling and migrations", () => {
+    it.each([
+      [
+        "a misspelt profiling field",
+        "dev",
+        { "kato-infra:profiling": { sampelRate: 0.5 } },
+        /kato-infra:profiling\.sampelRate = 0\.5: is not a known field\. Fix: did you mean kato-infra:profiling\.sampleRate\?/,
+      ],
+      [
+        "a profiling level MongoDB does not have",
+        "prod",
+        { "kato-infra:profiling": { enabled: true, level: "slow" } },
+        /kato-infra:profiling\.level = "slow": \[profiling-level\] MongoDB's profiling levels are 0 \(off\), 1 \(slow operations\) and 2 \(every operation\)\./,
+      ],
+      [
+        "an override of a database no tenant has",
+        "staging",
+        { "kato-infra:profiling": { databases: { demo_kat: 2 } } },
+        /kato-infra:profiling\.databases\.demo_kat = 2: is not a tenant database of this stack.* Fix: did you mean kato-infra:profiling\.databases\.demo_kato\?/,
+      ],
+      [
+        "a migration the catalogue does not have",
+        "prod",
+        { "kato-infra:migrations": ["0001-pattern-version-3.0"] },
+        /kato-infra:migrations\[0\] = "0001-pattern-version-3\.0": is not a migration of the catalogue .* Fix: did you mean 0001-patterns-version-3\.0\?/,
+      ],
+      [
+        "a migration's misspelt field",
+        "staging",
+        { "kato-infra:migrations": [{ id: "0001-patterns-version-3.0", databasePatern: "^.+_kato$" }] },
+        /kato-infra:migrations\[0\]\.databasePatern = "\^\.\+_kato\$": is not a known field\. Fix: did you mean kato-infra:migrations\[0\]\.databasePattern\?/,
+      ],
+      [
+        "migrations written as a mapping",
+        "dev",
+        { "kato-infra:migrations": { "0001-patterns-version-3.0": true } },
+        /kato-infra:migrations = .*must be a list\./,
+      ],
+    ])("%s", (_, stack, overrides, message) => {
+      const error = errorFor(overrides, stack);
+      expect(error.message).toMatch(message);
+      expect(error.problems).toHaveLength(1);
+    });
+  });
+
   it("a missing secrets provider, when the stack file shows it", () => {
     // A stack file with an encrypted value but no provider, on a self-managed backend.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kato-stack-"));

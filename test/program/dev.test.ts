@@ -9,4 +9,6 @@ programSuite({
   retainVolumes: true,
   network: "kato-dev",
   operations: { backups: false, monitoring: false, prometheusOperator: false },
+  // The guide preset: the guide's setProfilingLevel(1, {slowms: 100}), which mongod.conf starts with too.
+  profiling: { level: 1, slowms: 100, startupLevel: 1 },
 });

@@ -5,13 +5,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { stackConfig } from "../stacks/stackFiles";
-import { installMocks, type MockHarness, waitForRegistrations } from "../support/mocks";
+import { installMocks, type MockHarness, type MockOptions, waitForRegistrations } from "../support/mocks";
 
 export interface RecordedOptions {
   type: string;
   name: string;
   protect: boolean;
   retainOnDelete: boolean;
+  /** URNs of every resource this one waits for (dependsOn, components expanded to their resources). */
+  dependencies: string[];
 }
 
 export interface ProgramRun {
@@ -31,6 +33,7 @@ export function recordOptions(): RecordedOptions[] {
       name: req.getName(),
       protect: req.getProtect() === true,
       retainOnDelete: req.getRetainondelete?.() === true,
+      dependencies: req.getDependenciesList?.() ?? [],
     });
     return original(req, callback);
   };
@@ -40,13 +43,15 @@ export function recordOptions(): RecordedOptions[] {
 /**
  * The program of `stack` as `pulumi up -s <stack>` runs it: the stack file's config (plus
  * `overrides`) fed to the mocks, then index.ts loaded. Once per test file (index.ts runs on load).
+ * `state` stands for what providers would answer (outputs computed by create).
  */
 export async function runProgram(
   stack: string,
   overrides: Record<string, unknown> = {},
+  state?: MockOptions["state"],
 ): Promise<ProgramRun> {
   const config: Record<string, unknown> = { ...stackConfig(stack), ...overrides };
-  const harness = installMocks({ stack, config });
+  const harness = installMocks({ stack, config, ...(state ? { state } : {}) });
   const options = recordOptions();
   const outputs = await import("../../index");
   await waitForRegistrations();

@@ -11,4 +11,6 @@ programSuite({
   createsNamespace: true,
   antiAffinity: "soft",
   operations: { backups: false, monitoring: false, prometheusOperator: false },
+  // The guide preset: the guide's setProfilingLevel(1, {slowms: 100}), which mongod.conf starts with too.
+  profiling: { level: 1, slowms: 100, startupLevel: 1 },
 });

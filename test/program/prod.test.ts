@@ -14,4 +14,6 @@ programSuite({
   createsNamespace: false,
   antiAffinity: "required",
   operations: { backups: true, backupVolume: "100Gi", monitoring: true, prometheusOperator: true },
+  // kato-v3 declares no profiling (KATO 3.0.0 sets none).
+  profiling: undefined,
 });

@@ -14,4 +14,6 @@ programSuite({
   createsNamespace: true,
   antiAffinity: "soft",
   operations: { backups: true, backupVolume: "20Gi", monitoring: true, prometheusOperator: false },
+  // kato-v3 declares no profiling (KATO 3.0.0 sets none).
+  profiling: undefined,
 });

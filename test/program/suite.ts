@@ -38,6 +38,11 @@ export interface StackExpectations {
     monitoring: boolean;
     prometheusOperator: boolean;
   };
+  /**
+   * MongoDB profiling the preset declares (MongoProfiling): the level of every tenant database, the
+   * slowms, and the members' startup level (mongod.conf); undefined: none declared.
+   */
+  profiling: { level: 0 | 1 | 2; slowms: number; startupLevel: 0 | 1 | 2 } | undefined;
 }
 
 const ENGINES = ["mongodb", "qdrant", "redis"] as const;
@@ -49,6 +54,8 @@ const DOCKER_HOST_OUTPUTS = ENGINES.flatMap((e) => [
 ]);
 
 const SCHEMA_TYPE = "pulumi-nodejs:dynamic/kato:MongoDatabaseSchema";
+const PROFILING_TYPE = "pulumi-nodejs:dynamic/kato:MongoProfiling";
+const MIGRATION_TYPE = "pulumi-nodejs:dynamic/kato:MongoMigration";
 const QDRANT_COLLECTION = "pulumi-nodejs:dynamic/kato:QdrantCollection";
 
 export function programSuite(e: StackExpectations): void {
@@ -118,6 +125,44 @@ export function programSuite(e: StackExpectations): void {
 
     it("writes no generated credential into a stack output that is not a secret", async () => {
       expect(await stackOutputLeaks(run.outputs as Record<string, unknown>, run.harness)).toEqual([]);
+    });
+
+    const profiling = e.profiling;
+    it(
+      profiling
+        ? `profiles every tenant database at level ${profiling.level} (slowms ${profiling.slowms}) on every MongoDB member, as root`
+        : "declares no MongoDB profiling",
+      async () => {
+        const declared = run.harness.ofType(PROFILING_TYPE);
+        expect(declared).toHaveLength(profiling ? 1 : 0);
+        const o = run.outputs as Record<string, any>;
+        expect(await isSecret(o.mongodbProfiling)).toBe(false);
+        if (!profiling) {
+          expect(await resolved(o.mongodbProfiling)).toBeUndefined();
+          return;
+        }
+        const raw = declared[0]!.inputs;
+        // The root password reaches the provider only as a secret.
+        expect(JSON.stringify(raw.password)).toContain("1b47061264138c4ac30d75fd1eb44270");
+        const p = unwrapSecrets(raw);
+        expect(p.databases).toEqual(Object.fromEntries(e.tenants.map(([db]) => [db, profiling.level])));
+        expect(p.slowms).toBe(profiling.slowms);
+        expect(p.serverDefaults).toEqual({ level: profiling.startupLevel, slowms: 100, sampleRate: 1 });
+        expect(p.username).toBe("root");
+        const members = (await resolved(o.mongoEndpoints)) as string[];
+        expect(p.access.members.map((m: any) => m.advertised)).toEqual(members);
+        expect(await resolved(o.mongodbProfiling)).toMatchObject({
+          level: profiling.level,
+          slowms: profiling.slowms,
+          databases: e.tenants.length,
+          overrides: {},
+        });
+      },
+    );
+
+    it("runs no data migration: none is listed", async () => {
+      expect(run.harness.ofType(MIGRATION_TYPE)).toEqual([]);
+      expect(await resolved((run.outputs as Record<string, any>).migrations)).toEqual({});
     });
 
     const ops = e.operations;

@@ -44,6 +44,15 @@ describe("stack files", () => {
     expect(loadStackConfig({ stack: "pr-17", config: {} }).config?.kubernetes.namespace).toBe("kato-pr-17");
   });
 
+  it.each(stackNames())(
+    "Pulumi.%s.yaml runs no data migration and profiles MongoDB as its preset says",
+    (stack) => {
+      const { config } = loadStackConfig({ stack, config: stackConfig(stack) });
+      expect(config?.migrations).toEqual([]);
+      expect(config?.profiling.enabled).toBe(config?.schemaPreset === "guide");
+    },
+  );
+
   it("staging and prod use KATO 3.0.0's schema; dev the guide's", () => {
     expect(loadStackConfig({ stack: "dev", config: stackConfig("dev") }).config?.schemaPreset).toBe("guide");
     expect(loadStackConfig({ stack: "staging", config: stackConfig("staging") }).config?.schemaPreset).toBe(
