@@ -24,6 +24,8 @@ export {
   MONGO_FIELDS,
   MongoDatabaseSchema,
   type MongoDatabaseSchemaArgs,
+  MongoMigration,
+  MongoProfiling,
   MongoReplicaSet,
   type MongoReplicaSetArgs,
   type MongoSettings,
