@@ -4,7 +4,15 @@
  */
 import type { FieldDoc } from "../shared/fields";
 import { check, checkKnownKeys, type Problem, problem } from "../shared/problems";
-import { formatBytes, parseCpuMillis, parseK8sBytes } from "../shared/quantity";
+import { formatBytes, parseK8sBytes } from "../shared/quantity";
+import {
+  RESOURCE_KEYS,
+  type ResolvedResources,
+  type ResolvedStorage,
+  resolveResources,
+  resolveStorage,
+  STORAGE_KEYS,
+} from "../shared/resources";
 import type { ResourceArgs, StorageArgs } from "../shared/target";
 
 /** Slow-operation profiling (mongod.conf `operationProfiling`). */
@@ -49,8 +57,8 @@ export interface ResolvedMongoSettings {
   version: string;
   image: string;
   wiredTigerCacheSizeGb: number;
-  storage: { size: string; storageClass?: string; retainOnDelete: boolean };
-  resources: { cpu: string; memory: string; cpuLimit?: string };
+  storage: ResolvedStorage;
+  resources: ResolvedResources;
   rootUsername: string;
   appUsername: string;
   hostPortBase: number;
@@ -295,97 +303,39 @@ export function resolveMongoSettings(
     );
   }
 
-  // storage
+  // storage and resources: the checks every engine shares, then MongoDB's minimums
   const storageRaw = merged.storage === undefined ? {} : merged.storage;
-  problems.push(...checkKnownKeys(f("storage"), storageRaw, ["size", "storageClass", "retainOnDelete"]));
+  problems.push(...checkKnownKeys(f("storage"), storageRaw, STORAGE_KEYS));
   const storageIn = isObject(storageRaw) ? storageRaw : {};
-  const size = storageIn.size ?? d.storage.size;
-  if (typeof size !== "string" || parseK8sBytes(size) === undefined) {
+  const storage = resolveStorage(f("storage"), {
+    size: storageIn.size ?? d.storage.size,
+    storageClass: storageIn.storageClass,
+    retainOnDelete: storageIn.retainOnDelete ?? d.storage.retainOnDelete,
+  });
+  problems.push(...storage.problems);
+  if (storage.sizeBytes !== undefined && storage.sizeBytes < GIB) {
     problems.push(
       problem(
         f("storage.size"),
-        size,
-        "is not a Kubernetes quantity.",
-        `write ${f("storage.size")} like 10Gi or 500Gi.`,
-      ),
-    );
-  } else if (parseK8sBytes(size)! < GIB) {
-    problems.push(
-      problem(
-        f("storage.size"),
-        size,
+        storage.value.size,
         "is below 1Gi: MongoDB preallocates its journal and refuses to work when the disk is nearly full.",
         `set ${f("storage.size")} to at least 1Gi.`,
       ),
     );
   }
-  const storageClass = storageIn.storageClass;
-  if (storageClass !== undefined && (typeof storageClass !== "string" || storageClass.length === 0)) {
-    problems.push(
-      problem(
-        f("storage.storageClass"),
-        storageClass,
-        "must be a non-empty StorageClass name.",
-        `remove ${f("storage.storageClass")} to use the cluster's default class, or name one.`,
-      ),
-    );
-  }
-  const retainOnDelete = storageIn.retainOnDelete ?? d.storage.retainOnDelete;
-  problems.push(...check.boolean(f("storage.retainOnDelete"), retainOnDelete));
 
-  // resources
   const resourcesRaw = merged.resources === undefined ? {} : merged.resources;
-  problems.push(...checkKnownKeys(f("resources"), resourcesRaw, ["cpu", "memory", "cpuLimit"]));
+  problems.push(...checkKnownKeys(f("resources"), resourcesRaw, RESOURCE_KEYS));
   const resourcesIn = isObject(resourcesRaw) ? resourcesRaw : {};
-  const cpu = resourcesIn.cpu ?? d.resources.cpu;
-  if (typeof cpu !== "string" || parseCpuMillis(cpu) === undefined) {
-    problems.push(
-      problem(
-        f("resources.cpu"),
-        cpu,
-        "is not a CPU quantity.",
-        `write ${f("resources.cpu")} like 500m or 2.`,
-      ),
-    );
-  }
-  const cpuLimit = resourcesIn.cpuLimit;
-  if (cpuLimit !== undefined) {
-    if (typeof cpuLimit !== "string" || parseCpuMillis(cpuLimit) === undefined) {
-      problems.push(
-        problem(
-          f("resources.cpuLimit"),
-          cpuLimit,
-          "is not a CPU quantity.",
-          `write ${f("resources.cpuLimit")} like 1 or 1500m, or remove it (no CPU limit).`,
-        ),
-      );
-    } else if (
-      typeof cpu === "string" &&
-      parseCpuMillis(cpu) !== undefined &&
-      parseCpuMillis(cpuLimit)! < parseCpuMillis(cpu)!
-    ) {
-      problems.push(
-        problem(
-          f("resources.cpuLimit"),
-          cpuLimit,
-          `is below the CPU request ${cpu}.`,
-          `raise ${f("resources.cpuLimit")} to at least ${cpu} or remove it.`,
-        ),
-      );
-    }
-  }
-  const memory = resourcesIn.memory ?? d.resources.memory;
-  const memoryBytes = typeof memory === "string" ? parseK8sBytes(memory) : undefined;
-  if (memoryBytes === undefined) {
-    problems.push(
-      problem(
-        f("resources.memory"),
-        memory,
-        "is not a memory quantity.",
-        `write ${f("resources.memory")} like 1Gi or 4Gi.`,
-      ),
-    );
-  } else if (memoryBytes < MIN_MEMORY_BYTES) {
+  const resources = resolveResources(f("resources"), {
+    cpu: resourcesIn.cpu ?? d.resources.cpu,
+    memory: resourcesIn.memory ?? d.resources.memory,
+    cpuLimit: resourcesIn.cpuLimit,
+  });
+  problems.push(...resources.problems);
+  const { memory } = resources.value;
+  const { memoryBytes } = resources;
+  if (memoryBytes !== undefined && memoryBytes < MIN_MEMORY_BYTES) {
     problems.push(
       problem(
         f("resources.memory"),
@@ -493,16 +443,8 @@ export function resolveMongoSettings(
       version: version as string,
       image: image as string,
       wiredTigerCacheSizeGb: round(cache!),
-      storage: {
-        size: size as string,
-        ...(storageClass !== undefined ? { storageClass: storageClass as string } : {}),
-        retainOnDelete: retainOnDelete as boolean,
-      },
-      resources: {
-        cpu: cpu as string,
-        memory: memory as string,
-        ...(cpuLimit !== undefined ? { cpuLimit: cpuLimit as string } : {}),
-      },
+      storage: storage.value,
+      resources: resources.value,
       rootUsername: rootUsername as string,
       appUsername: appUsername as string,
       hostPortBase: hostPortBase as number,

@@ -4,7 +4,7 @@
  * Pure: no Pulumi, no I/O.
  */
 import type { FieldDoc } from "../shared/fields";
-import { check, checkKnownKeys, type Problem, problem } from "../shared/problems";
+import { asSettingsObject, check, checkKnownKeys, type Problem, problem } from "../shared/problems";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
 import { cronProblem } from "./schedule";
 
@@ -441,21 +441,4 @@ export function resolveBackupBase(
   const image = pick("image", defaultImage);
   problems.push(...imageProblems(`${field}.image`, image));
   return { common, image, pick, problems };
-}
-
-/** Splits the user's object into a record (or a problem when it is not an object). */
-export function asSettingsObject(
-  field: string,
-  raw: unknown,
-): { value: Record<string, unknown>; problems: Problem[] } {
-  if (raw === undefined || raw === null) return { value: {}, problems: [] };
-  if (!isRecord(raw)) {
-    return {
-      value: {},
-      problems: [
-        problem(field, raw, "must be an object.", `write ${field} as a YAML mapping of its fields.`),
-      ],
-    };
-  }
-  return { value: raw, problems: [] };
 }

@@ -11,9 +11,9 @@
  * - Qdrant: its own `/metrics` on 6333 (the API key as a Bearer token), scraped per peer.
  */
 import type { FieldDoc } from "../shared/fields";
-import { check, checkKnownKeys, type Problem, problem } from "../shared/problems";
+import { asSettingsObject, check, checkKnownKeys, type Problem, problem } from "../shared/problems";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
-import { asSettingsObject, imageProblems } from "./backupSettings";
+import { imageProblems } from "./backupSettings";
 import { isPromDuration } from "./promql";
 
 export interface DataTierMonitoringSettings {

@@ -3,8 +3,17 @@
  * (right for `dev`), its documentation and its validation. Pure: no Pulumi, no I/O.
  */
 import type { FieldDoc } from "../shared/fields";
-import { check, checkKnownKeys, type Problem, problem } from "../shared/problems";
-import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
+import { asSettingsObject, check, checkKnownKeys, type Problem, problem } from "../shared/problems";
+import {
+  checkStorageClass,
+  checkVolumeSize,
+  RESOURCE_KEYS,
+  type ResolvedResources,
+  type ResolvedStorage,
+  resolveResources,
+  resolveStorage,
+  STORAGE_KEYS,
+} from "../shared/resources";
 
 export const QDRANT_LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] as const;
 export type QdrantLogLevel = (typeof QDRANT_LOG_LEVELS)[number];
@@ -63,9 +72,9 @@ export interface QdrantSettings {
 export interface ResolvedQdrantSettings {
   peers: number;
   image: string;
-  storage: { size: string; storageClass?: string; retainOnDelete: boolean };
+  storage: ResolvedStorage;
   snapshots: { path: string; size: string; storageClass?: string };
-  resources: { cpu: string; memory: string; cpuLimit?: string };
+  resources: ResolvedResources;
   hostPortBase: number;
   grpc: boolean;
   grpcHostPortBase: number;
@@ -174,9 +183,7 @@ export const QDRANT_FIELDS: readonly FieldDoc[] = [
 ];
 
 const TOP_KEYS = QDRANT_FIELDS.map((f) => f.name);
-const STORAGE_KEYS = ["size", "storageClass", "retainOnDelete"] as const;
 const SNAPSHOT_KEYS = ["path", "size", "storageClass"] as const;
-const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit"] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -204,24 +211,10 @@ export function imageIsPinned(image: string): boolean {
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) && tag !== "latest";
 }
 
-function quantity(field: string, value: unknown, kind: "bytes" | "cpu", example: string): Problem[] {
-  const parse = kind === "bytes" ? parseK8sBytes : parseCpuMillis;
-  if (typeof value !== "string" || parse(value) === undefined || parse(value) === 0) {
-    return [
-      problem(
-        field,
-        value,
-        `must be a Kubernetes ${kind === "bytes" ? "size" : "CPU"} quantity.`,
-        `set ${field} to a quantity such as "${example}".`,
-      ),
-    ];
-  }
-  return [];
-}
-
-function optionalString(field: string, value: unknown): Problem[] {
-  if (value === undefined || (typeof value === "string" && value.length > 0)) return [];
-  return [problem(field, value, "must be a non-empty string.", `set ${field} to a name, or remove it.`)];
+/** Qdrant needs room on its volumes and memory: 0 parses as a quantity but is refused. */
+function notZero(field: string, value: unknown, bytes: number | undefined, example: string): Problem[] {
+  if (bytes !== 0) return [];
+  return [problem(field, value, "must be more than 0.", `set ${field} to a quantity such as "${example}".`)];
 }
 
 const PORT_MAX = 65535;
@@ -236,15 +229,8 @@ export function resolveQdrantSettings(
   field: string,
   base: Partial<QdrantSettings> = {},
 ): { settings?: ResolvedQdrantSettings; problems: Problem[] } {
-  const problems: Problem[] = [];
-  if (raw !== undefined && raw !== null && !isObject(raw)) {
-    return {
-      problems: [
-        problem(field, raw, "must be an object.", `write ${field} as a YAML mapping of its fields.`),
-      ],
-    };
-  }
-  const user = (raw ?? {}) as Record<string, unknown>;
+  const { value: user, problems } = asSettingsObject(field, raw);
+  if (problems.length > 0) return { problems };
   problems.push(...checkKnownKeys(field, user, TOP_KEYS));
   for (const [key, allowed] of [
     ["storage", STORAGE_KEYS],
@@ -286,10 +272,18 @@ export function resolveQdrantSettings(
   }
 
   const storage = s.storage;
+  let resolvedStorage: ResolvedStorage | undefined;
   if (isObject(storage)) {
-    problems.push(...quantity(`${f("storage")}.size`, storage.size, "bytes", "10Gi"));
-    problems.push(...optionalString(`${f("storage")}.storageClass`, storage.storageClass));
-    problems.push(...check.boolean(`${f("storage")}.retainOnDelete`, storage.retainOnDelete));
+    const checked = resolveStorage(f("storage"), {
+      size: storage.size,
+      storageClass: storage.storageClass,
+      retainOnDelete: storage.retainOnDelete,
+    });
+    problems.push(
+      ...checked.problems,
+      ...notZero(`${f("storage")}.size`, storage.size, checked.sizeBytes, "10Gi"),
+    );
+    resolvedStorage = checked.value;
   } else {
     problems.push(
       problem(
@@ -302,8 +296,9 @@ export function resolveQdrantSettings(
   }
   const snapshots = s.snapshots;
   if (isObject(snapshots)) {
-    problems.push(...quantity(`${f("snapshots")}.size`, snapshots.size, "bytes", "5Gi"));
-    problems.push(...optionalString(`${f("snapshots")}.storageClass`, snapshots.storageClass));
+    const size = checkVolumeSize(`${f("snapshots")}.size`, snapshots.size);
+    problems.push(...size.problems, ...notZero(`${f("snapshots")}.size`, snapshots.size, size.bytes, "5Gi"));
+    problems.push(...checkStorageClass(`${f("snapshots")}.storageClass`, snapshots.storageClass));
     if (
       typeof snapshots.path !== "string" ||
       !snapshots.path.startsWith("/") ||
@@ -341,24 +336,18 @@ export function resolveQdrantSettings(
     );
   }
   const resources = s.resources;
+  let resolvedResources: ResolvedResources | undefined;
   if (isObject(resources)) {
-    problems.push(...quantity(`${f("resources")}.cpu`, resources.cpu, "cpu", "500m"));
-    problems.push(...quantity(`${f("resources")}.memory`, resources.memory, "bytes", "1Gi"));
-    if (resources.cpuLimit !== undefined) {
-      problems.push(...quantity(`${f("resources")}.cpuLimit`, resources.cpuLimit, "cpu", "2"));
-      const request = typeof resources.cpu === "string" ? parseCpuMillis(resources.cpu) : undefined;
-      const limit = typeof resources.cpuLimit === "string" ? parseCpuMillis(resources.cpuLimit) : undefined;
-      if (request !== undefined && limit !== undefined && limit < request) {
-        problems.push(
-          problem(
-            `${f("resources")}.cpuLimit`,
-            resources.cpuLimit,
-            `is below the CPU request ${JSON.stringify(resources.cpu)}; Kubernetes rejects such a pod.`,
-            `raise ${f("resources")}.cpuLimit to at least ${JSON.stringify(resources.cpu)} or remove it.`,
-          ),
-        );
-      }
-    }
+    const checked = resolveResources(f("resources"), {
+      cpu: resources.cpu,
+      memory: resources.memory,
+      cpuLimit: resources.cpuLimit,
+    });
+    problems.push(
+      ...checked.problems,
+      ...notZero(`${f("resources")}.memory`, resources.memory, checked.memoryBytes, "1Gi"),
+    );
+    resolvedResources = checked.value;
   } else {
     problems.push(
       problem(
@@ -419,29 +408,19 @@ export function resolveQdrantSettings(
   );
 
   if (problems.length > 0) return { problems };
-  const st = s.storage as Record<string, unknown>;
   const sn = s.snapshots as Record<string, unknown>;
-  const rs = s.resources as Record<string, unknown>;
   return {
     problems,
     settings: {
       peers: s.peers as number,
       image: s.image as string,
-      storage: {
-        size: st.size as string,
-        retainOnDelete: st.retainOnDelete as boolean,
-        ...(st.storageClass !== undefined ? { storageClass: st.storageClass as string } : {}),
-      },
+      storage: resolvedStorage!,
       snapshots: {
         path: sn.path as string,
         size: sn.size as string,
         ...(sn.storageClass !== undefined ? { storageClass: sn.storageClass as string } : {}),
       },
-      resources: {
-        cpu: rs.cpu as string,
-        memory: rs.memory as string,
-        ...(rs.cpuLimit !== undefined ? { cpuLimit: rs.cpuLimit as string } : {}),
-      },
+      resources: resolvedResources!,
       hostPortBase: s.hostPortBase as number,
       grpc: s.grpc as boolean,
       grpcHostPortBase: s.grpcHostPortBase as number,

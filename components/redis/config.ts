@@ -3,8 +3,16 @@
  * `dev`), and their validation. Pure: no Pulumi, no I/O.
  */
 import type { FieldDoc } from "../shared/fields";
-import { checkKnownKeys, check as is, type Problem, problem } from "../shared/problems";
-import { formatBytes, parseCpuMillis, parseK8sBytes, parseRedisBytes } from "../shared/quantity";
+import { asSettingsObject, checkKnownKeys, check as is, type Problem, problem } from "../shared/problems";
+import { formatBytes, parseRedisBytes } from "../shared/quantity";
+import {
+  RESOURCE_KEYS,
+  type ResolvedResources,
+  type ResolvedStorage,
+  resolveResources,
+  resolveStorage,
+  STORAGE_KEYS,
+} from "../shared/resources";
 import type { ResourceArgs, StorageArgs } from "../shared/target";
 import { checkRedisConf } from "./redisConf";
 import {
@@ -55,18 +63,6 @@ export interface RedisSettings {
   formationTimeoutSeconds?: number;
 }
 
-export interface ResolvedStorageSettings {
-  size: string;
-  storageClass?: string;
-  retainOnDelete: boolean;
-}
-
-export interface ResolvedResourceSettings {
-  cpu: string;
-  memory: string;
-  cpuLimit?: string;
-}
-
 export interface ResolvedRedisSettings {
   masters: number;
   replicasPerMaster: number;
@@ -85,8 +81,8 @@ export interface ResolvedRedisSettings {
   appendfsync: AppendFsync;
   save: SaveRule[];
   clusterNodeTimeoutMs: number;
-  storage: ResolvedStorageSettings;
-  resources: ResolvedResourceSettings;
+  storage: ResolvedStorage;
+  resources: ResolvedResources;
   hostPortBase: number;
   extraConfig: Record<string, string>;
   formationTimeoutSeconds: number;
@@ -133,13 +129,6 @@ const KEYS = [
   "extraConfig",
   "formationTimeoutSeconds",
 ] as const satisfies readonly (keyof RedisSettings)[];
-
-const STORAGE_KEYS = [
-  "size",
-  "storageClass",
-  "retainOnDelete",
-] as const satisfies readonly (keyof StorageArgs)[];
-const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit"] as const satisfies readonly (keyof ResourceArgs)[];
 
 export const REDIS_FIELDS: readonly FieldDoc[] = [
   {
@@ -286,15 +275,8 @@ export function resolveRedisSettings(
   field = "redis",
   base: Partial<RedisSettings> = {},
 ): { settings?: ResolvedRedisSettings; problems: Problem[] } {
-  const problems: Problem[] = [];
-  if (raw !== undefined && raw !== null && !isObject(raw)) {
-    return {
-      problems: [
-        problem(field, raw, "must be an object.", `write ${field} as a YAML mapping of its fields.`),
-      ],
-    };
-  }
-  const user = (raw ?? {}) as Record<string, unknown>;
+  const { value: user, problems } = asSettingsObject(field, raw);
+  if (problems.length > 0) return { problems };
   problems.push(...checkKnownKeys(field, user, KEYS));
   problems.push(...checkKnownKeys(`${field}.storage`, user.storage, STORAGE_KEYS));
   problems.push(...checkKnownKeys(`${field}.resources`, user.resources, RESOURCE_KEYS));
@@ -436,16 +418,16 @@ export function resolveRedisSettings(
   const clusterNodeTimeoutMs = pick("clusterNodeTimeoutMs");
   problems.push(...is.integer(f("clusterNodeTimeoutMs"), clusterNodeTimeoutMs, 1000, 120_000));
 
-  // Storage
-  const size = nested("storage", "size");
-  const sizeBytes = typeof size === "string" ? parseK8sBytes(size) : undefined;
-  if (sizeBytes === undefined) {
-    problems.push(
-      problem(f("storage.size"), size, "is not a Kubernetes quantity.", `write it like "8Gi" or "20G".`),
-    );
-  }
-  const storageClass = nested("storage", "storageClass");
-  if (storageClass !== undefined) {
+  // Storage: the checks every engine shares, then a StorageClass name and room for persistence
+  const storage = resolveStorage(f("storage"), {
+    size: nested("storage", "size"),
+    storageClass: nested("storage", "storageClass"),
+    retainOnDelete: nested("storage", "retainOnDelete"),
+  });
+  problems.push(...storage.problems);
+  const { size, storageClass } = storage.value;
+  const { sizeBytes } = storage;
+  if (storageClass !== undefined && storage.problems.every((p) => p.field !== f("storage.storageClass"))) {
     problems.push(
       ...is.pattern(
         f("storage.storageClass"),
@@ -456,8 +438,6 @@ export function resolveRedisSettings(
       ),
     );
   }
-  const retainOnDelete = nested("storage", "retainOnDelete");
-  problems.push(...is.boolean(f("storage.retainOnDelete"), retainOnDelete));
   const persistent = appendonly === true || (Array.isArray(save) && save.length > 0);
   if (sizeBytes !== undefined && maxmemoryBytes !== undefined && persistent) {
     const needed = maxmemoryBytes * STORAGE_PER_MAXMEMORY;
@@ -473,37 +453,14 @@ export function resolveRedisSettings(
     }
   }
 
-  // Resources
-  const cpu = nested("resources", "cpu");
-  const cpuMillis = typeof cpu === "string" ? parseCpuMillis(cpu) : undefined;
-  if (cpuMillis === undefined) {
-    problems.push(problem(f("resources.cpu"), cpu, "is not a CPU quantity.", `write it like "500m" or "2".`));
-  }
-  const memory = nested("resources", "memory");
-  const memoryBytes = typeof memory === "string" ? parseK8sBytes(memory) : undefined;
-  if (memoryBytes === undefined) {
-    problems.push(
-      problem(f("resources.memory"), memory, "is not a memory quantity.", `write it like "3Gi".`),
-    );
-  }
-  const cpuLimit = nested("resources", "cpuLimit");
-  if (cpuLimit !== undefined) {
-    const limitMillis = typeof cpuLimit === "string" ? parseCpuMillis(cpuLimit) : undefined;
-    if (limitMillis === undefined) {
-      problems.push(
-        problem(f("resources.cpuLimit"), cpuLimit, "is not a CPU quantity.", `write it like "1" or "1500m".`),
-      );
-    } else if (cpuMillis !== undefined && limitMillis < cpuMillis) {
-      problems.push(
-        problem(
-          f("resources.cpuLimit"),
-          cpuLimit,
-          `is below the CPU request ${String(cpu)}.`,
-          `set ${f("resources.cpuLimit")} to at least ${String(cpu)}, or remove it.`,
-        ),
-      );
-    }
-  }
+  // Resources: the checks every engine shares, then maxmemory's headroom under the memory limit
+  const resources = resolveResources(f("resources"), {
+    cpu: nested("resources", "cpu"),
+    memory: nested("resources", "memory"),
+    cpuLimit: nested("resources", "cpuLimit"),
+  });
+  problems.push(...resources.problems);
+  const { memoryBytes } = resources;
   if (memoryBytes !== undefined && maxmemoryBytes !== undefined) {
     const ceiling = maxmemoryCeiling(memoryBytes);
     if (maxmemoryBytes > ceiling) {
@@ -512,7 +469,7 @@ export function resolveRedisSettings(
         problem(
           f("maxmemory"),
           maxmemory,
-          `(${formatBytes(maxmemoryBytes)}) leaves too little headroom under the memory limit ${String(memory)} (${formatBytes(memoryBytes)}): at most ${MAXMEMORY_SHARE_OF_LIMIT * 100}% (${formatBytes(ceiling)}), the rest is for background saves, buffers and fragmentation, or the node is killed.`,
+          `(${formatBytes(maxmemoryBytes)}) leaves too little headroom under the memory limit ${String(resources.value.memory)} (${formatBytes(memoryBytes)}): at most ${MAXMEMORY_SHARE_OF_LIMIT * 100}% (${formatBytes(ceiling)}), the rest is for background saves, buffers and fragmentation, or the node is killed.`,
           `lower ${f("maxmemory")} to at most ${Math.floor(ceiling / 2 ** 20)}mb, or raise ${f("resources.memory")} to at least ${neededLimit}Mi.`,
         ),
       );
@@ -580,16 +537,8 @@ export function resolveRedisSettings(
     appendfsync: appendfsync as AppendFsync,
     save: (save as SaveRule[]).map(([s, c]) => [s, c] as SaveRule),
     clusterNodeTimeoutMs: clusterNodeTimeoutMs as number,
-    storage: {
-      size: size as string,
-      ...(storageClass !== undefined ? { storageClass: storageClass as string } : {}),
-      retainOnDelete: retainOnDelete as boolean,
-    },
-    resources: {
-      cpu: cpu as string,
-      memory: memory as string,
-      ...(cpuLimit !== undefined ? { cpuLimit: cpuLimit as string } : {}),
-    },
+    storage: storage.value,
+    resources: resources.value,
     hostPortBase: hostPortBase as number,
     extraConfig,
     formationTimeoutSeconds: formationTimeoutSeconds as number,

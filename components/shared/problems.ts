@@ -137,6 +137,23 @@ export function checkKnownKeys(field: string, value: unknown, allowed: readonly 
   return out;
 }
 
+/** Splits the user's settings object into a record (or a problem when it is not an object). */
+export function asSettingsObject(
+  field: string,
+  raw: unknown,
+): { value: Record<string, unknown>; problems: Problem[] } {
+  if (raw === undefined || raw === null) return { value: {}, problems: [] };
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    return {
+      value: {},
+      problems: [
+        problem(field, raw, "must be an object.", `write ${field} as a YAML mapping of its fields.`),
+      ],
+    };
+  }
+  return { value: raw as Record<string, unknown>, problems: [] };
+}
+
 /** The allowed name closest to `key` by edit distance, if it is close enough to be a likely typo. */
 export function closest(key: string, allowed: readonly string[]): string | undefined {
   let best: string | undefined;
