@@ -53,17 +53,28 @@ export function secretEnv(secretName: pulumi.Input<string>, map: Record<string, 
   }));
 }
 
-function resources(common: ResolvedBackupCommon): k8s.types.input.core.v1.ResourceRequirements {
-  return {
-    requests: { cpu: common.resources.cpu, memory: common.resources.memory },
-    limits: { memory: common.resources.memory },
-  };
-}
-
 const SCRATCH_MOUNTS = [
   { name: "tmp", mountPath: "/tmp" },
   { name: "secret-scratch", mountPath: "/run/kato" },
 ];
+
+/**
+ * What every container of a backup pod ends with: its data volume and the scratch mounts, the
+ * component's requests (memory limit = request), non-root with a read-only root filesystem.
+ */
+function containerBase(
+  common: ResolvedBackupCommon,
+  dataMount: { name: string; mountPath: string; readOnly?: boolean },
+): Pick<Container, "volumeMounts" | "resources" | "securityContext"> {
+  return {
+    volumeMounts: [dataMount, ...SCRATCH_MOUNTS],
+    resources: {
+      requests: { cpu: common.resources.cpu, memory: common.resources.memory },
+      limits: { memory: common.resources.memory },
+    },
+    securityContext: { ...containerSecurityContext(), readOnlyRootFilesystem: true },
+  };
+}
 
 function stepContainer(
   step: ScriptStep,
@@ -82,9 +93,7 @@ function stepContainer(
       ...(step.args ? [step.name, ...step.args] : []),
     ],
     env: [...(step.env ?? []), ...secretEnv(secretName, step.secretEnv ?? {})],
-    volumeMounts: [dataMount, ...SCRATCH_MOUNTS],
-    resources: resources(common),
-    securityContext: { ...containerSecurityContext(), readOnlyRootFilesystem: true },
+    ...containerBase(common, dataMount),
   };
 }
 
@@ -108,9 +117,7 @@ export function rcloneContainer(
         [S3_SECRET_KEY_ENV]: S3_SECRET_KEY_SECRET_KEY,
       }),
     ],
-    volumeMounts: [{ name: "work", mountPath: WORK_MOUNT }, ...SCRATCH_MOUNTS],
-    resources: resources(common),
-    securityContext: { ...containerSecurityContext(), readOnlyRootFilesystem: true },
+    ...containerBase(common, { name: "work", mountPath: WORK_MOUNT }),
   };
 }
 
