@@ -274,11 +274,7 @@ export function resolveQdrantSettings(
   const storage = s.storage;
   let resolvedStorage: ResolvedStorage | undefined;
   if (isObject(storage)) {
-    const checked = resolveStorage(f("storage"), {
-      size: storage.size,
-      storageClass: storage.storageClass,
-      retainOnDelete: storage.retainOnDelete,
-    });
+    const checked = resolveStorage(f("storage"), storage);
     problems.push(
       ...checked.problems,
       ...notZero(`${f("storage")}.size`, storage.size, checked.sizeBytes, "10Gi"),
@@ -338,11 +334,7 @@ export function resolveQdrantSettings(
   const resources = s.resources;
   let resolvedResources: ResolvedResources | undefined;
   if (isObject(resources)) {
-    const checked = resolveResources(f("resources"), {
-      cpu: resources.cpu,
-      memory: resources.memory,
-      cpuLimit: resources.cpuLimit,
-    });
+    const checked = resolveResources(f("resources"), resources);
     problems.push(
       ...checked.problems,
       ...notZero(`${f("resources")}.memory`, resources.memory, checked.memoryBytes, "1Gi"),

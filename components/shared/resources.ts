@@ -57,7 +57,7 @@ export function checkStorageClass(field: string, value: unknown): Problem[] {
  */
 export function resolveStorage(
   field: string,
-  layered: { size: unknown; storageClass: unknown; retainOnDelete: unknown },
+  layered: { size?: unknown; storageClass?: unknown; retainOnDelete?: unknown },
 ): { value: ResolvedStorage; sizeBytes?: number; problems: Problem[] } {
   const { size, storageClass, retainOnDelete } = layered;
   const checkedSize = checkVolumeSize(`${field}.size`, size);
@@ -84,7 +84,7 @@ export function resolveStorage(
  */
 export function resolveResources(
   field: string,
-  layered: { cpu: unknown; memory: unknown; cpuLimit: unknown },
+  layered: { cpu?: unknown; memory?: unknown; cpuLimit?: unknown },
 ): { value: ResolvedResources; cpuMillis?: number; memoryBytes?: number; problems: Problem[] } {
   const { cpu, memory, cpuLimit } = layered;
   const problems: Problem[] = [];
