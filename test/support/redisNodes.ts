@@ -96,10 +96,16 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port p with p and p + 10000 (the cluster bus) both free on 127.0.0.1. */
+/**
+ * A port p with p and p + 10000 (the cluster bus) both free on 127.0.0.1. Test files run in parallel
+ * workers: each worker draws from its own slice of 12000-21999 (buses 22000-31999), below the
+ * kernel's ephemeral range (32768+) so no outgoing connection or listen(0) server can take them.
+ */
 export async function freeRedisPort(avoid: ReadonlySet<number> = new Set()): Promise<number> {
+  const worker = Number(process.env.VITEST_POOL_ID ?? process.env.VITEST_WORKER_ID ?? "0") % 8;
+  const base = 12000 + worker * 1250;
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
+    const port = base + Math.floor(Math.random() * 1250);
     if (avoid.has(port)) continue;
     if ((await portFree(port)) && (await portFree(port + 10000))) return port;
   }
@@ -178,6 +184,10 @@ export async function startRedisNodes(options: {
     node.process = child;
     try {
       await waitForPort(node.port, 10_000);
+      // Something else may answer on the port while our server failed to bind it.
+      await new Promise((r) => setTimeout(r, 20));
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`redis-server exited (${child.exitCode})`);
     } catch (error) {
       const log = existsSync(join(node.dir, "redis.log"))
         ? readFileSync(join(node.dir, "redis.log"), "utf8")
@@ -224,8 +234,21 @@ export async function startRedisNodes(options: {
       rmSync(root, { recursive: true, force: true });
     },
   };
+  // A port found free can still be taken before redis-server binds it: a fresh node moves on to
+  // another port (at most 3 tries); a restart on a given port does not.
+  const launchFresh = async (node: RedisTestNode) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launch(node);
+      } catch (error) {
+        if (attempt >= 3 || !/Address already in use|exited/.test((error as Error).message)) throw error;
+        node.port = await freeRedisPort(used);
+        used.add(node.port);
+      }
+    }
+  };
   try {
-    await Promise.all(nodes.map(launch));
+    await Promise.all(nodes.map(launchFresh));
   } catch (error) {
     await cluster.destroy();
     throw error;
