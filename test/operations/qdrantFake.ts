@@ -10,16 +10,7 @@ import { resolve } from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 
-const CONTRACT = resolve(__dirname, "..", "..", "..", "shared", "contracts", "qdrant-openapi.json");
-
-export function contractAvailable(): boolean {
-  try {
-    readFileSync(CONTRACT);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const CONTRACT = resolve(__dirname, "..", "..", "contracts", "qdrant-openapi.json");
 
 interface Route {
   method: string;

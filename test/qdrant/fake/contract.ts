@@ -25,7 +25,7 @@ const CONTRACT_ID = "https://qdrant.local/openapi.json";
 export function contractPath(): string {
   const env = process.env.QDRANT_CONTRACT;
   if (env) return env;
-  return resolve(__dirname, "..", "..", "..", "..", "shared", "contracts", "qdrant-openapi.json");
+  return resolve(__dirname, "..", "..", "..", "contracts", "qdrant-openapi.json");
 }
 
 type Json = any;
