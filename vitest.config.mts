@@ -10,5 +10,6 @@ export default defineConfig({
     pool: "forks",
     // In CI a missing real tool (redis-server, shellcheck, ...) fails the run instead of skipping suites.
     globalSetup: ["test/setup/requiredTools.ts"],
+    reporters: ["default", "./test/setup/summaryReporter.ts"],
   },
 });
