@@ -1,60 +1,11 @@
 /**
  * A strict stand-in for one Qdrant peer's snapshot API, checked against Qdrant's own OpenAPI
- * contract (shared/contracts/qdrant-openapi.json, v1.19.0): every request must match a documented
- * path, method and query parameter, carry the API key, and recover bodies must validate against
- * `SnapshotRecover`. Loopback only.
+ * contract (contracts/qdrant-openapi.json, v1.19.0, loaded by the Qdrant fake's test/qdrant/fake/contract.ts):
+ * every request must be a documented operation with valid path and query parameters, carry the API
+ * key, and recover bodies must validate against the operation's body schema. Loopback only.
  */
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { resolve } from "node:path";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
-
-const CONTRACT = resolve(__dirname, "..", "..", "contracts", "qdrant-openapi.json");
-
-interface Route {
-  method: string;
-  template: string;
-  re: RegExp;
-  query: Set<string>;
-}
-
-let cachedRoutes: Route[] | undefined;
-
-/** OpenAPI 3.0 `nullable` to JSON Schema: `{nullable: true}` alone is `null`; with a type, the type or null. */
-function toJsonSchema(node: any): any {
-  if (Array.isArray(node)) return node.map(toJsonSchema);
-  if (!node || typeof node !== "object") return node;
-  const out: any = {};
-  for (const [k, v] of Object.entries(node)) if (k !== "nullable") out[k] = toJsonSchema(v);
-  if (node.nullable === true) {
-    if (typeof node.type === "string") out.type = [node.type, "null"];
-    else if (Object.keys(out).length === 0 || (Object.keys(out).length === 1 && "description" in out))
-      out.type = "null";
-  }
-  return out;
-}
-let recoverValidator: ((body: unknown) => boolean) & { errors?: unknown };
-
-function contract(): Route[] {
-  if (cachedRoutes) return cachedRoutes;
-  const doc = JSON.parse(readFileSync(CONTRACT, "utf8"));
-  cachedRoutes = [];
-  for (const [template, ops] of Object.entries<any>(doc.paths)) {
-    for (const [method, op] of Object.entries<any>(ops)) {
-      const re = new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`);
-      const query = new Set<string>(
-        (op.parameters ?? []).filter((p: any) => p.in === "query").map((p: any) => p.name),
-      );
-      cachedRoutes.push({ method: method.toUpperCase(), template, re, query });
-    }
-  }
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  ajv.addSchema({ components: toJsonSchema(doc.components) }, "qdrant");
-  recoverValidator = ajv.compile({ $ref: "qdrant#/components/schemas/SnapshotRecover" }) as any;
-  return cachedRoutes;
-}
+import { describeErrors, loadContract, parameterErrors } from "../qdrant/fake/contract";
 
 export interface Snapshot {
   name: string;
@@ -93,7 +44,7 @@ export async function startFakePeer(
   collections: string[],
   seededAgesDays: number[],
 ): Promise<FakePeer> {
-  const routes = contract();
+  const contract = loadContract();
   const peer: FakePeer = {
     url: "",
     endpoint: "",
@@ -125,14 +76,15 @@ export async function startFakePeer(
     const path = url.pathname;
     const method = req.method ?? "GET";
     peer.calls.push(`${method} ${path}${url.search}`);
-    const route = routes.find((r) => r.method === method && r.re.test(path));
-    if (!route) {
+    const matched = contract.match(method, path);
+    if (!matched) {
       peer.violations.push(`undocumented: ${method} ${path}`);
       return send(res, 404, { status: { error: "not found" } });
     }
-    for (const key of url.searchParams.keys()) {
-      if (!route.query.has(key))
-        peer.violations.push(`undocumented query ${key} on ${method} ${route.template}`);
+    const route = matched.op;
+    const paramProblem = parameterErrors(route, matched.pathParams, Object.fromEntries(url.searchParams));
+    if (paramProblem) {
+      peer.violations.push(`parameters of ${method} ${route.template} break the contract: ${paramProblem}`);
     }
     if (req.headers["api-key"] !== apiKey) return send(res, 401, { status: { error: "Invalid api-key" } });
     const payload = await body(req);
@@ -175,8 +127,8 @@ export async function startFakePeer(
           peer.violations.push("recover body is not JSON");
           return send(res, 400, { status: { error: "bad json" } });
         }
-        if (!recoverValidator(parsed)) {
-          peer.violations.push(`recover body invalid: ${JSON.stringify(recoverValidator.errors)}`);
+        if (route.body && !route.body(parsed)) {
+          peer.violations.push(`recover body invalid: ${describeErrors(route.body)}`);
           return send(res, 422, { status: { error: "invalid" } });
         }
         peer.recovered.push({

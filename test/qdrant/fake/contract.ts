@@ -196,6 +196,24 @@ export function loadContract(): Contract {
   return cached;
 }
 
+/** Query strings as the parameter schemas type them (integers and booleans; the rest stay strings). */
+function coerceQuery(value: string, type: string | undefined): unknown {
+  if (type === "integer" && /^-?\d+$/.test(value)) return Number(value);
+  if (type === "boolean" && (value === "true" || value === "false")) return value === "true";
+  return value;
+}
+
+/** Checks path and query parameters against the operation; returns the problem text, or undefined. */
+export function parameterErrors(
+  op: OperationValidators,
+  pathParams: Record<string, string>,
+  query: Record<string, string>,
+): string | undefined {
+  const params: Record<string, unknown> = { ...pathParams };
+  for (const [k, v] of Object.entries(query)) params[k] = coerceQuery(v, op.paramTypes[k]);
+  return op.params(params) ? undefined : describeErrors(op.params);
+}
+
 /** Human text of ajv errors. */
 export function describeErrors(validate: ValidateFunction): string {
   return (validate.errors ?? [])

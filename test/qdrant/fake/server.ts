@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { describeErrors, loadContract, responseFor } from "./contract";
+import { describeErrors, loadContract, parameterErrors, responseFor } from "./contract";
 import * as model from "./model";
 
 export interface RecordedRequest {
@@ -75,12 +75,6 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on("end", () => resolve(data));
     req.on("error", reject);
   });
-}
-
-function coerceQuery(value: string, type: string | undefined): unknown {
-  if (type === "integer" && /^-?\d+$/.test(value)) return Number(value);
-  if (type === "boolean" && (value === "true" || value === "false")) return value === "true";
-  return value;
 }
 
 export async function startFakeQdrant(options: FakeQdrantOptions = {}): Promise<FakeQdrant> {
@@ -183,11 +177,10 @@ export async function startFakeQdrant(options: FakeQdrantOptions = {}): Promise<
     }
     const { op, pathParams } = matched;
 
-    const params: Record<string, unknown> = { ...pathParams };
-    for (const [k, v] of Object.entries(query)) params[k] = coerceQuery(v, op.paramTypes[k]);
-    if (!op.params(params)) {
-      violations.push(`${op.operationId}: parameters break the contract: ${describeErrors(op.params)}`);
-      return send(res, record, op.operationId, 400, { error: `Bad request: ${describeErrors(op.params)}` });
+    const paramProblem = parameterErrors(op, pathParams, query);
+    if (paramProblem) {
+      violations.push(`${op.operationId}: parameters break the contract: ${paramProblem}`);
+      return send(res, record, op.operationId, 400, { error: `Bad request: ${paramProblem}` });
     }
 
     let body: any;
@@ -228,7 +221,7 @@ export async function startFakeQdrant(options: FakeQdrantOptions = {}): Promise<
     }
 
     const name = pathParams.collection_name ?? "";
-    const wait = params.wait === true;
+    const wait = query.wait === "true";
     let result: model.ModelResult;
     switch (op.operationId) {
       case "get_collections":
