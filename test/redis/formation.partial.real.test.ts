@@ -82,8 +82,11 @@ describe.skipIf(!haveRedis)("Redis Cluster formation resuming a partial formatio
       password: cluster.password,
       timeoutMs: 30_000,
     });
+    // Which replica follows which master is the contract; the order is not: a node that does not
+    // know its future master yet is met first and replicates one round later, and which node that
+    // is depends on gossip timing (the formation-order failure of issue 10, item 14).
     const replicates = result.applied.filter((s) => s.startsWith("CLUSTER REPLICATE"));
-    expect(replicates.map((s) => s.split(" on ")[1])).toEqual([
+    expect(replicates.map((s) => s.split(" on ")[1]).sort()).toEqual([
       "redis-test-3:6379 (replica of redis-test-0:6379)",
       "redis-test-5:6379 (replica of redis-test-2:6379)",
     ]);
