@@ -27,10 +27,36 @@ import {
 
 export type AppendFsync = "always" | "everysec" | "no";
 
+/**
+ * `cluster`: a Redis Cluster (clients must follow MOVED redirections). `replication`: one primary with
+ * replicas, a Sentinel quorum, and one stable endpoint that always reaches the current primary, for
+ * single-node clients such as KATO 3.0's (see replicationPlan.ts).
+ */
+export type RedisMode = "cluster" | "replication";
+export const REDIS_MODES: readonly RedisMode[] = ["cluster", "replication"];
+
 /** One `save <seconds> <changes>` rule: snapshot when at least `changes` keys changed within `seconds`. */
 export type SaveRule = [seconds: number, changes: number];
 
 export interface RedisSettings {
+  /** `cluster` (sharded, cluster-aware clients) or `replication` (primary + replicas + Sentinel + one endpoint). */
+  mode?: RedisMode;
+  /** replication: replicas of the primary (a Sentinel promotes one when the primary fails). */
+  replicas?: number;
+  /** replication: Sentinel processes (odd, so a majority of them can authorize a failover). */
+  sentinels?: number;
+  /** replication: Sentinels that must agree the primary is down before a failover starts. Default: a majority. */
+  sentinelQuorum?: number;
+  /** replication: Sentinel `down-after-milliseconds`, how long the primary may not answer before it is judged down. */
+  downAfterMs?: number;
+  /** replication: Sentinel `failover-timeout` in milliseconds. */
+  failoverTimeoutMs?: number;
+  /** replication: `min-replicas-to-write` of the primary (0 turns the split-brain guard off). */
+  minReplicasToWrite?: number;
+  /** replication: `min-replicas-max-lag` in seconds. */
+  minReplicasMaxLagSeconds?: number;
+  /** replication, Kubernetes: HAProxy pods behind the stable endpoint's Service. */
+  endpointReplicas?: number;
   /** Masters (shards); the 16384 slots are split evenly over them. At least 3 so a majority survives one loss. */
   masters?: number;
   /** Replicas of each master. */
@@ -64,9 +90,22 @@ export interface RedisSettings {
 }
 
 export interface ResolvedRedisSettings {
+  mode: RedisMode;
+  /** replication: replicas of the primary (cluster: 0, unused). */
+  replicas: number;
+  /** replication: Sentinels (cluster: 0). */
+  sentinels: number;
+  sentinelQuorum: number;
+  downAfterMs: number;
+  failoverTimeoutMs: number;
+  minReplicasToWrite: number;
+  minReplicasMaxLagSeconds: number;
+  endpointReplicas: number;
+  /** cluster: shards; replication: 1 (the primary). */
   masters: number;
+  /** cluster: replicas of each master; replication: `replicas`. */
   replicasPerMaster: number;
-  /** masters x (1 + replicasPerMaster). */
+  /** redis-server nodes: masters x (1 + replicasPerMaster), in both modes. */
   nodes: number;
   version: string;
   /** Parsed `version`. */
@@ -96,6 +135,14 @@ export const MAXMEMORY_SHARE_OF_LIMIT = 0.75;
 export const STORAGE_PER_MAXMEMORY = 2;
 
 export const REDIS_DEFAULTS = {
+  mode: "cluster" as RedisMode,
+  replicas: 2,
+  sentinels: 3,
+  downAfterMs: 5000,
+  failoverTimeoutMs: 10_000,
+  minReplicasToWrite: 1,
+  minReplicasMaxLagSeconds: 10,
+  endpointReplicas: 2,
   masters: 3,
   replicasPerMaster: 1,
   version: "7.4.5",
@@ -112,7 +159,26 @@ export const REDIS_DEFAULTS = {
   formationTimeoutSeconds: 180,
 } as const;
 
+/** Fields that only mean something in replication mode, and the cluster-only ones. */
+const REPLICATION_KEYS = [
+  "replicas",
+  "sentinels",
+  "sentinelQuorum",
+  "downAfterMs",
+  "failoverTimeoutMs",
+  "minReplicasToWrite",
+  "minReplicasMaxLagSeconds",
+  "endpointReplicas",
+] as const satisfies readonly (keyof RedisSettings)[];
+const CLUSTER_KEYS = [
+  "masters",
+  "replicasPerMaster",
+  "clusterNodeTimeoutMs",
+] as const satisfies readonly (keyof RedisSettings)[];
+
 const KEYS = [
+  "mode",
+  ...REPLICATION_KEYS,
   "masters",
   "replicasPerMaster",
   "nodes",
@@ -131,6 +197,67 @@ const KEYS = [
 ] as const satisfies readonly (keyof RedisSettings)[];
 
 export const REDIS_FIELDS: readonly FieldDoc[] = [
+  {
+    name: "mode",
+    type: '"cluster" | "replication"',
+    default: REDIS_DEFAULTS.mode,
+    description:
+      "cluster: a Redis Cluster (clients must follow MOVED redirections). replication: one primary, replicas, a Sentinel quorum and one stable endpoint that always reaches the current primary, for single-node clients such as KATO 3.0's.",
+  },
+  {
+    name: "replicas",
+    type: "integer",
+    default: REDIS_DEFAULTS.replicas,
+    description: "replication: replicas of the primary; Sentinel promotes one when the primary fails.",
+  },
+  {
+    name: "sentinels",
+    type: "integer",
+    default: REDIS_DEFAULTS.sentinels,
+    description: "replication: Sentinel processes, odd (3, 5, 7) so a majority can authorize a failover.",
+  },
+  {
+    name: "sentinelQuorum",
+    type: "integer",
+    default: undefined,
+    description:
+      "replication: Sentinels that must agree the primary is down before a failover starts; a majority of sentinels when unset.",
+  },
+  {
+    name: "downAfterMs",
+    type: "integer (ms)",
+    default: REDIS_DEFAULTS.downAfterMs,
+    description:
+      "replication: Sentinel down-after-milliseconds, how long the primary may not answer before it is judged down. Lower fails over sooner; higher tolerates longer pauses.",
+  },
+  {
+    name: "failoverTimeoutMs",
+    type: "integer (ms)",
+    default: REDIS_DEFAULTS.failoverTimeoutMs,
+    description:
+      "replication: Sentinel failover-timeout. A failover whose election split the Sentinels' votes is retried after twice this, so it bounds the worst-case failover time.",
+  },
+  {
+    name: "minReplicasToWrite",
+    type: "integer",
+    default: REDIS_DEFAULTS.minReplicasToWrite,
+    description:
+      "replication: the primary refuses writes unless this many replicas are connected and at most minReplicasMaxLagSeconds behind; bounds the writes a primary cut off from the others can accept. 0 turns the guard off.",
+  },
+  {
+    name: "minReplicasMaxLagSeconds",
+    type: "integer (s)",
+    default: REDIS_DEFAULTS.minReplicasMaxLagSeconds,
+    description:
+      "replication: min-replicas-max-lag, the lag a replica may have and still count for minReplicasToWrite.",
+  },
+  {
+    name: "endpointReplicas",
+    type: "integer",
+    default: REDIS_DEFAULTS.endpointReplicas,
+    description:
+      "replication, Kubernetes: HAProxy pods behind the stable endpoint's Service (Docker runs one).",
+  },
   {
     name: "masters",
     type: "integer",
@@ -291,26 +418,116 @@ export function resolveRedisSettings(
   };
   const f = (name: string) => `${field}.${name}`;
 
+  // Mode: the fields of the other mode are refused when the stack sets them (a profile's are ignored).
+  const mode = pick("mode");
+  problems.push(...is.oneOf(f("mode"), mode, REDIS_MODES));
+  const replication = mode === "replication";
+  if (mode === "cluster" || replication) {
+    const foreign: readonly string[] = replication ? CLUSTER_KEYS : REPLICATION_KEYS;
+    for (const key of foreign) {
+      if (user[key] === undefined) continue;
+      problems.push(
+        problem(
+          f(key),
+          user[key],
+          `applies to ${f("mode")} ${replication ? "cluster" : "replication"} only, and this stack's mode is ${String(mode)}.`,
+          replication
+            ? `remove ${f(key)}; in replication mode set ${f("replicas")} and ${f("downAfterMs")} instead.`
+            : `remove ${f(key)}, or set ${f("mode")} to replication.`,
+        ),
+      );
+    }
+  }
+  const replicas = pick("replicas");
+  const sentinels = pick("sentinels");
+  const downAfterMs = pick("downAfterMs");
+  const failoverTimeoutMs = pick("failoverTimeoutMs");
+  const minReplicasToWrite = pick("minReplicasToWrite");
+  const minReplicasMaxLagSeconds = pick("minReplicasMaxLagSeconds");
+  const endpointReplicas = pick("endpointReplicas");
+  let sentinelQuorum = pick("sentinelQuorum");
+  if (replication) {
+    problems.push(
+      ...is.integer(
+        f("replicas"),
+        replicas,
+        1,
+        5,
+        `set ${f("replicas")} to a whole number from 1 to 5 (Sentinel can only fail over to a replica).`,
+      ),
+    );
+    const badSentinels = is.integer(f("sentinels"), sentinels, 3, 7);
+    problems.push(...badSentinels);
+    if (badSentinels.length === 0 && (sentinels as number) % 2 === 0) {
+      problems.push(
+        problem(
+          f("sentinels"),
+          sentinels,
+          "must be odd: a failover needs a majority of the Sentinels, and an even number tolerates no more losses than one fewer.",
+          `set ${f("sentinels")} to ${(sentinels as number) - 1} or ${(sentinels as number) + 1}.`,
+        ),
+      );
+    }
+    if (badSentinels.length === 0) {
+      const majority = Math.floor((sentinels as number) / 2) + 1;
+      if (sentinelQuorum === undefined) sentinelQuorum = majority;
+      else
+        problems.push(
+          ...is.integer(
+            f("sentinelQuorum"),
+            sentinelQuorum,
+            majority,
+            sentinels as number,
+            `set ${f("sentinelQuorum")} to a whole number from ${majority} (a majority of ${String(sentinels)} Sentinels) to ${String(sentinels)}, or remove it: below a majority, Sentinels on the two sides of a partition could each judge the primary down.`,
+          ),
+        );
+    }
+    problems.push(...is.integer(f("downAfterMs"), downAfterMs, 1000, 600_000));
+    problems.push(...is.integer(f("failoverTimeoutMs"), failoverTimeoutMs, 10_000, 3_600_000));
+    const badReplicas = is.integer(f("replicas"), replicas, 1, 5).length > 0;
+    problems.push(
+      ...is.integer(
+        f("minReplicasToWrite"),
+        minReplicasToWrite,
+        0,
+        badReplicas ? 5 : (replicas as number),
+        `set ${f("minReplicasToWrite")} to a whole number from 0 to ${badReplicas ? "replicas" : String(replicas)} (more than there are replicas would refuse every write).`,
+      ),
+    );
+    problems.push(...is.integer(f("minReplicasMaxLagSeconds"), minReplicasMaxLagSeconds, 1, 3600));
+    problems.push(...is.integer(f("endpointReplicas"), endpointReplicas, 1, 10));
+  }
+
   // Topology
-  const masters = pick("masters");
-  const replicasPerMaster = pick("replicasPerMaster");
-  problems.push(
-    ...is.integer(
-      f("masters"),
-      masters,
-      3,
-      100,
-      `set ${f("masters")} to a whole number from 3 to 100 (Redis Cluster needs 3 masters for a majority).`,
-    ),
-  );
-  problems.push(...is.integer(f("replicasPerMaster"), replicasPerMaster, 0, 5));
+  const masters = replication ? 1 : pick("masters");
+  const replicasPerMaster = replication ? pick("replicas") : pick("replicasPerMaster");
+  if (!replication)
+    problems.push(
+      ...is.integer(
+        f("masters"),
+        masters,
+        3,
+        100,
+        `set ${f("masters")} to a whole number from 3 to 100 (Redis Cluster needs 3 masters for a majority).`,
+      ),
+    );
+  if (!replication) problems.push(...is.integer(f("replicasPerMaster"), replicasPerMaster, 0, 5));
   const topologyOk = problems.every((p) => p.field !== f("masters") && p.field !== f("replicasPerMaster"));
   const nodes = topologyOk ? (masters as number) * (1 + (replicasPerMaster as number)) : undefined;
   const nodesGiven = pick("nodes");
   if (nodesGiven !== undefined) {
     const bad = is.integer(f("nodes"), nodesGiven, 3, 600);
     problems.push(...bad);
-    if (bad.length === 0 && nodes !== undefined && nodesGiven !== nodes) {
+    if (bad.length === 0 && nodes !== undefined && nodesGiven !== nodes && replication) {
+      problems.push(
+        problem(
+          f("nodes"),
+          nodesGiven,
+          `does not fit one primary with ${String(replicas)} replica(s), which makes ${nodes} nodes.`,
+          `set ${f("nodes")} to ${nodes}, or remove it and set ${f("replicas")} to ${(nodesGiven as number) - 1}.`,
+        ),
+      );
+    } else if (bad.length === 0 && nodes !== undefined && nodesGiven !== nodes) {
       problems.push(
         problem(
           f("nodes"),
@@ -478,14 +695,16 @@ export function resolveRedisSettings(
 
   // Docker ports
   const hostPortBase = pick("hostPortBase");
-  const lastPort = 65535 - Math.max(0, (nodes ?? 1) - 1);
+  // replication mode publishes the endpoint and every Sentinel after the nodes (dockerHostPorts).
+  const published = (nodes ?? 1) + (replication && typeof sentinels === "number" ? 1 + sentinels : 0);
+  const lastPort = 65535 - Math.max(0, published - 1);
   problems.push(
     ...is.integer(
       f("hostPortBase"),
       hostPortBase,
       1024,
       lastPort,
-      `set ${f("hostPortBase")} to a port from 1024 to ${lastPort} so all ${nodes ?? "the"} nodes' ports fit.`,
+      `set ${f("hostPortBase")} to a port from 1024 to ${lastPort} so all ${published} published ports fit.`,
     ),
   );
 
@@ -524,6 +743,15 @@ export function resolveRedisSettings(
   if (problems.length > 0) return { problems };
 
   const settings: ResolvedRedisSettings = {
+    mode: mode as RedisMode,
+    replicas: replication ? (replicas as number) : 0,
+    sentinels: replication ? (sentinels as number) : 0,
+    sentinelQuorum: replication ? (sentinelQuorum as number) : 0,
+    downAfterMs: downAfterMs as number,
+    failoverTimeoutMs: failoverTimeoutMs as number,
+    minReplicasToWrite: replication ? (minReplicasToWrite as number) : 0,
+    minReplicasMaxLagSeconds: minReplicasMaxLagSeconds as number,
+    endpointReplicas: endpointReplicas as number,
     masters: masters as number,
     replicasPerMaster: replicasPerMaster as number,
     nodes: nodes!,

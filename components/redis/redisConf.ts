@@ -42,6 +42,12 @@ export interface RedisMemberConf {
   authFile?: string | null;
   /** Log file; default "" (standard output, where container runtimes collect it). */
   logfile?: string;
+  /**
+   * replication mode: the name (or IP) and port this node announces as a replica, so its primary and
+   * the Sentinels list it by a stable name (a pod's DNS name) instead of an IP that changes.
+   */
+  replicaAnnounceIp?: string;
+  replicaAnnouncePort?: number;
 }
 
 /** Directives kato-infra renders from its own settings (or per node); `extraConfig` cannot set them. */
@@ -72,6 +78,12 @@ export const MANAGED_DIRECTIVES: Readonly<Record<string, string>> = {
   maxmemory: "maxmemory",
   "maxmemory-policy": "maxmemoryPolicy",
   "repl-diskless-sync-max-replicas": "replicasPerMaster",
+  "min-replicas-to-write": "minReplicasToWrite",
+  "min-replicas-max-lag": "minReplicasMaxLagSeconds",
+  "replica-announce-ip": "the wiring (each node's stable name)",
+  "replica-announce-port": "the wiring",
+  replicaof: "the replication formation (Sentinel moves it on failover)",
+  slaveof: "the replication formation (Sentinel moves it on failover)",
 };
 
 /** A redis.conf argument, quoted when it has to be (sdssplitargs rules: double quotes, backslash escapes). */
@@ -91,6 +103,32 @@ function saveDirectives(save: ResolvedRedisSettings["save"]): Directive[] {
   return save.map(([seconds, changes]) => ({ name: "save", args: [String(seconds), String(changes)] }));
 }
 
+function clusterDirectives(settings: ResolvedRedisSettings, dir: string): Directive[] {
+  return [
+    { name: "cluster-enabled", args: ["yes"] },
+    // nodes.conf holds the node's identity; it must live on the volume or a restart makes a new node.
+    { name: "cluster-config-file", args: [`${dir.replace(/\/$/, "")}/nodes.conf`] },
+    { name: "cluster-node-timeout", args: [String(settings.clusterNodeTimeoutMs)] },
+    // Clients get redirected (MOVED) to stable names, not to IPs that change when a pod restarts.
+    { name: "cluster-preferred-endpoint-type", args: ["hostname"] },
+  ];
+}
+
+/**
+ * replication mode: no `replicaof` here. Every node starts as a primary of its own data and the
+ * formation (then Sentinel) tells it whom to follow; a replicaof in the file would make a restarted
+ * replica follow whatever node was planned first, even a stale former primary. The split-brain guard:
+ * a primary refuses writes unless `min-replicas-to-write` replicas are connected and at most
+ * `min-replicas-max-lag` seconds behind, so a primary cut off from its replicas stops taking writes
+ * after that lag (replication stays asynchronous: see docs/redis.md).
+ */
+function replicationDirectives(settings: ResolvedRedisSettings): Directive[] {
+  return [
+    { name: "min-replicas-to-write", args: [String(settings.minReplicasToWrite)] },
+    { name: "min-replicas-max-lag", args: [String(settings.minReplicasMaxLagSeconds)] },
+  ];
+}
+
 /** The directives every node of a cluster shares. */
 function sharedDirectives(settings: ResolvedRedisSettings, member: RedisMemberConf): Directive[] {
   const dir = member.dir ?? DATA_DIR;
@@ -102,12 +140,7 @@ function sharedDirectives(settings: ResolvedRedisSettings, member: RedisMemberCo
     { name: "daemonize", args: ["no"] },
     { name: "logfile", args: [member.logfile ?? ""] },
     { name: "dir", args: [dir] },
-    { name: "cluster-enabled", args: ["yes"] },
-    // nodes.conf holds the node's identity; it must live on the volume or a restart makes a new node.
-    { name: "cluster-config-file", args: [`${dir.replace(/\/$/, "")}/nodes.conf`] },
-    { name: "cluster-node-timeout", args: [String(settings.clusterNodeTimeoutMs)] },
-    // Clients get redirected (MOVED) to stable names, not to IPs that change when a pod restarts.
-    { name: "cluster-preferred-endpoint-type", args: ["hostname"] },
+    ...(settings.mode === "replication" ? replicationDirectives(settings) : clusterDirectives(settings, dir)),
     { name: "appendonly", args: [settings.appendonly ? "yes" : "no"] },
     { name: "appendfsync", args: [settings.appendfsync] },
     ...saveDirectives(settings.save),
@@ -134,6 +167,10 @@ export function memberDirectives(version: RedisVersion, member: RedisMemberConf)
   if (member.announceIp !== undefined) out.push({ name: "cluster-announce-ip", args: [member.announceIp] });
   if (member.clusterPort !== undefined)
     out.push({ name: "cluster-port", args: [String(member.clusterPort)] });
+  if (member.replicaAnnounceIp !== undefined)
+    out.push({ name: "replica-announce-ip", args: [member.replicaAnnounceIp] });
+  if (member.replicaAnnouncePort !== undefined)
+    out.push({ name: "replica-announce-port", args: [String(member.replicaAnnouncePort)] });
   return out;
 }
 
@@ -217,7 +254,7 @@ export function renderRedisConf(
   const directives = [...managed, ...extras, ...tail];
   if (problems.length > 0) return { directives, text: "", problems };
   const header = [
-    `# redis.conf rendered by kato-infra for Redis ${settings.version} (cluster node).`,
+    `# redis.conf rendered by kato-infra for Redis ${settings.version} (${settings.mode === "replication" ? "replication node" : "cluster node"}).`,
     "# Do not edit: the next `pulumi up` overwrites it. Change the stack's redis settings instead.",
   ];
   const lines = directives.map((d) => [d.name, ...d.args.map(confToken)].join(" "));
@@ -246,11 +283,11 @@ export function renderAuthConf(password: string): string {
 
 /** Every problem rendering would report for these settings, for a node with every per-node directive set. */
 export function checkRedisConf(settings: ResolvedRedisSettings, field = "redis"): Problem[] {
-  return renderRedisConf(
-    settings,
-    { announceHostname: "node-0", humanNodename: "node-0", announceIp: "10.0.0.1" },
-    field,
-  ).problems;
+  const member: RedisMemberConf =
+    settings.mode === "replication"
+      ? { replicaAnnounceIp: "node-0", replicaAnnouncePort: CLIENT_PORT }
+      : { announceHostname: "node-0", humanNodename: "node-0", announceIp: "10.0.0.1" };
+  return renderRedisConf(settings, member, field).problems;
 }
 
 /**
@@ -258,12 +295,19 @@ export function checkRedisConf(settings: ResolvedRedisSettings, field = "redis")
  * that an operator might change at run time with CONFIG SET (the executor reports and repairs drift).
  */
 export function expectedRuntimeConfig(settings: ResolvedRedisSettings): Record<string, string> {
-  return {
+  const shared = {
     maxmemory: String(settings.maxmemoryBytes),
     "maxmemory-policy": settings.maxmemoryPolicy,
     appendonly: settings.appendonly ? "yes" : "no",
     appendfsync: settings.appendfsync,
     save: settings.save.map(([s, c]) => `${s} ${c}`).join(" "),
-    "cluster-node-timeout": String(settings.clusterNodeTimeoutMs),
   };
+  if (settings.mode === "replication") {
+    return {
+      ...shared,
+      "min-replicas-to-write": String(settings.minReplicasToWrite),
+      "min-replicas-max-lag": String(settings.minReplicasMaxLagSeconds),
+    };
+  }
+  return { ...shared, "cluster-node-timeout": String(settings.clusterNodeTimeoutMs) };
 }

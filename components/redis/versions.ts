@@ -159,6 +159,9 @@ export const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   "repl-backlog-ttl": { since: BASE },
   "min-replicas-to-write": { since: BASE },
   "min-replicas-max-lag": { since: BASE },
+  "replica-announce-ip": { since: BASE },
+  "replica-announce-port": { since: BASE },
+  replicaof: { since: BASE },
   "repl-diskless-sync-max-replicas": { since: "7.0" },
   // Cluster
   "cluster-enabled": { since: BASE },
