@@ -1,5 +1,6 @@
 /**
- * Some suites run real programs (redis-server, redis-cli, shellcheck, busybox sh with curl, promtool)
+ * Some suites run real programs (redis-server, redis-cli, redis-sentinel, haproxy, python3 with redis-py,
+ * shellcheck, busybox sh with curl, promtool)
  * and skip with a warning on a developer machine without them. In CI (`CI` set, as .ci/run runs) a
  * missing tool must fail the run instead, or a green CI would hide skipped tests.
  */
@@ -8,6 +9,11 @@ import { spawnSync } from "node:child_process";
 const TOOLS: Array<{ command: string; args: string[]; apt: string }> = [
   { command: "redis-server", args: ["--version"], apt: "redis-server" },
   { command: "redis-cli", args: ["--version"], apt: "redis-tools" },
+  { command: "redis-sentinel", args: ["--version"], apt: "redis-sentinel" },
+  { command: "haproxy", args: ["-v"], apt: "haproxy" },
+  // KATO's own client library for the replication tests; Debian's python3 (a pyenv python3 on PATH
+  // does not see Debian's dist-packages, see test/support/redisReplication.ts pythonWithRedis).
+  { command: "/usr/bin/python3", args: ["-c", "import redis.asyncio"], apt: "python3-redis" },
   { command: "shellcheck", args: ["--version"], apt: "shellcheck" },
   { command: "busybox", args: ["--list"], apt: "busybox" },
   { command: "curl", args: ["--version"], apt: "curl" },
