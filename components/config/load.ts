@@ -15,6 +15,7 @@ import { operationsDefaults } from "../dataplane/operationsDefaults";
 import {
   type CustomCollection,
   PRESET_MONGO_BASE,
+  PRESET_REDIS_BASE,
   planSchema,
   SCHEMA_PRESETS,
   type SchemaPlan,
@@ -512,7 +513,11 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
     resolve: (raw: unknown, f: string, base?: any) => { settings?: R; problems: Problem[] },
   ): R | undefined => {
     const base = mergeSettings(
-      key === "mongodb" ? PRESET_MONGO_BASE[schemaPreset as SchemaPreset] : undefined,
+      key === "mongodb"
+        ? PRESET_MONGO_BASE[schemaPreset as SchemaPreset]
+        : key === "redis"
+          ? PRESET_REDIS_BASE[schemaPreset as SchemaPreset]
+          : undefined,
       profile[key],
       singleNode ? SINGLE_NODE[key] : undefined,
       { storage: storageBase },

@@ -233,10 +233,9 @@ export class KatoDataPlane extends pulumi.ComponentResource {
       QDRANT_HOST: qdrant.host,
       QDRANT_PORT: qdrant.port,
       QDRANT_API_KEY: qdrant.apiKey,
+      // replication mode: the stable endpoint that always reaches the primary; cluster: the first node.
       REDIS_URL: pulumi.secret(
-        pulumi
-          .all([redis.endpoints, redis.password])
-          .apply(([endpoints, password]) => redisUrl(endpoints[0]!, password)),
+        pulumi.all([redis.endpoint, redis.password]).apply(([endpoint, password]) => redisUrl(endpoint, password)),
       ),
       REDIS_CLUSTER_NODES: redis.seedNodes,
       REDIS_PASSWORD: redis.password,

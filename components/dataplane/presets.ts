@@ -276,6 +276,16 @@ export const PRESET_MONGO_BASE: Record<SchemaPreset, Partial<MongoSettings>> = {
   "kato-v3": {},
 };
 
+/**
+ * Redis defaults each preset brings. KATO 3.0.0's client is single-node (redis.asyncio.from_url): it
+ * cannot follow a Redis Cluster's MOVED redirections, so kato-v3 gets replication mode (one primary,
+ * replicas, Sentinel, one endpoint). The guide keeps the cluster it describes.
+ */
+export const PRESET_REDIS_BASE: Record<SchemaPreset, { mode?: "cluster" | "replication" }> = {
+  guide: {},
+  "kato-v3": { mode: "replication" },
+};
+
 /** The collection each preset keeps KATO's patterns in (the guide's migration example works on it). */
 export const PRESET_PATTERNS_COLLECTION: Record<SchemaPreset, string> = {
   guide: "patterns",

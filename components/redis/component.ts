@@ -3,9 +3,18 @@ import type { EngineAccess } from "../shared/access";
 import { assertNoProblems, type Problem, problem } from "../shared/problems";
 import { generatedSecret } from "../shared/secrets";
 import type { Target } from "../shared/target";
-import { type RedisSettings, type ResolvedRedisSettings, resolveRedisSettings } from "./config";
+import {
+  CLUSTER_KEYS,
+  REPLICATION_KEYS,
+  type RedisSettings,
+  type ResolvedRedisSettings,
+  resolveRedisSettings,
+} from "./config";
 import { RedisClusterFormation } from "./formation";
 import { expectedRuntimeConfig } from "./redisConf";
+import { RedisReplicationFormation } from "./replication";
+import { DEFAULT_MASTER_NAME, sentinelMasterConfig } from "./replicationPlan";
+import { wireReplicationDocker, wireReplicationKubernetes } from "./replicationWiring";
 import { planTopology, type RedisTopology } from "./topology";
 import { dockerNodeName, wireDocker, wireKubernetes } from "./wiring";
 
@@ -34,27 +43,43 @@ export function componentNameProblems(name: string): Problem[] {
 const DERIVED_KEYS = ["redisVersion", "image", "maxmemoryBytes"] as const;
 
 /**
- * A Redis Cluster (masters x (1 + replicasPerMaster) nodes) on Docker or Kubernetes, formed by a
- * `RedisClusterFormation` once the servers run. Auth is on (a generated password for clients and
- * replicas), persistence and eviction come from the settings.
+ * Redis on Docker or Kubernetes, in the settings' mode. `cluster`: a Redis Cluster (masters x (1 +
+ * replicasPerMaster) nodes) formed by a `RedisClusterFormation` once the servers run. `replication`:
+ * one primary with replicas, Sentinels and an HAProxy endpoint, formed by a
+ * `RedisReplicationFormation`. Auth is on (a generated password for clients, replicas and
+ * Sentinels), persistence and eviction come from the settings.
  */
 export class RedisCluster extends pulumi.ComponentResource {
   /** Advertised `host:port` of every node, as clients inside the Docker network / the cluster reach them. */
   declare readonly endpoints: pulumi.Output<string[]>;
   /** The endpoints joined by commas: the seed list of a cluster client. */
   declare readonly seedNodes: pulumi.Output<string>;
+  /**
+   * The one `host:port` a single-node client uses. replication: the stable endpoint that always
+   * reaches the current primary. cluster: the first node (a cluster client then follows MOVED).
+   */
+  declare readonly endpoint: pulumi.Output<string>;
+  /** replication: advertised `host:port` of every Sentinel (empty in cluster mode). */
+  declare readonly sentinelEndpoints: pulumi.Output<string[]>;
   /** How executors reach each node from where `pulumi up` runs. */
   declare readonly access: pulumi.Output<EngineAccess>;
   /** requirepass of every node (secret). */
   declare readonly password: pulumi.Output<string>;
   declare readonly settings: ResolvedRedisSettings;
   declare readonly topology: RedisTopology;
-  declare readonly formation: RedisClusterFormation;
+  /** The formation resource: RedisClusterFormation (cluster) or RedisReplicationFormation (replication). */
+  declare readonly formation: RedisClusterFormation | RedisReplicationFormation;
 
   constructor(name: string, args: RedisClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("kato:data:RedisCluster", name, {}, opts);
     const { target, password: givenPassword, ...raw } = args;
     const settingsOnly: Record<string, unknown> = { ...raw };
+    // Resolved settings passed back carry both modes' fields (the other mode's as resolution left
+    // them); a user's own object is checked as written.
+    if ("redisVersion" in settingsOnly) {
+      const foreign = settingsOnly.mode === "replication" ? CLUSTER_KEYS : REPLICATION_KEYS;
+      for (const key of foreign) delete settingsOnly[key];
+    }
     for (const key of DERIVED_KEYS) delete settingsOnly[key];
     const { settings, problems } = resolveRedisSettings(settingsOnly, "redis");
     assertNoProblems([...componentNameProblems(name), ...problems], `RedisCluster "${name}" settings`);
@@ -62,6 +87,46 @@ export class RedisCluster extends pulumi.ComponentResource {
 
     const password =
       givenPassword !== undefined ? pulumi.secret(givenPassword) : generatedSecret(`${name}-password`, this);
+    this.password = password;
+    this.settings = resolved;
+    if (resolved.mode === "replication") {
+      const wiredReplication =
+        target.kind === "docker"
+          ? wireReplicationDocker(name, this, target, resolved, password)
+          : wireReplicationKubernetes(name, this, target, resolved, password);
+      this.topology = planTopology(
+        1,
+        resolved.replicas,
+        Array.from({ length: resolved.nodes }, (_, i) => dockerNodeName(name, i)),
+      );
+      this.formation = new RedisReplicationFormation(
+        `${name}-replication`,
+        {
+          access: wiredReplication.access,
+          sentinelAccess: wiredReplication.sentinelAccess,
+          masterName: DEFAULT_MASTER_NAME,
+          quorum: resolved.sentinelQuorum,
+          sentinelConfig: sentinelMasterConfig(resolved),
+          expectedConfig: expectedRuntimeConfig(resolved),
+          password,
+          timeoutSeconds: resolved.formationTimeoutSeconds,
+        },
+        { parent: this, dependsOn: wiredReplication.servers },
+      );
+      this.endpoints = wiredReplication.endpoints;
+      this.seedNodes = wiredReplication.endpoints.apply((e) => e.join(","));
+      this.endpoint = wiredReplication.endpoint;
+      this.sentinelEndpoints = wiredReplication.sentinelEndpoints;
+      this.access = wiredReplication.access;
+      this.registerOutputs({
+        endpoints: this.endpoints,
+        endpoint: this.endpoint,
+        sentinelEndpoints: this.sentinelEndpoints,
+        access: this.access,
+        password: this.password,
+      });
+      return;
+    }
     const wired =
       target.kind === "docker"
         ? wireDocker(name, this, target, resolved, password)
@@ -98,9 +163,9 @@ export class RedisCluster extends pulumi.ComponentResource {
 
     this.endpoints = wired.endpoints;
     this.seedNodes = wired.endpoints.apply((e) => e.join(","));
+    this.endpoint = wired.endpoints.apply((e) => e[0]!);
+    this.sentinelEndpoints = pulumi.output([]);
     this.access = wired.access;
-    this.password = password;
-    this.settings = resolved;
     this.topology = topology;
     this.formation = formation;
     this.registerOutputs({

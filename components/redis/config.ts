@@ -160,7 +160,7 @@ export const REDIS_DEFAULTS = {
 } as const;
 
 /** Fields that only mean something in replication mode, and the cluster-only ones. */
-const REPLICATION_KEYS = [
+export const REPLICATION_KEYS = [
   "replicas",
   "sentinels",
   "sentinelQuorum",
@@ -170,7 +170,7 @@ const REPLICATION_KEYS = [
   "minReplicasMaxLagSeconds",
   "endpointReplicas",
 ] as const satisfies readonly (keyof RedisSettings)[];
-const CLUSTER_KEYS = [
+export const CLUSTER_KEYS = [
   "masters",
   "replicasPerMaster",
   "clusterNodeTimeoutMs",

@@ -60,6 +60,9 @@ const QDRANT_COLLECTION = "pulumi-nodejs:dynamic/kato:QdrantCollection";
 
 export function programSuite(e: StackExpectations): void {
   let run: ProgramRun;
+  // kato-v3 runs Redis in replication mode (KATO 3.0's client is single-node): one more
+  // StatefulSet (the Sentinels), the HAProxy endpoint Deployment, a PDB for each.
+  const replication = e.preset === "kato-v3";
   beforeAll(async () => {
     run = await runProgram(e.stack);
   });
@@ -122,6 +125,20 @@ export function programSuite(e: StackExpectations): void {
       expect(((await resolved(o.REDIS_CLUSTER_NODES)) as string).split(",").length).toBeGreaterThanOrEqual(3);
       expect(o.tenants.map((t: any) => [t.database, t.qdrantCollection])).toEqual(e.tenants);
     });
+
+    it(
+      replication
+        ? "points REDIS_URL at the stable endpoint that always reaches the Redis primary"
+        : "points REDIS_URL at the first Redis Cluster node",
+      async () => {
+        const o = run.outputs as Record<string, any>;
+        const url = (await resolved(o.REDIS_URL)) as string;
+        const host = /^redis:\/\/:[^@]+@([^:/]+):6379$/.exec(url)?.[1];
+        if (!replication) expect(host).toMatch(/^kato(-dev)?-redis-0\b/);
+        else if (e.target === "kubernetes") expect(host).toBe(`kato-redis.${e.namespace}.svc.cluster.local`);
+        else expect(host).toBe("kato-redis");
+      },
+    );
 
     it("writes no generated credential into a stack output that is not a secret", async () => {
       expect(await stackOutputLeaks(run.outputs as Record<string, unknown>, run.harness)).toEqual([]);
@@ -249,9 +266,11 @@ export function programSuite(e: StackExpectations): void {
             .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
             .map((p) => unwrapSecrets(p.inputs))
             .filter((p) => p.metadata.name.endsWith("-operations"));
+          // Operations pods reach the data nodes, not the Sentinels.
           const sets = run.harness
             .ofType("kubernetes:apps/v1:StatefulSet")
-            .map((s) => unwrapSecrets(s.inputs));
+            .map((s) => unwrapSecrets(s.inputs))
+            .filter((s) => !s.metadata.name.endsWith("-sentinel"));
           expect(policies).toHaveLength(3);
           for (const set of sets) {
             const policy = policies.find((p) => p.metadata.name === `${set.metadata.name}-operations`)!;
@@ -295,12 +314,15 @@ export function programSuite(e: StackExpectations): void {
             .ofType("kubernetes:apps/v1:Deployment")
             .map((d) => unwrapSecrets(d.inputs));
           expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
-            ops.monitoring ? ["kato-monitoring-mongodb-exporter", "kato-monitoring-redis-exporter"] : [],
+            [
+              ...(ops.monitoring ? ["kato-monitoring-mongodb-exporter", "kato-monitoring-redis-exporter"] : []),
+              ...(replication ? ["kato-redis-endpoint"] : []),
+            ].sort(),
           );
           const sets = run.harness
             .ofType("kubernetes:apps/v1:StatefulSet")
             .map((s) => unwrapSecrets(s.inputs));
-          for (const d of deployments) {
+          for (const d of deployments.filter((x) => x.metadata.name !== "kato-redis-endpoint")) {
             const engine = d.metadata.name.includes("mongodb") ? "mongodb" : "redis";
             const set = sets.find((s) => s.metadata.labels["app.kubernetes.io/name"] === engine);
             expect(d.spec.template.spec.containers).toHaveLength(set.spec.replicas);
@@ -363,7 +385,7 @@ export function programSuite(e: StackExpectations): void {
 
       it(`spreads each engine's pods with ${e.antiAffinity} anti-affinity and has a PDB per engine`, () => {
         const sets = run.harness.ofType("kubernetes:apps/v1:StatefulSet");
-        expect(sets).toHaveLength(3);
+        expect(sets).toHaveLength(replication ? 4 : 3);
         for (const s of sets) {
           const anti = s.inputs.spec.template.spec.affinity.podAntiAffinity;
           const key =
@@ -372,7 +394,7 @@ export function programSuite(e: StackExpectations): void {
               : "preferredDuringSchedulingIgnoredDuringExecution";
           expect(anti[key], s.name).toBeDefined();
         }
-        expect(run.harness.ofType("kubernetes:policy/v1:PodDisruptionBudget")).toHaveLength(3);
+        expect(run.harness.ofType("kubernetes:policy/v1:PodDisruptionBudget")).toHaveLength(replication ? 5 : 3);
       });
 
       it(
