@@ -235,7 +235,9 @@ export class KatoDataPlane extends pulumi.ComponentResource {
       QDRANT_API_KEY: qdrant.apiKey,
       // replication mode: the stable endpoint that always reaches the primary; cluster: the first node.
       REDIS_URL: pulumi.secret(
-        pulumi.all([redis.endpoint, redis.password]).apply(([endpoint, password]) => redisUrl(endpoint, password)),
+        pulumi
+          .all([redis.endpoint, redis.password])
+          .apply(([endpoint, password]) => redisUrl(endpoint, password)),
       ),
       REDIS_CLUSTER_NODES: redis.seedNodes,
       REDIS_PASSWORD: redis.password,

@@ -315,7 +315,9 @@ export function programSuite(e: StackExpectations): void {
             .map((d) => unwrapSecrets(d.inputs));
           expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
             [
-              ...(ops.monitoring ? ["kato-monitoring-mongodb-exporter", "kato-monitoring-redis-exporter"] : []),
+              ...(ops.monitoring
+                ? ["kato-monitoring-mongodb-exporter", "kato-monitoring-redis-exporter"]
+                : []),
               ...(replication ? ["kato-redis-endpoint"] : []),
             ].sort(),
           );
@@ -394,7 +396,9 @@ export function programSuite(e: StackExpectations): void {
               : "preferredDuringSchedulingIgnoredDuringExecution";
           expect(anti[key], s.name).toBeDefined();
         }
-        expect(run.harness.ofType("kubernetes:policy/v1:PodDisruptionBudget")).toHaveLength(replication ? 5 : 3);
+        expect(run.harness.ofType("kubernetes:policy/v1:PodDisruptionBudget")).toHaveLength(
+          replication ? 5 : 3,
+        );
       });
 
       it(
