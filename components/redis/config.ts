@@ -744,12 +744,13 @@ export function resolveRedisSettings(
 
   const settings: ResolvedRedisSettings = {
     mode: mode as RedisMode,
-    replicas: replication ? (replicas as number) : 0,
-    sentinels: replication ? (sentinels as number) : 0,
-    sentinelQuorum: replication ? (sentinelQuorum as number) : 0,
+    // In cluster mode the replication fields keep their defaults, unused.
+    replicas: replication ? (replicas as number) : REDIS_DEFAULTS.replicas,
+    sentinels: replication ? (sentinels as number) : REDIS_DEFAULTS.sentinels,
+    sentinelQuorum: replication ? (sentinelQuorum as number) : Math.floor(REDIS_DEFAULTS.sentinels / 2) + 1,
     downAfterMs: downAfterMs as number,
     failoverTimeoutMs: failoverTimeoutMs as number,
-    minReplicasToWrite: replication ? (minReplicasToWrite as number) : 0,
+    minReplicasToWrite: replication ? (minReplicasToWrite as number) : REDIS_DEFAULTS.minReplicasToWrite,
     minReplicasMaxLagSeconds: minReplicasMaxLagSeconds as number,
     endpointReplicas: endpointReplicas as number,
     masters: masters as number,
