@@ -236,7 +236,7 @@ export function wireOperations(
           username: mongodb.rootUsername,
           password: mongodb.rootPassword,
         },
-        redis: { endpoints: endpoints.redis, password: redis.password },
+        redis: { endpoints: endpoints.redis, password: redis.password, mode: redis.settings.mode },
         ...(qdrant.settings.apiKey
           ? {
               qdrant: {

@@ -38,7 +38,7 @@ export interface DataTierMonitoringArgs extends DataTierMonitoringSettings {
   /** Replica-set members (`host:port`) and a user with `clusterMonitor` and read on `local` (root works). */
   mongodb?: { endpoints: string[]; username: pulumi.Input<string>; password: pulumi.Input<string> };
   /** Every Redis node (`host:port`) and the password. */
-  redis?: { endpoints: string[]; password: pulumi.Input<string> };
+  redis?: { endpoints: string[]; password: pulumi.Input<string>; mode?: "cluster" | "replication" };
   /** Qdrant peers (`host:6333`), an API key (the read-only key is enough) and, on Kubernetes, the peers' pod labels. */
   qdrant?: { endpoints: string[]; apiKey: pulumi.Input<string>; podSelector?: Record<string, string> };
   /** Docker: the data network. Default: `target.networkName`. */
@@ -128,6 +128,7 @@ export class DataTierMonitoring extends pulumi.ComponentResource {
       scrapeConfigYaml = out.scrapeConfigYaml;
     }
 
+    if (args.redis?.mode && jobs.redis) jobs = { ...jobs, redisMode: args.redis.mode };
     const rules = alertRules(s, jobs);
     this.alertRules = pulumi.output(rules);
     this.alertRulesYaml = pulumi.output(stringify({ groups: [{ name: "kato-data-tier", rules }] }));
@@ -315,7 +316,17 @@ export class DataTierMonitoring extends pulumi.ComponentResource {
           apiVersion: "monitoring.coreos.com/v1",
           kind: "PrometheusRule",
           metadata: { name: `${name}-alerts`, namespace: ns, labels: { ...labels, ...s.ruleLabels } },
-          spec: { groups: [{ name: "kato-data-tier", rules: alertRules(s, jobs) }] },
+          spec: {
+            groups: [
+              {
+                name: "kato-data-tier",
+                rules: alertRules(
+                  s,
+                  args.redis?.mode && jobs.redis ? { ...jobs, redisMode: args.redis.mode } : jobs,
+                ),
+              },
+            ],
+          },
         },
         k8sChildOptions(this, target),
       );

@@ -269,6 +269,11 @@ export const EXPORTED_METRICS: Record<"mongodb" | "redis" | "qdrant" | "promethe
     "redis_memory_max_bytes",
     "redis_cluster_state",
     "redis_master_link_up",
+    // replication mode (oliver006/redis_exporter exporter/redis.go metric descriptions): INFO's role as
+    // a label of redis_instance_info, connected_slaves, and each replica's lag as its primary reports it.
+    "redis_instance_info",
+    "redis_connected_slaves",
+    "redis_connected_slave_lag_seconds",
   ],
   qdrant: ["cluster_peers_total", "cluster_pending_operations_total", "cluster_enabled"],
   prometheus: ["up"],
@@ -301,6 +306,8 @@ export interface AlertJobs {
   /** Prometheus `job` label of each source's scrape targets; unset sources get no rules. */
   mongodb?: string;
   redis?: string;
+  /** Redis's mode: replication gets the primary/failover/lag rules instead of the cluster state one. */
+  redisMode?: "cluster" | "replication";
   qdrant?: string;
   /** Number of Qdrant peers the cluster should have. */
   qdrantPeers?: number;
@@ -360,14 +367,49 @@ export function alertRules(settings: ResolvedDataTierMonitoringSettings, jobs: A
       "A Redis node is close to maxmemory",
       `{{ $labels.instance }} uses {{ $value | humanizePercentage }} of maxmemory; past it keys are evicted or writes refused.`,
     );
-    rule(
-      "KatoRedisClusterStateNotOk",
-      `redis_cluster_state${j} == 0`,
-      "critical",
-      "Redis Cluster state is not ok",
-      "{{ $labels.instance }} reports cluster_state:fail: some slots are not served.",
-      "2m",
-    );
+    if (jobs.redisMode === "replication") {
+      const master = `{job="${jobs.redis}",role="master"}`;
+      rule(
+        "KatoRedisNoPrimary",
+        `(count(redis_connected_slaves${j} > 0 and on (instance) redis_instance_info${master}) or vector(0)) < 1`,
+        "critical",
+        "Redis has no primary the endpoint can route to",
+        "No node is a primary with a replica connected: REDIS_URL refuses clients until Sentinel promotes one.",
+        "1m",
+      );
+      rule(
+        "KatoRedisFailover",
+        `count(redis_instance_info${master} unless redis_instance_info${master} offset 10m) > 0`,
+        "warning",
+        "Redis failed over to a new primary",
+        "{{ $value }} node(s) became primary in the last 10 minutes: Sentinel failed the primary over. Writes acknowledged just before may be lost (replication is asynchronous).",
+        "0m",
+      );
+      rule(
+        "KatoRedisTwoPrimaries",
+        `count(redis_instance_info${master}) > 1`,
+        "critical",
+        "Two Redis nodes say they are primary",
+        "A former primary came back and Sentinel has not turned it into a replica yet, or the nodes are split: the endpoint routes only to a primary with replicas.",
+        "2m",
+      );
+      rule(
+        "KatoRedisReplicaLag",
+        `max by (instance, slave_ip, slave_port) (redis_connected_slave_lag_seconds${j}) > ${settings.replicationLagSeconds}`,
+        "warning",
+        "A Redis replica lags the primary",
+        `{{ $labels.slave_ip }}:{{ $labels.slave_port }} last acknowledged {{ $value }}s ago (threshold ${settings.replicationLagSeconds}s); past min-replicas-max-lag it no longer counts for writes.`,
+      );
+    } else {
+      rule(
+        "KatoRedisClusterStateNotOk",
+        `redis_cluster_state${j} == 0`,
+        "critical",
+        "Redis Cluster state is not ok",
+        "{{ $labels.instance }} reports cluster_state:fail: some slots are not served.",
+        "2m",
+      );
+    }
     rule(
       "KatoRedisReplicaLinkDown",
       `redis_master_link_up${j} == 0`,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import * as random from "@pulumi/random";
 import Ajv from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { DataTierMonitoring } from "../../components/operations/dataTierMonitoring";
 import {
   alertRules,
@@ -304,10 +304,24 @@ describe("DataTierMonitoring on Docker", () => {
 
 describe("alert rules", () => {
   const settings = resolveDataTierMonitoringSettings({}).settings!;
-  const rules = alertRules(settings, { mongodb: "m", redis: "r", qdrant: "q", qdrantPeers: 3 });
+  const clusterRules = alertRules(settings, { mongodb: "m", redis: "r", qdrant: "q", qdrantPeers: 3 });
+  const replicationRules = alertRules(settings, { redis: "r", redisMode: "replication" });
+  const rules = [...clusterRules, ...replicationRules];
+
+  it("replication mode: no primary, failover, two primaries and replica lag instead of the cluster state", () => {
+    expect(replicationRules.map((r) => r.alert)).toEqual([
+      "KatoRedisNodeDown",
+      "KatoRedisMemoryNearMax",
+      "KatoRedisNoPrimary",
+      "KatoRedisFailover",
+      "KatoRedisTwoPrimaries",
+      "KatoRedisReplicaLag",
+      "KatoRedisReplicaLinkDown",
+    ]);
+  });
 
   it("cover member down, replication lag, memory near maxmemory and cluster state", () => {
-    expect(rules.map((r) => r.alert)).toEqual([
+    expect(clusterRules.map((r) => r.alert)).toEqual([
       "KatoMongoDBMemberDown",
       "KatoMongoDBReplicationLag",
       "KatoRedisNodeDown",
@@ -360,6 +374,14 @@ describe("alert rules", () => {
     const r = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/SUCCESS: 9 rules found/);
+  });
+
+  it.skipIf(!promtool)("the replication-mode rules pass promtool check rules", () => {
+    const file = join(tempDir("rules"), "kato.replication.rules.yaml");
+    writeFileSync(file, stringify({ groups: [{ name: "kato-data-tier", rules: replicationRules }] }));
+    const r = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/SUCCESS: 7 rules found/);
   });
 });
 

@@ -343,11 +343,14 @@ export function programSuite(e: StackExpectations): void {
           if (ops.monitoring) {
             for (const alert of [
               "KatoMongoDBMemberDown",
-              "KatoRedisClusterStateNotOk",
+              ...(replication
+                ? ["KatoRedisNoPrimary", "KatoRedisFailover", "KatoRedisReplicaLag"]
+                : ["KatoRedisClusterStateNotOk"]),
               "KatoQdrantPeerDown",
             ]) {
               expect(rules).toContain(alert);
             }
+            if (replication) expect(rules).not.toContain("KatoRedisClusterStateNotOk");
           } else {
             expect(rules).toBeUndefined();
           }
