@@ -370,9 +370,11 @@ export function planReplication(
   const primaryObs = live.find((o) => o.name === primary)!;
   if (primaryObs.replication.role !== "master") {
     // Sentinel says primary but the node still replicates: Sentinel is about to reconfigure it.
+    // Nothing is sent meanwhile: pointing replicas at a node that itself follows one could loop.
     plan.waiting.push(
       `${primary} is the Sentinels' primary but still reports role ${primaryObs.replication.role}.`,
     );
+    return plan;
   }
 
   // Nodes: every other node replicates the primary.

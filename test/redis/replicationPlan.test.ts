@@ -273,6 +273,16 @@ describe("planReplication", () => {
     expect(plan.drift).toEqual(["Sentinel s1:26379: quorum is 3, expected 2"]);
   });
 
+  it("sends nothing while the Sentinels' primary still reports itself a replica", () => {
+    const plan = planReplication(
+      spec,
+      [replica("r0:6379", "r1:6379"), replica("r1:6379", "r2:6379"), master("r2:6379", 1)],
+      spec.sentinels.map((s) => watching(s, "r1:6379")),
+    );
+    expect(plan.steps).toEqual([]);
+    expect(plan.waiting).toEqual(["r1:6379 is the Sentinels' primary but still reports role slave."]);
+  });
+
   it("waits while a failover is in progress, and blocks while a server does not answer", () => {
     const busy = planReplication(
       spec,
