@@ -110,12 +110,12 @@ export function dockerHostPorts(settings: ResolvedRedisSettings): {
  * afterwards from the file it rewrote on its volume, so what it learnt (the current primary, the
  * epoch, its peers) survives a restart.
  */
-export function sentinelStartScript(confFile: string, authFile: string): string {
+export function sentinelStartScript(confFile: string, authFile: string, dataDir = DATA_DIR): string {
   return [
-    `if [ ! -s ${DATA_DIR}/sentinel.conf ]; then`,
-    `{ cat ${confFile}; echo "sentinel announce-ip $SENTINEL_ANNOUNCE_IP"; cat ${authFile}; } > ${DATA_DIR}/sentinel.conf;`,
+    `if [ ! -s ${dataDir}/sentinel.conf ]; then`,
+    `{ cat ${confFile}; echo "sentinel announce-ip $SENTINEL_ANNOUNCE_IP"; cat ${authFile}; } > ${dataDir}/sentinel.conf;`,
     "fi;",
-    `exec redis-sentinel ${DATA_DIR}/sentinel.conf`,
+    `exec redis-sentinel ${dataDir}/sentinel.conf`,
   ].join(" ");
 }
 
