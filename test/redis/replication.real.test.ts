@@ -204,7 +204,13 @@ describe.skipIf(!ready)(
       await set.startNode(index);
       await set.startSentinel(2);
       const result = await form(60_000);
-      expect(result.summary.primary).toBe(`127.0.0.1:${after}`);
+      // Sentinel may fail over once more while the killed node and Sentinel come back (seen once in
+      // about five runs); what must hold is that the Sentinels, the formation and the endpoint agree.
+      expect(after).not.toBe(before);
+      // HAProxy checks each second: give it a few checks to follow.
+      await until("the endpoint to route to the formation's primary", 10_000, async () =>
+        `127.0.0.1:${await endpointTarget()}` === result.summary.primary ? true : undefined,
+      );
       expect(result.summary.sentinelsMonitoring).toBe(3);
       expect((await inspect()).converged).toBe(true);
     }, 150_000);
