@@ -1,4 +1,4 @@
-/** Redis Cluster: settings, plans, the cluster component and its formation executor. */
+/** Redis: settings, plans, the component (cluster or replication mode) and the formation executors. */
 
 export { RedisCluster, type RedisClusterArgs } from "./component";
 export {
@@ -6,6 +6,7 @@ export {
   MAXMEMORY_SHARE_OF_LIMIT,
   REDIS_DEFAULTS,
   REDIS_FIELDS,
+  type RedisMode,
   type RedisSettings,
   type ResolvedRedisSettings,
   resolveRedisSettings,
@@ -15,5 +16,19 @@ export { RedisClusterFormation, type RedisClusterFormationArgs } from "./formati
 export { type FormationResult, formCluster, inspectCluster } from "./formationExecutor";
 export { type FormationInputs, redisFormationProvider } from "./formationProvider";
 export { expectedRuntimeConfig, renderAuthConf, renderRedisConf } from "./redisConf";
+export { RedisReplicationFormation, type RedisReplicationFormationArgs } from "./replication";
+export {
+  formReplication,
+  inspectReplication,
+  type ReplicationResult,
+} from "./replicationExecutor";
+export {
+  planReplication,
+  type ReplicationSpec,
+  renderEndpointConf,
+  renderSentinelAuth,
+  renderSentinelConf,
+} from "./replicationPlan";
+export { type ReplicationInputs, redisReplicationProvider } from "./replicationProvider";
 export { evenSlotRanges, planTopology, type RedisTopology, SLOT_COUNT } from "./topology";
 export { parseRedisVersion, type RedisVersion } from "./versions";
