@@ -147,7 +147,7 @@ async function runBootstrap(request: BootstrapRequest, clients: MemberClients): 
   // 4. The application user and its drop-database role (root comes from the image's first start).
   primary = await onPrimary(clients, known, request, primary, async (p) => {
     await ensureRole(clients, p);
-    await ensureAppUser(clients, p, request.app);
+    await ensureAppUser(clients, p, request.app, request.attemptTimeoutMs);
   });
   const finalConfig = await getConfig(clients, primary);
   const leftover = nextMembershipStep(finalConfig, desired, undefined);
@@ -273,29 +273,92 @@ async function onPrimary(
 
 const MAJORITY = { w: "majority", wtimeout: 60_000 };
 
+/** Order-free form of role privileges or role lists, for comparing what the server holds with what we want. */
+function canonicalList(list: unknown): string {
+  const norm = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(norm).map((x) => JSON.stringify(x)).sort();
+    if (v && typeof v === "object") {
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .map((k) => [k, norm((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(norm(list ?? []));
+}
+
+/**
+ * The drop-database role: created when missing, updated only when its privileges or inherited roles
+ * differ from the declaration. A converged set costs one `rolesInfo` (a read).
+ */
 async function ensureRole(clients: MemberClients, primary: ReachableMember): Promise<void> {
   const info = await clients.command(primary, "admin", {
     rolesInfo: { role: DROP_DATABASE_ROLE.name, db: "admin" },
+    showPrivileges: true,
   });
   const body = { privileges: DROP_DATABASE_ROLE.privileges, roles: [], writeConcern: MAJORITY };
-  if ((info.roles ?? []).length === 0) {
+  const existing = (info.roles ?? [])[0] as { privileges?: unknown; roles?: unknown } | undefined;
+  if (!existing) {
     await clients.command(primary, "admin", { createRole: DROP_DATABASE_ROLE.name, ...body });
-  } else {
-    await clients.command(primary, "admin", { updateRole: DROP_DATABASE_ROLE.name, ...body });
+    return;
   }
+  const same =
+    canonicalList(existing.privileges) === canonicalList(DROP_DATABASE_ROLE.privileges) &&
+    canonicalList(existing.roles) === canonicalList([]);
+  if (!same) await clients.command(primary, "admin", { updateRole: DROP_DATABASE_ROLE.name, ...body });
 }
 
+/**
+ * The application user: created when missing; otherwise its roles are compared with `usersInfo` and
+ * its password is checked by authenticating with it (SCRAM, the server's own check), so a converged
+ * set costs reads only. `updateUser` runs only for what differs, and only with `pwd` when the
+ * password no longer authenticates: sending `pwd` makes the server derive new salted credentials,
+ * a write replicated to every member. Authenticating is used rather than comparing stored keys
+ * (`usersInfo` with `showCredentials`) because it needs no SCRAM arithmetic here and holds for
+ * whichever mechanisms the server keeps for the user.
+ */
 async function ensureAppUser(
   clients: MemberClients,
   primary: ReachableMember,
   app: MongoCredentials,
+  attemptTimeoutMs: number | undefined,
 ): Promise<void> {
   const info = await clients.command(primary, "admin", { usersInfo: { user: app.username, db: "admin" } });
-  const body = { pwd: app.password, roles: APP_USER_ROLES, writeConcern: MAJORITY };
-  if ((info.users ?? []).length === 0) {
-    await clients.command(primary, "admin", { createUser: app.username, ...body });
-  } else {
-    await clients.command(primary, "admin", { updateUser: app.username, ...body });
+  const existing = (info.users ?? [])[0] as { roles?: unknown } | undefined;
+  if (!existing) {
+    await clients.command(primary, "admin", {
+      createUser: app.username,
+      pwd: app.password,
+      roles: APP_USER_ROLES,
+      writeConcern: MAJORITY,
+    });
+    return;
+  }
+  const update: Record<string, unknown> = {};
+  if (canonicalList(existing.roles) !== canonicalList(APP_USER_ROLES)) update.roles = APP_USER_ROLES;
+  if (!(await authenticates(primary, app, attemptTimeoutMs))) update.pwd = app.password;
+  if (Object.keys(update).length > 0) {
+    await clients.command(primary, "admin", { updateUser: app.username, ...update, writeConcern: MAJORITY });
+  }
+}
+
+/** Whether `credentials` authenticate on `member` (false on AuthenticationFailed; other errors propagate). */
+async function authenticates(
+  member: ReachableMember,
+  credentials: MongoCredentials,
+  attemptTimeoutMs: number | undefined,
+): Promise<boolean> {
+  const probe = openMemberClients(credentials, { attemptTimeoutMs });
+  try {
+    await probe.command(member, "admin", { ping: 1 });
+    return true;
+  } catch (error) {
+    if (errorCode(error) === MONGO_ERRORS.AuthenticationFailed) return false;
+    throw error;
+  } finally {
+    await probe.close();
   }
 }
 

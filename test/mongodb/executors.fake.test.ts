@@ -13,6 +13,25 @@ import { FakeMongoCluster } from "./fake/fakeMongo";
 const root = { username: "root", password: "root-password" };
 const app = { username: "kato", password: "app-password" };
 const clusters: FakeMongoCluster[] = [];
+/** Commands that change a server's state (the fake's write commands and the replication changes). */
+const WRITE_COMMANDS = [
+  "createUser",
+  "updateUser",
+  "dropUser",
+  "createRole",
+  "updateRole",
+  "replSetInitiate",
+  "replSetReconfig",
+  "replSetStepDown",
+  "createIndexes",
+  "dropIndexes",
+  "collMod",
+  "create",
+  "insert",
+  "update",
+  "delete",
+  "dropDatabase",
+];
 
 async function cluster(members: number, options: { autoRejoin?: boolean } = {}): Promise<FakeMongoCluster> {
   const c = new FakeMongoCluster({ members, root, ...options });
@@ -178,14 +197,17 @@ describe("MongoReplicaSetBootstrap against the fake", () => {
     );
   });
 
-  it("creates the drop-database role and the app user once, then updates them", async () => {
+  it("creates the drop-database role and the app user once; a converged run issues reads only", async () => {
     const c = await cluster(3);
     await bootstrapReplicaSet(request(c));
+    const firstRun = c.log.length;
     await bootstrapReplicaSet(request(c));
+    const secondRun = c.log.slice(firstRun).map((e) => e.command);
+    expect(secondRun.filter((name) => WRITE_COMMANDS.includes(name))).toEqual([]);
+    expect(secondRun).toContain("usersInfo");
+    expect(secondRun).toContain("rolesInfo");
     expect(c.countCommands("createRole")).toBe(1);
-    expect(c.countCommands("updateRole")).toBe(1);
     expect(c.countCommands("createUser")).toBe(1);
-    expect(c.countCommands("updateUser")).toBe(1);
     expect(c.roles.get("admin.katoDropDatabase")?.privileges).toEqual([
       { resource: { db: "", collection: "" }, actions: ["dropDatabase"] },
     ]);
@@ -193,6 +215,25 @@ describe("MongoReplicaSetBootstrap against the fake", () => {
       { role: "readWriteAnyDatabase", db: "admin" },
       { role: "katoDropDatabase", db: "admin" },
     ]);
+  });
+
+  it("updates only what drifted: the password when it no longer authenticates, roles and privileges when they differ", async () => {
+    const c = await cluster(3);
+    await bootstrapReplicaSet(request(c));
+    const credential = c.setUsers.get("admin.kato")!.credential;
+    await bootstrapReplicaSet(request(c, undefined, { app: { ...app, password: "rotated" } }));
+    expect(c.countCommands("updateUser")).toBe(1);
+    expect(c.setUsers.get("admin.kato")!.credential).not.toBe(credential);
+    // Someone narrowed the role and dropped a role from the user: both are put back, password kept.
+    c.roles.get("admin.katoDropDatabase")!.privileges = [];
+    c.setUsers.get("admin.kato")!.roles = [{ role: "readWriteAnyDatabase", db: "admin" }];
+    const rotated = c.setUsers.get("admin.kato")!.credential;
+    await bootstrapReplicaSet(request(c, undefined, { app: { ...app, password: "rotated" } }));
+    expect(c.countCommands("updateRole")).toBe(1);
+    expect(c.countCommands("updateUser")).toBe(2);
+    expect(c.setUsers.get("admin.kato")!.credential).toBe(rotated);
+    expect(c.setUsers.get("admin.kato")!.roles).toHaveLength(2);
+    expect(c.roles.get("admin.katoDropDatabase")!.privileges).toHaveLength(1);
   });
 });
 

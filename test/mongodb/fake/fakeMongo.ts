@@ -603,7 +603,7 @@ export class FakeMongoCluster {
       case "updateUser":
         return this.updateUser(member, db, body);
       case "rolesInfo":
-        return this.rolesInfo(db, body.rolesInfo);
+        return this.rolesInfo(db, body.rolesInfo, body.showPrivileges === true);
       case "createRole":
         return this.createRole(db, body);
       case "updateRole":
@@ -1037,7 +1037,8 @@ export class FakeMongoCluster {
     return {};
   }
 
-  private rolesInfo(db: string, arg: unknown): Doc {
+  /** Privileges are reported only with `showPrivileges: true` (role_management_commands / rolesInfo). */
+  private rolesInfo(db: string, arg: unknown, showPrivileges: boolean): Doc {
     const wanted = typeof arg === "string" ? { role: arg, db } : (arg as Doc);
     const role = this.roles.get(`${wanted?.db}.${wanted?.role}`);
     return {
@@ -1050,7 +1051,7 @@ export class FakeMongoCluster {
               isBuiltin: false,
               roles: role.roles,
               inheritedRoles: role.roles,
-              privileges: role.privileges,
+              ...(showPrivileges ? { privileges: role.privileges } : {}),
             },
           ]
         : [],
