@@ -145,7 +145,37 @@ describe("MongoReplicaSetBootstrap against the fake", () => {
     expect(c.countCommands("replSetStepDown")).toBe(1);
     expect(c.countCommands("replSetReconfig")).toBe(2);
     expect(c.config!.members.map((m) => m.host)).toEqual(["mongo-0:27017", "mongo-1:27017", "mongo-2:27017"]);
-    expect(c.stateOf(4)).toBe("UNINITIATED"); // REMOVED: no valid config any more
+    expect(c.stateOf(4)).toBe("REMOVED"); // hello: no valid config; it keeps the one that removed it
+  });
+
+  it("scales up by two members when the primary's own reconfig (dropping newlyAdded) lands between read and reconfig", async () => {
+    const c = new FakeMongoCluster({ members: 5, root, newlyAddedRemoval: "manual" });
+    clusters.push(c);
+    await c.start();
+    c.initiateNow([0, 1, 2]);
+    // Each time the bootstrap sends a reconfig, the primary first finishes its pending automatic
+    // reconfig: the second add was built from a config one version behind.
+    c.inject({ command: "replSetReconfig", times: Infinity, before: () => c.completeNewlyAdded() });
+    const result = await bootstrapReplicaSet(request(c));
+    expect(result.added).toEqual(["mongo-3:27017", "mongo-4:27017"]);
+    expect(c.countCommands("replSetReconfig")).toBe(3); // add, stale add (103), add again
+    expect(c.config!.members.map((m) => m.host)).toHaveLength(5);
+  });
+
+  it("refuses to start a second set from members a reconfig removed, naming them and the way out", async () => {
+    const c = await cluster(3);
+    c.initiateNow([0, 1, 2]);
+    await bootstrapReplicaSet(request(c, [0], { leaving: c.reachable([1, 2]) }));
+    expect([c.stateOf(1), c.stateOf(2)]).toEqual(["REMOVED", "REMOVED"]);
+    const error = await bootstrapReplicaSet(request(c, [1, 2])).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(
+      /mongo-1:27017 \(reached at [^)]+\), mongo-2:27017 \(reached at [^)]+\) were removed from one[\s\S]*Nothing was initiated[\s\S]*Fix: declare the set's current members again/,
+    );
+    expect(c.countCommands("replSetInitiate")).toBe(0);
+    // Declared with the set's current member again, the removed members are re-added.
+    const result = await bootstrapReplicaSet(request(c, [0, 1, 2]));
+    expect(result.added).toEqual(["mongo-1:27017", "mongo-2:27017"]);
+    expect([c.stateOf(1), c.stateOf(2)]).toEqual(["SECONDARY", "SECONDARY"]);
   });
 
   it("fails within the bound, naming the member that never answers, and changes nothing", async () => {

@@ -76,6 +76,72 @@ describe("fake mongod: replication", () => {
   });
 });
 
+describe("fake mongod: membership changes", () => {
+  const open: MongoClient[] = [];
+  afterAll(async () => {
+    await Promise.all(open.map((c) => c.close()));
+  });
+  const admin = (c: FakeMongoCluster, ordinal: number) => {
+    const m = c.reachable([ordinal])[0]!;
+    const client = new MongoClient(`mongodb://127.0.0.1:${m.port}/?directConnection=true`, {
+      auth: root,
+      authSource: "admin",
+      serverSelectionTimeoutMS: 2000,
+    });
+    open.push(client);
+    return client.db("admin");
+  };
+
+  it("marks an added voter newlyAdded, hides the mark from replSetGetConfig, and drops it with its own reconfig", async () => {
+    const c = new FakeMongoCluster({ members: 4, root, newlyAddedRemoval: "manual" });
+    await c.start();
+    try {
+      c.initiateNow([0, 1, 2]);
+      const { config } = await admin(c, 0).command({ replSetGetConfig: 1 });
+      const added = {
+        ...config,
+        version: config.version + 1,
+        members: [...config.members, { _id: 3, host: "mongo-3:27017" }],
+      };
+      await admin(c, 0).command({ replSetReconfig: added });
+      expect(c.config!.members[3]!.newlyAdded).toBe(true);
+      const read = (await admin(c, 0).command({ replSetGetConfig: 1 })).config;
+      expect(read.members[3].newlyAdded).toBeUndefined();
+      expect(read.version).toBe(config.version + 1);
+      c.completeNewlyAdded();
+      expect(c.config!.version).toBe(config.version + 2);
+      expect(c.config!.members[3]!.newlyAdded).toBeUndefined();
+      // A reconfig built from the config read before the primary's own reconfig is stale: 103.
+      expect(
+        await code(admin(c, 0).command({ replSetReconfig: { ...read, version: read.version + 1 } })),
+      ).toBe(103);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it("keeps a removed member's config: hello says no valid config, replSetInitiate 23, replSetGetStatus 93", async () => {
+    const c = new FakeMongoCluster({ members: 3, root });
+    await c.start();
+    try {
+      c.initiateNow();
+      const { config } = await admin(c, 0).command({ replSetGetConfig: 1 });
+      await admin(c, 0).command({
+        replSetReconfig: { ...config, version: config.version + 1, members: config.members.slice(0, 2) },
+      });
+      expect(c.stateOf(2)).toBe("REMOVED");
+      const hello = await admin(c, 2).command({ hello: 1 });
+      expect(hello).toMatchObject({ isWritablePrimary: false, isreplicaset: true });
+      expect(hello.setName).toBeUndefined();
+      const fresh = { _id: "rs0", members: [{ _id: 0, host: "mongo-2:27017" }] };
+      expect(await code(admin(c, 2).command({ replSetInitiate: fresh }))).toBe(23);
+      expect(await code(admin(c, 2).command({ replSetGetStatus: 1 }))).toBe(93);
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
 describe("fake mongod: authentication and users", () => {
   it("requires authentication (13) and rejects a wrong password (18)", async () => {
     expect(await code(connect(0, null).db("t").command({ listIndexes: "c" }))).toBe(13);

@@ -80,6 +80,8 @@ export interface ConfigMember {
   tags: Doc;
   secondaryDelaySecs: number;
   votes: number;
+  /** Set by the primary on a voting member a reconfig adds; removed by its automatic reconfig. */
+  newlyAdded?: boolean;
 }
 export interface ReplConfig {
   _id: string;
@@ -125,6 +127,13 @@ export interface FakeClusterOptions {
   autoRejoin?: boolean;
   /** Profiler settings every member starts with (MongoDB's defaults: level 0, 100 ms, 1.0). */
   profiling?: Partial<ProfilingDefaults>;
+  /**
+   * When the primary drops `newlyAdded` from a member that finished its initial sync (its own
+   * reconfig, version + 1): `heartbeat` (default) at the next command any member receives, the way
+   * the primary's next heartbeat would; `manual` only when the test calls `completeNewlyAdded()`
+   * (e.g. from an injected fault's `before`, to stage the race with a bootstrap's reconfig).
+   */
+  newlyAddedRemoval?: "heartbeat" | "manual";
 }
 
 const BUILTIN_ROLES = new Set([
@@ -270,6 +279,11 @@ export class FakeMember {
   port = 0;
   up = false;
   hasConfig = false;
+  /**
+   * The config a member holds after a reconfig removed it (REMOVED): it keeps it, so
+   * `replSetInitiate` answers AlreadyInitialized while `hello` reports no valid config.
+   */
+  heldConfig?: ReplConfig;
   /** `standalone`: running without replication (the image's first-start server). */
   mode: "replica" | "standalone" = "replica";
   localUsers = new Map<string, User>();
@@ -301,12 +315,14 @@ export class FakeMongoCluster {
   private connectionIds = 1;
   readonly electionDelayMs: number;
   autoRejoin: boolean;
+  readonly newlyAddedRemoval: "heartbeat" | "manual";
   readonly profilingDefaults: ProfilingDefaults;
 
   constructor(private readonly options: FakeClusterOptions) {
     this.replicaSetName = options.replicaSetName ?? "rs0";
     this.electionDelayMs = options.electionDelayMs ?? 30;
     this.autoRejoin = options.autoRejoin ?? true;
+    this.newlyAddedRemoval = options.newlyAddedRemoval ?? "heartbeat";
     this.profilingDefaults = { level: 0, slowms: 100, sampleRate: 1, ...options.profiling };
     for (let i = 0; i < options.members; i++) this.addMember();
   }
@@ -333,6 +349,7 @@ export class FakeMongoCluster {
       ],
     ]);
     member.hasConfig = false;
+    member.heldConfig = undefined;
     member.profiling.systemProfile = new Set();
   }
 
@@ -423,10 +440,11 @@ export class FakeMongoCluster {
     ).length;
   }
 
-  stateOf(ordinal: number): "PRIMARY" | "SECONDARY" | "UNINITIATED" | "DOWN" {
+  stateOf(ordinal: number): "PRIMARY" | "SECONDARY" | "UNINITIATED" | "REMOVED" | "DOWN" {
     const m = this.members[ordinal]!;
     if (!m.up) return "DOWN";
-    if (!m.hasConfig || !this.inConfig(m)) return "UNINITIATED";
+    if (!m.hasConfig) return "UNINITIATED";
+    if (!this.inConfig(m)) return "REMOVED";
     return this.primary === m ? "PRIMARY" : "SECONDARY";
   }
 
@@ -435,6 +453,7 @@ export class FakeMongoCluster {
     if (!this.config) return;
     if (this.primary && (!this.primary.up || !this.primary.hasConfig)) this.losePrimary();
     if (this.autoRejoin) this.heartbeat();
+    if (this.newlyAddedRemoval === "heartbeat") this.completeNewlyAdded();
     const voting = this.votingMembers();
     const healthy = voting.filter((m) => m.up && m.hasConfig);
     const majority = Math.floor(voting.length / 2) + 1;
@@ -466,6 +485,23 @@ export class FakeMongoCluster {
     }
   }
 
+  /**
+   * The primary's automatic reconfig (4.4+): for each member marked `newlyAdded` that is now
+   * SECONDARY (up, synced), the primary removes the field and bumps the config version by one
+   * (replication_coordinator_impl_heartbeat.cpp, `_handleHeartbeatResponse` scheduling
+   * `_reconfigToRemoveNewlyAddedField`). One reconfig per member, as the server does.
+   */
+  completeNewlyAdded(): void {
+    if (!this.config || !this.primary) return;
+    for (const c of this.config.members) {
+      const m = this.memberByHost(c.host);
+      if (c.newlyAdded && m?.up && m.hasConfig) {
+        delete c.newlyAdded;
+        this.config.version += 1;
+      }
+    }
+  }
+
   private losePrimary(): void {
     this.primary = undefined;
     this.primaryLostAt = Date.now();
@@ -484,7 +520,8 @@ export class FakeMongoCluster {
   }
 
   private usersOf(member: FakeMember): Map<string, User> {
-    return member.hasConfig && this.inConfig(member) ? this.setUsers : member.localUsers;
+    // A REMOVED member keeps its data, so the set's users (as far as this model goes).
+    return member.hasConfig ? this.setUsers : member.localUsers;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -765,10 +802,12 @@ export class FakeMongoCluster {
   private requireConfig(member: FakeMember): ReplConfig {
     if (member.mode === "standalone")
       return failWith([76, "NoReplicationEnabled"], "not running with --replSet");
-    if (!member.hasConfig || !this.config || !this.inConfig(member)) {
+    if (!member.hasConfig || !this.config) {
       return failWith(CODES.NotYetInitialized, "no replset config has been received");
     }
-    const copy = structuredClone(this.config);
+    // replSetGetConfig without includeNewlyAdded hides the field (repl_set_get_config.idl).
+    const copy = structuredClone(this.inConfig(member) ? this.config : member.heldConfig!);
+    for (const c of copy.members) delete c.newlyAdded;
     copy.settings.replicaSetId = this.replicaSetId;
     return copy;
   }
@@ -816,7 +855,9 @@ export class FakeMongoCluster {
   private replSetInitiate(member: FakeMember, raw: Doc): Doc {
     if (member.mode === "standalone")
       failWith([76, "NoReplicationEnabled"], "This node was not started with replication enabled.");
-    if (member.hasConfig && this.inConfig(member)) failWith(CODES.AlreadyInitialized, "already initialized");
+    // A member that has a config answers AlreadyInitialized, REMOVED ones included: they keep
+    // the config that removed them (replication_coordinator_impl.cpp, processReplSetInitiate).
+    if (member.hasConfig) failWith(CODES.AlreadyInitialized, "already initialized");
     if (!raw || typeof raw !== "object")
       failWith(
         CODES.InvalidReplicaSetConfig,
@@ -845,9 +886,14 @@ export class FakeMongoCluster {
         );
       }
       if (other!.hasConfig) {
+        // A REMOVED member answers the quorum heartbeat with an error (topology_coordinator.cpp,
+        // prepareHeartbeatResponseV1); a member of a set reports that it has data.
+        const why = this.inConfig(other!)
+          ? "has data already, cannot initiate set"
+          : "failed with Our replica set configuration is invalid or does not include us";
         failWith(
           CODES.NodeNotFound,
-          `replSetInitiate quorum check failed because not all proposed set members responded affirmatively: ${m.host} has data already, cannot initiate set`,
+          `replSetInitiate quorum check failed because not all proposed set members responded affirmatively: ${m.host} ${why}`,
         );
       }
     }
@@ -871,6 +917,13 @@ export class FakeMongoCluster {
 
   private replSetGetStatus(member: FakeMember): Doc {
     const config = this.requireConfig(member);
+    if (!this.inConfig(member)) {
+      // REMOVED (topology_coordinator.cpp, prepareStatusResponse).
+      failWith(
+        CODES.InvalidReplicaSetConfig,
+        "Our replica set config is invalid or we are not a member of it",
+      );
+    }
     const stateOf = (host: string) => {
       const m = this.memberByHost(host);
       if (!m?.up) return [8, "(not reachable/healthy)"] as const;
@@ -958,14 +1011,24 @@ export class FakeMongoCluster {
         );
       }
     }
+    // A voting member the reconfig adds is marked newlyAdded (not counted as a voter until the
+    // primary's own reconfig drops the mark); a mark already set is kept across user reconfigs
+    // (replication_coordinator_impl.cpp, processReplSetReconfig; SERVER-46351).
+    const previous = this.config!.members;
+    for (const m of members) {
+      const old = previous.find((o) => o.host.toLowerCase() === m.host.toLowerCase());
+      if (old?.newlyAdded || (!old && m.votes > 0)) m.newlyAdded = true;
+    }
     this.config = { ...this.config!, version: raw.version, members };
     for (const host of removed) {
       const m = this.memberByHost(host);
-      if (m) m.hasConfig = false; // REMOVED: it reports no valid config from now on.
+      // REMOVED: hello reports no valid config, but the member keeps the config that removed it.
+      if (m) m.heldConfig = structuredClone(this.config);
     }
     for (const host of added) {
       const m = this.memberByHost(host)!;
-      m.hasConfig = true; // initial sync
+      m.hasConfig = true; // initial sync (a REMOVED member adopts the new config)
+      m.heldConfig = undefined;
     }
     const healthy = this.votingMembers().filter((m) => m.up && m.hasConfig).length;
     this.committed = healthy >= Math.floor(after.size / 2) + 1;
