@@ -23,6 +23,7 @@ import {
   uniqueViolation,
   upsertSeed,
 } from "./documents";
+import { isSupportedCollationLocale, isSupportedTextLanguage } from "../../../components/mongodb/serverRules";
 import { CODES, CommandFailure, fail, failWith, notModeled } from "./errors";
 import {
   type ScramConversation,
@@ -1283,15 +1284,32 @@ export class FakeMongoCluster {
     if (raw.sparse !== undefined && raw.partialFilterExpression !== undefined) {
       failWith(CODES.CannotCreateIndex, 'cannot mix "partialFilterExpression" and "sparse" options');
     }
-    if (raw.partialFilterExpression !== undefined) this.checkPartialFilter(raw.partialFilterExpression);
+    if (raw.partialFilterExpression !== undefined) {
+      this.checkPartialFilter(raw.partialFilterExpression);
+      const depth = this.filterDepth(raw.partialFilterExpression);
+      if (depth > 4) failWith(CODES.CannotCreateIndex, "partialFilterExpression depth may not exceed 4");
+    }
     if (raw.expireAfterSeconds !== undefined) {
+      // index_key_validate.cpp, validateIndexSpecTTL: range and single field, both CannotCreateIndex.
       const ttl = raw.expireAfterSeconds;
       if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl < 0 || ttl > 2147483647) {
         failWith(
-          CODES.InvalidOptions,
+          CODES.CannotCreateIndex,
           "TTL index 'expireAfterSeconds' option must be within an acceptable range, try a lower number",
         );
       }
+      if (Object.keys(raw.key).length !== 1 || text) {
+        failWith(
+          CODES.CannotCreateIndex,
+          `TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: ${show(raw)}`,
+        );
+      }
+    }
+    if (text && raw.default_language !== undefined) {
+      if (typeof raw.default_language !== "string")
+        failWith(CODES.CannotCreateIndex, "default_language needs a string type");
+      if (!isSupportedTextLanguage(raw.default_language))
+        failWith(CODES.CannotCreateIndex, "default_language is not valid");
     }
     const out: Doc = { v: 2, key: {}, name: raw.name };
     if (text) {
@@ -1318,6 +1336,8 @@ export class FakeMongoCluster {
     if (raw.collation !== undefined && raw.collation.locale !== "simple") {
       if (typeof raw.collation?.locale !== "string")
         failWith(CODES.BadValue, 'Missing expected field "locale"');
+      if (!isSupportedCollationLocale(raw.collation.locale))
+        failWith(CODES.BadValue, `Field 'locale' is invalid in: ${show(raw.collation)}`);
       if (text)
         failWith(
           CODES.CannotCreateIndex,
@@ -1360,6 +1380,31 @@ export class FakeMongoCluster {
     }
   }
 
+  /**
+   * Depth of the match expression tree the server parses a partial filter into (several conditions
+   * in one document: an AND node; one condition: that condition; $and/$or: a node over their
+   * documents; field operators: leaves), as index_catalog_impl.cpp's _checkValidFilterExpressions
+   * walks it.
+   */
+  private filterDepth(filter: Doc): number {
+    const children: number[] = [];
+    for (const [key, value] of Object.entries(filter)) {
+      if (key === "$and" || key === "$or") {
+        children.push(1 + Math.max(0, ...(value as Doc[]).map((d) => this.filterDepth(d))));
+      } else if (
+        value &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        Object.keys(value).some((k) => k.startsWith("$"))
+      ) {
+        children.push(...Object.keys(value).map(() => 1));
+      } else {
+        children.push(1);
+      }
+    }
+    return children.length === 1 ? children[0]! : 1 + Math.max(0, ...children);
+  }
+
   private identity(ix: Doc): string {
     return JSON.stringify(
       canonical({
@@ -1385,7 +1430,9 @@ export class FakeMongoCluster {
       const sameName = pending.find((ix) => ix.name === spec.name);
       if (sameName) {
         if (same(sameName, spec)) continue;
-        if (!same(Object.entries(sameName.key), Object.entries(spec.key))) {
+        // IndexDescriptor::compareIndexOptions: key pattern, unique, sparse, collation or partial
+        // filter differ -> kDifferent (86); only other options differ -> kEquivalent (85).
+        if (this.identity(sameName) !== this.identity(spec)) {
           failWith(
             CODES.IndexKeySpecsConflict,
             `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${show(spec)}, existing index: ${show(sameName)}`,
