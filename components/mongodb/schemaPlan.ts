@@ -203,10 +203,15 @@ export function planCollection(
   return plan;
 }
 
-/** The refusal text for rebuilds when `allowIndexRebuild` is not set. */
+/**
+ * The refusal text for rebuilds when `allowIndexRebuild` is not set. `dataLossHint` is what the
+ * reader can set to allow it (the program passes "set kato-infra:allowDataLoss to true"); without
+ * it the text names the library argument.
+ */
 export function rebuildRefusal(
   database: string,
   rebuilds: ReadonlyArray<{ collection: string } & IndexRebuild>,
+  dataLossHint?: string,
 ): string {
   const lines = rebuilds.map(
     (r) =>
@@ -216,7 +221,9 @@ export function rebuildRefusal(
     `[index-rebuild] MongoDatabaseSchema ${database} needs to drop and rebuild ${rebuilds.length} index${rebuilds.length === 1 ? "" : "es"}:`,
     ...lines,
     "While an index is rebuilt, queries that use it scan the collection and a unique constraint is not enforced.",
-    "Fix: set allowIndexRebuild: true on this schema for one `pulumi up` (then remove it), or keep the old index definition.",
+    dataLossHint
+      ? `Fix: ${dataLossHint} for one \`pulumi up\` (then set it back), or keep the old index definition.`
+      : "Fix: set allowIndexRebuild: true on this schema for one `pulumi up` (then remove it), or keep the old index definition.",
   ].join("\n");
 }
 

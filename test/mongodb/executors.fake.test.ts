@@ -279,6 +279,24 @@ describe("MongoDatabaseSchema against the fake", () => {
     attemptTimeoutMs: 500,
   });
 
+  it("names the program's hint instead of allowIndexRebuild when it refuses a rebuild against the server", async () => {
+    const c = await cluster(3);
+    c.initiateNow();
+    await applySchema(schema(c));
+    const changed = {
+      ...schema(c),
+      collections: {
+        patterns_kb: { indexes: [{ keys: [["name", 1]] as Array<[string, 1]>, unique: false }] },
+      },
+      dataLossHint: "set kato-infra:allowDataLoss to true",
+    };
+    const error = await applySchema(changed).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(
+      /Fix: set kato-infra:allowDataLoss to true[\s\S]*Nothing was changed/,
+    );
+    expect((error as Error).message).not.toMatch(/allowIndexRebuild/);
+  });
+
   it("retries on the new primary when the primary steps down during index creation", async () => {
     const c = await cluster(3);
     c.initiateNow();

@@ -6,6 +6,7 @@ import {
   declaredRebuilds,
   planCollection,
   planHasSteps,
+  rebuildRefusal,
   serverDocument,
 } from "../../components/mongodb/schemaPlan";
 import {
@@ -148,6 +149,14 @@ describe("planCollection", () => {
     const plan = planCollection("c", [ab, ba], server(ab));
     expect(plan.drop).toEqual([]);
     expect(plan.create.map((c) => c.name)).toEqual(["b_1_a_1"]);
+  });
+
+  it("names what the reader can set in a rebuild refusal when the program gives a hint", () => {
+    const rebuilds = [{ collection: "c", drop: "a_1", create: "a_1", reason: "sparse changed" }];
+    expect(rebuildRefusal("t", rebuilds)).toMatch(/Fix: set allowIndexRebuild: true on this schema/);
+    const hinted = rebuildRefusal("t", rebuilds, "set kato-infra:allowDataLoss to true");
+    expect(hinted).toMatch(/Fix: set kato-infra:allowDataLoss to true for one `pulumi up`/);
+    expect(hinted).not.toMatch(/allowIndexRebuild/);
   });
 
   it("reports undeclared indexes and never drops them", () => {
