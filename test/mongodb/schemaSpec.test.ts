@@ -1,7 +1,10 @@
 /** Preview-time validation of tenant schemas: each MongoDB rule refused with its name and a fix. */
 import { describe, expect, it } from "vitest";
+import { COLLECTION_FIELDS } from "../../components/config/fields";
 import {
   defaultIndexName,
+  INDEX_KEY_DIRECTIONS,
+  INDEX_OPTION_KEYS,
   validateCollectionName,
   validateDatabaseName,
   validateDatabaseSchema,
@@ -225,5 +228,17 @@ describe("rules spanning a collection", () => {
         },
       }),
     ).toEqual([]);
+  });
+});
+
+describe("the generated config reference and the check", () => {
+  it("list the same index key kinds and options (one declaration)", () => {
+    const text = String(COLLECTION_FIELDS.find((f) => f.name === "indexes")!.description);
+    const kinds = /ordered map of field to ([^)]*)\)/.exec(text)![1]!.split(", ");
+    expect(kinds).toEqual(INDEX_KEY_DIRECTIONS.map(String));
+    for (const kind of INDEX_KEY_DIRECTIONS) expect(rules({ keys: [["f", kind]] }), String(kind)).toEqual([]);
+    for (const kind of ["hashed", "2dsphere", "2d"]) expect(text).not.toContain(kind);
+    const options = [...text.matchAll(/`([a-zA-Z_]+)`/g)].map((m) => m[1]);
+    expect(options.sort()).toEqual([...INDEX_OPTION_KEYS].sort());
   });
 });
