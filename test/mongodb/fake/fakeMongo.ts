@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { BSON } from "mongodb";
+import { isSupportedCollationLocale, isSupportedTextLanguage } from "../../../components/mongodb/serverRules";
 import {
   applyUpdate,
   cloneDoc,
@@ -23,7 +24,6 @@ import {
   uniqueViolation,
   upsertSeed,
 } from "./documents";
-import { isSupportedCollationLocale, isSupportedTextLanguage } from "../../../components/mongodb/serverRules";
 import { CODES, CommandFailure, fail, failWith, notModeled } from "./errors";
 import {
   type ScramConversation,
