@@ -142,7 +142,8 @@ export function isSupportedCollationLocale(locale: string): boolean {
  * two-letter aliases; matched without regard to case. Source: mongodb/mongo
  * `src/mongo/db/fts/fts_language.cpp` (commit b6a71bf144c8467c6d4064512c344b5cb45bced8,
  * `MONGO_FTS_LANGUAGE_LIST` plus "none"). Any other `default_language` is refused with
- * `67 CannotCreateIndex` ("default_language is not valid", `FTSSpec::fixSpec` in fts_spec.cpp).
+ * `67 CannotCreateIndex` ("default_language is not valid", `FTSSpec::fixSpec` in fts_spec.cpp, same
+ * commit).
  */
 export const TEXT_LANGUAGES: ReadonlyArray<readonly [name: string, alias: string | undefined]> = [
   ["none", undefined],
@@ -170,7 +171,8 @@ export function isSupportedTextLanguage(language: string): boolean {
 
 /**
  * Deepest partial filter the server accepts: `internalPartialFilterExpressionMaxDepth`, default 4.
- * Source: mongodb/mongo `src/mongo/db/catalog/index_catalog_impl.cpp` (`_checkValidFilterExpressions`:
+ * Source: mongodb/mongo `src/mongo/db/catalog/index_catalog_impl.cpp` (recent master,
+ * `_checkValidFilterExpressions`:
  * `67 CannotCreateIndex` "partialFilterExpression depth may not exceed 4") and
  * the jstest `index_partial_create_drop.js` (three nested `$and` around `{x: 3}` pass, four
  * fail).
