@@ -4,6 +4,7 @@
  * the README's reference are checked against these lists by test/config/docs.test.ts.
  * Pure data.
  */
+import { INDEX_KEY_DIRECTIONS, INDEX_OPTION_KEYS } from "../mongodb/schemaSpec";
 import type { FieldDoc } from "../shared/fields";
 
 /** The project name, which is also the config namespace (`kato-infra:<key>`). */
@@ -134,8 +135,12 @@ export const COLLECTION_FIELDS: readonly FieldDoc[] = [
     name: "indexes",
     type: "list of index",
     default: [],
-    description:
-      "Indexes: `keys` (ordered map of field to 1, -1, text, hashed, 2dsphere or 2d) and the options `name`, `unique`, `sparse`, `expireAfterSeconds`, `partialFilterExpression`, `hidden`, `collation`, `weights`, `defaultLanguage`.",
+    // From the schema check's own declarations, so the reference lists what the check accepts.
+    description: `Indexes: \`keys\` (ordered map of field to ${INDEX_KEY_DIRECTIONS.join(", ")}) and the options ${INDEX_OPTION_KEYS.filter(
+      (k) => k !== "keys",
+    )
+      .map((k) => `\`${k}\``)
+      .join(", ")}.`,
   },
 ];
 

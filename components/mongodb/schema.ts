@@ -23,6 +23,11 @@ export interface MongoDatabaseSchemaArgs {
   collections: pulumi.Input<Record<string, CollectionSpec>>;
   /** Let this update drop and rebuild indexes whose definition changed. Default false. */
   allowIndexRebuild?: pulumi.Input<boolean>;
+  /**
+   * What the reader sets to allow a rebuild, used in refusals instead of naming allowIndexRebuild
+   * (the program passes "set kato-infra:allowDataLoss to true").
+   */
+  dataLossHint?: pulumi.Input<string>;
   /** The replica set's members (MongoReplicaSet.access). */
   access: pulumi.Input<EngineAccess>;
   /** A user allowed to create and modify indexes (collMod needs more than readWrite): the root user. */
@@ -36,6 +41,7 @@ interface SchemaInputs {
   database: string;
   collections: Record<string, CollectionSpec>;
   allowIndexRebuild?: boolean;
+  dataLossHint?: string;
   access: EngineAccess;
   username: string;
   password: string;
@@ -48,6 +54,7 @@ function execute<T>(inputs: SchemaInputs, fn: (request: SchemaRequest) => Promis
       database: inputs.database,
       collections: inputs.collections,
       allowIndexRebuild: inputs.allowIndexRebuild === true,
+      dataLossHint: inputs.dataLossHint,
       members,
       credentials: { username: inputs.username, password: inputs.password },
       timeoutMs: (inputs.timeoutSeconds ?? 120) * 1000,
@@ -81,7 +88,7 @@ export const schemaProvider: pulumi.dynamic.ResourceProvider = {
     }
     const rebuilds = declaredRebuilds(olds.collections ?? {}, news.collections ?? {});
     if (rebuilds.length > 0 && news.allowIndexRebuild !== true) {
-      throw new Error(rebuildRefusal(news.database, rebuilds));
+      throw new Error(rebuildRefusal(news.database, rebuilds, news.dataLossHint));
     }
     const keys = ["collections", "allowIndexRebuild", "access", "username", "password", "timeoutSeconds"];
     const changed = keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));

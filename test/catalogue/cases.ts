@@ -106,6 +106,16 @@ export const CASES: RefusalCase[] = [
     { collections: oneCollection([{ keys: { a: 1, b: 1 }, expireAfterSeconds: 60 }]) },
     /expireAfterSeconds/,
   ),
+  configCase(
+    "collections: a collation locale and a text language MongoDB does not know",
+    {
+      collections: oneCollection([
+        { keys: { title: 1 }, collation: { locale: "en_UK" } },
+        { keys: { notes: "text" }, default_language: "englsh" },
+      ]),
+    },
+    /collation-locale[\s\S]*text-language/,
+  ),
   configCase("profiling: { level: 3 }", { profiling: { level: 3 } }, /profiling-level/),
   configCase("profiling: { slowMs: 50 } (typo)", { profiling: { slowMs: 50 } }, /slowms/),
   configCase(

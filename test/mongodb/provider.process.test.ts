@@ -177,6 +177,12 @@ describe("providers loaded from their serialized text in a fresh process", () =>
     await expect(schemaProvider.call("diff", "node1_kato", schemaInputs, rebuilt)).rejects.toThrow(
       /\[index-rebuild\][\s\S]*name_1 must be dropped and rebuilt as name_1 because it stops being unique[\s\S]*allowIndexRebuild: true/,
     );
+    const hint = "set kato-infra:allowDataLoss to true";
+    const hinted = await schemaProvider
+      .call("diff", "node1_kato", schemaInputs, { ...rebuilt, dataLossHint: hint })
+      .catch((e: Error) => e);
+    expect((hinted as Error).message).toMatch(/Fix: set kato-infra:allowDataLoss to true/);
+    expect((hinted as Error).message).not.toMatch(/allowIndexRebuild/);
     const allowed = await schemaProvider.call("diff", "node1_kato", schemaInputs, {
       ...rebuilt,
       allowIndexRebuild: true,
