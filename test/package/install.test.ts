@@ -206,9 +206,14 @@ describe("installed into a fresh consumer project", () => {
 
   let recorded: Recorded;
   it("runs the example under Pulumi mocks with the consumer's @pulumi/pulumi", async () => {
-    await run(process.execPath, ["run-under-mocks.cjs", join("bin", "index.js"), "recorded.json"], consumer);
-    recorded = JSON.parse(readFileSync(join(consumer, "recorded.json"), "utf8"));
+    const out = join(consumer, "recorded.json");
+    const ran = await run(process.execPath, ["run-under-mocks.cjs", join("bin", "index.js"), out], consumer, {
+      allowFailure: true,
+    });
+    if (!existsSync(out)) throw new Error(`the example recorded nothing:\n${ran.stdout}\n${ran.stderr}`);
+    recorded = JSON.parse(readFileSync(out, "utf8"));
     expect(recorded.errors).toEqual([]);
+    expect(ran.code, ran.stderr).toBe(0);
     const exportNames = [...example.matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
     expect(recorded.exported.sort()).toEqual(exportNames.sort());
     const types = new Set(recorded.resources.map((r) => r.type));
@@ -322,19 +327,24 @@ function parsePackJson(stdout: string): PackResult {
 }
 
 /**
- * Runs a command to completion, failing with its output. npm's own lifecycle variables are removed
- * so a child npm works on its cwd, not on the package whose `npm test` is running.
+ * Runs a command to completion, failing with its output unless allowFailure. npm's own lifecycle
+ * variables are removed so a child npm works on its cwd, not on the package running `npm test`.
  */
-function run(command: string, args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  options: { allowFailure?: boolean } = {},
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const key of Object.keys(env)) {
     if (/^npm_(package_|lifecycle_|command$|config_local_prefix$|config_call$)/i.test(key)) delete env[key];
   }
   delete env.NODE_ENV;
   delete env.INIT_CWD;
-  const options: SpawnOptions = { cwd, env, stdio: ["ignore", "pipe", "pipe"] };
+  const spawnOptions: SpawnOptions = { cwd, env, stdio: ["ignore", "pipe", "pipe"] };
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, options);
+    const child = spawn(command, args, spawnOptions);
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (d) => {
@@ -345,7 +355,7 @@ function run(command: string, args: string[], cwd: string): Promise<{ stdout: st
     });
     child.once("error", reject);
     child.once("close", (code) => {
-      if (code === 0) resolvePromise({ stdout, stderr });
+      if (code === 0 || options.allowFailure) resolvePromise({ stdout, stderr, code });
       else
         reject(
           new Error(

@@ -51,8 +51,19 @@ pulumi.runtime.setMocks(
   false,
 );
 
+let exported = [];
+let finished = false;
+const write = () => fs.writeFileSync(outFile, JSON.stringify({ resources, exported, errors }));
+// A registration that fails (a provider that does not serialize, say) leaves Pulumi's RPC queue
+// undrained: Node then runs out of work before main() ends. Record that, with the errors seen.
+process.on("beforeExit", () => {
+  if (finished) return;
+  finished = true;
+  errors.push("the program never finished: Pulumi's RPC queue did not drain");
+  write();
+});
+
 async function main() {
-  let exported = [];
   try {
     const mod = require(path.resolve(program));
     exported = Object.keys(mod);
@@ -60,7 +71,8 @@ async function main() {
   } catch (error) {
     onError(error);
   }
-  fs.writeFileSync(outFile, JSON.stringify({ resources, exported, errors }));
+  finished = true;
+  write();
 }
 
 main().catch((error) => {
