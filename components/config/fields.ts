@@ -80,7 +80,7 @@ export const KUBERNETES_FIELDS: readonly FieldDoc[] = [
     type: "boolean",
     default: "true for pr and staging, false for prod",
     description:
-      "Create the namespace with the stack (and delete it with the stack). When false the namespace must exist.",
+      "Create the namespace with the stack. It is kept when the stack is destroyed (with its PVCs) unless allowDataLoss is true. When false the namespace must exist.",
   },
   {
     name: "storageClass",

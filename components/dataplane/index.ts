@@ -166,7 +166,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
     // What the preset dropped is said once per deployment, not once per tenant.
     for (const warning of plan.warnings) pulumi.log.warn(warning, this);
 
-    const { target, placement } = this.place(name, args.target);
+    const { target, placement } = this.place(name, args.target, args.allowDataLoss === true);
     const child = { parent: this };
     const engineNames = { mongodb: `${name}-mongodb`, qdrant: `${name}-qdrant`, redis: `${name}-redis` };
     const mongodb = new MongoReplicaSet(engineNames.mongodb, { target, ...args.mongodb }, child);
@@ -255,10 +255,16 @@ export class KatoDataPlane extends pulumi.ComponentResource {
     this.registerOutputs({ kato, tenants: plan.tenants, placement });
   }
 
-  /** One network (Docker) or namespace (Kubernetes) for the three engines. */
+  /**
+   * One network (Docker) or namespace (Kubernetes) for the three engines. A namespace the plane
+   * creates is retained on delete unless data loss is allowed: deleting a namespace makes Kubernetes
+   * delete every PVC in it (the engines' volumes and the backup volumes), whatever their own
+   * `retainOnDelete` says. Retained, a replacement (a new namespace name) also leaves the old one in place.
+   */
   private place(
     name: string,
     target: DataPlaneDockerTarget | DataPlaneKubernetesTarget,
+    allowDataLoss: boolean,
   ): { target: Target; placement: pulumi.Output<string> } {
     if (target.kind === "docker") {
       const { externalNetwork, networkName, ...rest } = target;
@@ -277,7 +283,11 @@ export class KatoDataPlane extends pulumi.ComponentResource {
       ? new k8s.core.v1.Namespace(
           `${name}-namespace`,
           { metadata: { name: namespace, labels: { "app.kubernetes.io/part-of": "kato" } } },
-          { parent: this, ...(target.provider ? { provider: target.provider } : {}) },
+          {
+            parent: this,
+            retainOnDelete: !allowDataLoss,
+            ...(target.provider ? { provider: target.provider } : {}),
+          },
         )
       : undefined;
     const placement = ns ? ns.metadata.name : pulumi.output(namespace);

@@ -100,6 +100,22 @@ describe("nothing destroys data by default", () => {
   });
 });
 
+describe("a namespace the stack creates", () => {
+  // Kubernetes deletes every PVC of a deleted namespace, whatever their retainOnDelete says.
+  it.each([
+    ["staging", false, true],
+    ["staging", true, false],
+    ["pr-example", true, false],
+  ])("on %s with allowDataLoss %s is retained on delete: %s", async (stack, allowDataLoss, retained) => {
+    const { options } = await deploy(stack, { allowDataLoss, nodeIds: ["a"] });
+    const namespaces = options.filter((o) => o.type === "kubernetes:core/v1:Namespace");
+    expect(namespaces).toHaveLength(1);
+    expect(namespaces[0]!.retainOnDelete).toBe(retained);
+    // protect stays the stack's choice (prod): a retained namespace can still go with `pulumi destroy`.
+    expect(namespaces[0]!.protect).toBe(false);
+  });
+});
+
 describe("a remote Docker host", () => {
   let h: MockHarness;
   beforeAll(async () => {

@@ -353,6 +353,15 @@ export function programSuite(e: StackExpectations): void {
         }
       });
 
+      if (e.createsNamespace) {
+        // Deleting a namespace deletes every PVC in it: it goes with the stack only when data loss is allowed.
+        it(e.retainVolumes ? "keeps its namespace on destroy" : "deletes its namespace on destroy", () => {
+          const namespaces = run.options.filter((o) => o.type === "kubernetes:core/v1:Namespace");
+          expect(namespaces).toHaveLength(1);
+          expect(namespaces[0]!.retainOnDelete).toBe(e.retainVolumes);
+        });
+      }
+
       it("declares only Kubernetes objects that are valid against the Kubernetes schema", () => {
         // The Prometheus operator's objects have no schema there: their wiring is checked above.
         const invalid = validateKubernetesResources(
