@@ -12,6 +12,7 @@ import {
   updateCollection,
   withQdrant,
 } from "../../components/qdrant/executor";
+import { summarizePreview } from "../../tools/preview-summary";
 import { type FakeQdrant, startFakeQdrant } from "./fake/server";
 import { katoCollection, type ScenarioServer, scenarios } from "./scenarios";
 
@@ -293,5 +294,33 @@ describe("refusals name what the reader can set", () => {
     const inputs = katoCollection(server, "hint_only");
     const created = await createCollection(inputs);
     expect(diffCollection(created.id, created.outs, { ...inputs, dataLossHint: "x" }).changes).toBe(false);
+  });
+});
+
+describe("a rebuild as the preview and the pull-request summary show it", () => {
+  it("the engine's steps for diff's replaces land under data at risk as a replace", async () => {
+    const inputs = katoCollection(server, "pr_summary");
+    const created = await createCollection(inputs);
+    const allowed = { ...inputs, vectors: { size: 16, distance: "Euclid" as const }, allowRecreate: true };
+    const diff = diffCollection(created.id, created.outs, allowed);
+    // What the engine records for a provider diff with `replaces` and `deleteBeforeReplace`
+    // (pkg/resource/deploy/step_generator.go, v3.248.0): a delete-replaced step, then the replace and
+    // create-replacement steps, which carry the provider's replace keys (`diff.ReplaceKeys`).
+    const urn = `urn:pulumi:staging::kato-infra::kato:data:KatoDataPlane$pulumi-nodejs:dynamic/kato:QdrantCollection::${inputs.name}`;
+    const state = (inputs: Record<string, unknown>) => ({
+      type: "pulumi-nodejs:dynamic/kato:QdrantCollection",
+      inputs,
+    });
+    const steps = ["delete-replaced", "replace", "create-replacement"].map((op) => ({
+      op,
+      urn,
+      oldState: state(created.outs as unknown as Record<string, unknown>),
+      newState: state(allowed as unknown as Record<string, unknown>),
+      ...(op === "delete-replaced" ? {} : { replaceReasons: diff.replaces }),
+    }));
+    const text = summarizePreview({ steps, changeSummary: { replace: 1 } });
+    expect(text).toMatch(/Data at risk: 1 resource/);
+    expect(text).toContain(`**replace** 1 Qdrant collection (\`${inputs.name}\`): \`vectors\``);
+    expect(text).not.toContain(API_KEY);
   });
 });
