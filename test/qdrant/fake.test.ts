@@ -315,6 +315,27 @@ describe("copied server behaviour", () => {
     expect(Object.keys(fake.state.collections.get("nv")!.params.vectors)).toEqual(["a"]);
   });
 
+  it("PATCH applies its parts in the server's order: a vector name that is not there fails after optimizers, params and HNSW were applied", async () => {
+    await call(fake, "PUT", "/collections/order", { vectors: { a: { size: 4, distance: "Dot" } } }, rw);
+    const r = await call(
+      fake,
+      "PATCH",
+      "/collections/order",
+      {
+        optimizers_config: { indexing_threshold: 5000 },
+        hnsw_config: { m: 8 },
+        vectors: { missing: { on_disk: true } },
+        quantization_config: { binary: {} },
+      },
+      rw,
+    );
+    expect(r.status).toBe(400);
+    const stored = fake.state.collections.get("order")!;
+    expect(stored.optimizer_config.indexing_threshold).toBe(5000);
+    expect(stored.hnsw_config.m).toBe(8);
+    expect(stored.quantization_config).toBeNull();
+  });
+
   it("merges a per-vector hnsw_config field by field: `{}` unsets nothing", async () => {
     await call(
       fake,

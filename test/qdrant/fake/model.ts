@@ -216,34 +216,16 @@ export function listCollections(state: ServerState): ModelResult {
   return ok({ collections: [...state.collections.keys()].map((name) => ({ name })) });
 }
 
+/**
+ * PATCH, in the order Qdrant 1.19 applies the parts of an `UpdateCollection`, each saved as it goes
+ * (`update_collection` in lib/storage/src/content_manager/toc/collection_meta_ops.rs): optimizers,
+ * params, HNSW, vectors (all names checked first: `check_vector_names`), quantization. A failing part
+ * ends the request with what came before it applied.
+ */
 export function updateCollection(state: ServerState, name: string, body: Json): ModelResult {
   const real = resolve(state, name);
   if (!real) return notFound(name);
   const c = structuredClone(state.collections.get(real)!);
-  if (body.vectors) {
-    const single = isSingle(c.params.vectors);
-    for (const [vectorName, diff] of Object.entries(body.vectors as Record<string, Json>)) {
-      const target: Json | undefined = single
-        ? vectorName === ""
-          ? c.params.vectors
-          : undefined
-        : c.params.vectors[vectorName];
-      if (!target) return badRequest(`Wrong input: Not existing vector name error: ${vectorName}`);
-      if (typeof diff.on_disk === "boolean") target.on_disk = diff.on_disk;
-      if (diff.hnsw_config !== undefined && diff.hnsw_config !== null) {
-        // lib/collection/src/config.rs `update_vectors_from_diff`: the diff is merged field by field
-        // into the vector's HNSW (`HnswConfigDiff::update`, operations/config_diff.rs); nothing is
-        // ever unset, so `{}` changes nothing (an empty diff is dropped before it is applied).
-        const hnsw = present(diff.hnsw_config, HNSW_KEYS);
-        if (Object.keys(hnsw).length > 0) target.hnsw_config = { ...(target.hnsw_config ?? {}), ...hnsw };
-      }
-      if (diff.quantization_config !== undefined && diff.quantization_config !== null) {
-        if (diff.quantization_config === "Disabled") delete target.quantization_config;
-        else target.quantization_config = diff.quantization_config;
-      }
-    }
-  }
-  if (body.hnsw_config) c.hnsw_config = { ...c.hnsw_config, ...present(body.hnsw_config, HNSW_KEYS) };
   if (body.optimizers_config) {
     const diff = present(body.optimizers_config, OPTIMIZER_KEYS);
     if (diff.max_optimization_threads === "auto") diff.max_optimization_threads = null;
@@ -257,6 +239,32 @@ export function updateCollection(state: ServerState, name: string, body: Json): 
       "read_fan_out_factor",
     ];
     Object.assign(c.params, present(body.params, known));
+  }
+  if (body.hnsw_config) c.hnsw_config = { ...c.hnsw_config, ...present(body.hnsw_config, HNSW_KEYS) };
+  if (body.vectors) {
+    const single = isSingle(c.params.vectors);
+    const targetOf = (vectorName: string): Json | undefined =>
+      single ? (vectorName === "" ? c.params.vectors : undefined) : c.params.vectors[vectorName];
+    const missing = Object.keys(body.vectors).find((vectorName) => !targetOf(vectorName));
+    if (missing !== undefined) {
+      state.collections.set(real, c);
+      return badRequest(`Wrong input: Not existing vector name error: ${missing}`);
+    }
+    for (const [vectorName, diff] of Object.entries(body.vectors as Record<string, Json>)) {
+      const target = targetOf(vectorName)!;
+      if (typeof diff.on_disk === "boolean") target.on_disk = diff.on_disk;
+      if (diff.hnsw_config !== undefined && diff.hnsw_config !== null) {
+        // lib/collection/src/config.rs `update_vectors_from_diff`: the diff is merged field by field
+        // into the vector's HNSW (`HnswConfigDiff::update`, operations/config_diff.rs); nothing is
+        // ever unset, so `{}` changes nothing (an empty diff is dropped before it is applied).
+        const hnsw = present(diff.hnsw_config, HNSW_KEYS);
+        if (Object.keys(hnsw).length > 0) target.hnsw_config = { ...(target.hnsw_config ?? {}), ...hnsw };
+      }
+      if (diff.quantization_config !== undefined && diff.quantization_config !== null) {
+        if (diff.quantization_config === "Disabled") delete target.quantization_config;
+        else target.quantization_config = diff.quantization_config;
+      }
+    }
   }
   if (body.quantization_config !== undefined && body.quantization_config !== null) {
     c.quantization_config = body.quantization_config === "Disabled" ? null : body.quantization_config;
