@@ -99,12 +99,6 @@ describe("bad stack config", () => {
         /kato-infra:backups\.redis\.destination = "s3": is only available on Kubernetes/,
       ],
       [
-        "Qdrant snapshots without the API key they authenticate with",
-        "staging",
-        { "kato-infra:qdrant": { apiKey: false } },
-        /kato-infra:backups\.qdrant\.enabled = true: needs the Qdrant API key .* Fix: set kato-infra:backups\.qdrant\.enabled to false, or kato-infra:qdrant\.apiKey to true\./,
-      ],
-      [
         "a misspelt monitoring field",
         "prod",
         { "kato-infra:monitoring": { prometheusOperater: false } },
