@@ -264,6 +264,8 @@ interface Change {
   protected: boolean;
 }
 
+const REPLACE_UNNAMED = "the provider asks for a replacement";
+
 /** Why a resource changes: the fields that force the replacement, or that changed, with old -> new. */
 function reasons(op: Op, step: PreviewStep): string[] {
   if (op === "delete") return ["removed from the program"];
@@ -293,7 +295,6 @@ function reasons(op: Op, step: PreviewStep): string[] {
     }
     return [p];
   });
-  if (paths.length === 0 && op === "replace") return ["the provider asks for a replacement"];
   return mostSpecific([...new Set(paths)]).map((p) => describePath(p, step));
 }
 
@@ -491,7 +492,9 @@ export class PreviewAccumulator {
             .map((c) => `\`${c.name}\``)
             .join(", ");
           const more = group.length > 3 ? ` and ${group.length - 3} more` : "";
-          const why = first.why.length > 0 ? `: ${first.why.slice(0, 4).join("; ")}` : "";
+          // A replacement whose steps name no field (a provider that lists none): say who asked for it.
+          const named = first.why.length > 0 ? first.why : first.op === "replace" ? [REPLACE_UNNAMED] : [];
+          const why = named.length > 0 ? `: ${named.slice(0, 4).join("; ")}` : "";
           const label = KIND_LABEL[first.kind][group.length === 1 ? 0 : 1];
           const notes = [
             ...(first.retained

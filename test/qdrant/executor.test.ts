@@ -320,7 +320,8 @@ describe("a rebuild as the preview and the pull-request summary show it", () => 
     }));
     const text = summarizePreview({ steps, changeSummary: { replace: 1 } });
     expect(text).toMatch(/Data at risk: 1 resource/);
-    expect(text).toContain(`**replace** 1 Qdrant collection (\`${inputs.name}\`): \`vectors\``);
+    // The replace key (`vectors`) narrowed to the field that changed in it, old -> new.
+    expect(text).toContain(`**replace** 1 Qdrant collection (\`${inputs.name}\`): \`vectors.size\` 8 → 16`);
     expect(text).not.toContain(API_KEY);
   });
 });
