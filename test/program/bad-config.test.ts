@@ -6,19 +6,21 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readStackConfig } from "../../components/config";
-import { ConfigError } from "../../components/shared/problems";
+import * as pulumi from "@pulumi/pulumi";
+import { readStackConfig, StackConfigError } from "../../components/config";
 import { stackConfig, stackFileText } from "../stacks/stackFiles";
 import { installMocks } from "../support/mocks";
 
 /** The error the program would stop with for the dev stack file plus `overrides`. */
-function errorFor(overrides: Record<string, unknown>, stack = "dev"): ConfigError {
+function errorFor(overrides: Record<string, unknown>, stack = "dev"): StackConfigError {
   installMocks({ stack, config: { ...stackConfig(stack), ...overrides } });
   try {
     readStackConfig();
   } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
+    // A RunError: the language host prints its message only, once, without a trace.
+    expect(error).toBeInstanceOf(StackConfigError);
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    return error as StackConfigError;
   }
   throw new Error("the config was accepted");
 }
