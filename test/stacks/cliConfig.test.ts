@@ -10,8 +10,7 @@ import { pulumiCliConfigError } from "./pulumiCliConfig";
 import { ROOT, stackFileText, stackNames } from "./stackFiles";
 
 const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-const stackFileConfig = (stack: string): Record<string, unknown> =>
-  (parse(stackFileText(stack)) ?? {}).config ?? {};
+const stackFileConfig = (stack: string): Record<string, unknown> => parse(stackFileText(stack))?.config ?? {};
 
 describe("the Pulumi CLI's config check", () => {
   it.each(stackNames())("passes Pulumi.%s.yaml", (stack) => {

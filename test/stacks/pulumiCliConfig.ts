@@ -109,8 +109,7 @@ function rewriteShorthand(
 ): Record<string, ProjectConfigType> {
   const out: Record<string, ProjectConfigType> = {};
   for (const [key, value] of Object.entries(config)) {
-    const primitiveOrList =
-      value === null || typeof value !== "object" || Array.isArray(value) ? true : false;
+    const primitiveOrList = value === null || typeof value !== "object" || Array.isArray(value);
     if (primitiveOrList) {
       out[key] = isProjectKey(projectName, key) ? { default: value } : { value };
     } else {
@@ -153,7 +152,11 @@ function fullTypeName(type: string, items: ProjectConfigItemsType | undefined): 
   return items ? `array<${fullTypeName(items.type, items.items)}>` : type;
 }
 
-function validateConfigValue(type: string, items: ProjectConfigItemsType | undefined, value: unknown): boolean {
+function validateConfigValue(
+  type: string,
+  items: ProjectConfigItemsType | undefined,
+  value: unknown,
+): boolean {
   switch (type) {
     case "string":
       return typeof value === "string";
@@ -175,6 +178,8 @@ function formatMissingKeys(keys: string[]): string {
   if (keys.length === 1) return `'${keys[0]}'`;
   const sorted = [...keys].sort();
   return sorted
-    .map((key, i) => (i === sorted.length - 1 ? `and '${key}'` : i === sorted.length - 2 ? `'${key}' ` : `'${key}', `))
+    .map((key, i) =>
+      i === sorted.length - 1 ? `and '${key}'` : i === sorted.length - 2 ? `'${key}' ` : `'${key}', `,
+    )
     .join("");
 }
