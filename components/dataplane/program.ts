@@ -62,6 +62,10 @@ export function planeName(config: StackConfig): string {
   return planeNameFor(config.target, config.stack);
 }
 
+/** What a refused data-losing schema change tells the stack's user to do. */
+export const DATA_LOSS_HINT =
+  "set kato-infra:allowDataLoss to true (pulumi config set kato-infra:allowDataLoss true), run pulumi up, then set it back to false";
+
 export function program(config: StackConfig): ProgramOutputs {
   const name = planeName(config);
   const s3 = config.backupS3Credentials;
@@ -72,6 +76,8 @@ export function program(config: StackConfig): ProgramOutputs {
     redis: config.redis,
     schema: config.schema,
     allowDataLoss: config.allowDataLoss,
+    // Refusals name what the stack's user can set, not the library arguments it becomes.
+    dataLossHint: DATA_LOSS_HINT,
     protect: config.protect,
     // Each engine's backup and the monitoring are deployed unless their `enabled` is false.
     backups: {

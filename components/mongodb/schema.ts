@@ -23,6 +23,8 @@ export interface MongoDatabaseSchemaArgs {
   collections: pulumi.Input<Record<string, CollectionSpec>>;
   /** Let this update drop and rebuild indexes whose definition changed. Default false. */
   allowIndexRebuild?: pulumi.Input<boolean>;
+  /** What a refused rebuild tells the reader to set, in their words. Default: `allowIndexRebuild`. */
+  dataLossHint?: pulumi.Input<string>;
   /** The replica set's members (MongoReplicaSet.access). */
   access: pulumi.Input<EngineAccess>;
   /** A user allowed to create and modify indexes (collMod needs more than readWrite): the root user. */

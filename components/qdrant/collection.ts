@@ -30,6 +30,8 @@ export interface QdrantCollectionArgs {
   aliases?: pulumi.Input<string[]>;
   /** Allow rebuilding the collection (or dropping a named vector) when a change needs it: points are lost. */
   allowRecreate?: pulumi.Input<boolean>;
+  /** What a refused recreation tells the reader to set, in their words. Default: `allowRecreate`. */
+  dataLossHint?: pulumi.Input<string>;
   /** Drop the collection when this resource is deleted. Default false: it is kept. */
   dropOnDelete?: pulumi.Input<boolean>;
   /** The cluster it lives in (its `access` and API key are used); or give `connection` (+ `apiKey`). */

@@ -98,6 +98,16 @@ export function programSuite(e: StackExpectations): void {
       );
     });
 
+    it("has every tenant schema's data-loss refusal name kato-infra:allowDataLoss, what the stack user sets", () => {
+      const schema = [
+        ...run.harness.ofType(SCHEMA_TYPE),
+        ...run.harness.ofType("pulumi-nodejs:dynamic/kato:QdrantCollection"),
+      ];
+      expect(schema.length).toBeGreaterThanOrEqual(2);
+      for (const r of schema)
+        expect(r.inputs.dataLossHint, r.name).toMatch(/^set kato-infra:allowDataLoss to true/);
+    });
+
     it(`deploys to ${e.target}`, () => {
       const engines = run.harness.resources.filter((r) => r.custom && !r.type.startsWith("pulumi"));
       const kinds = new Set(engines.map((r) => r.type.split(":")[0]));
