@@ -114,6 +114,34 @@ export interface ConfigInput {
 
 const field = (key: string): string => `${PROJECT}:${key}`;
 
+/**
+ * How to set one field or item of a list or object key from the command line: with `--path`
+ * (without it, `pulumi config set` stores the whole text as a string).
+ */
+function pathFix(doc: ConfigKeyDoc, f: string, raw: string): string {
+  if (doc.kind === "object") {
+    const first = (doc.fields ?? doc.sections ?? [])[0]?.name ?? "<field>";
+    return `set one field at a time with \`pulumi config set --path '${f}.${first}' <value>\``;
+  }
+  const item = raw.length > 0 && raw.length < 60 ? shellWord(raw) : "<value>";
+  return `run \`pulumi config rm ${f}\`, then \`pulumi config set --path '${f}[0]' ${item}\` (one per item)`;
+}
+
+/** A value as one shell word. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9_.,:/@+-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * A key set without `--path` (`pulumi config set kato-infra:redis.maxmemory 1gb`) is stored as one
+ * key named `redis.maxmemory`: returns the known key it was meant for and the path inside it.
+ */
+function withoutPath(key: string, known: readonly string[]): { key: string; path: string } | undefined {
+  const m = /^([A-Za-z0-9]+)([.[].*)$/.exec(key);
+  if (!m || !known.includes(m[1]!)) return undefined;
+  return { key: m[1]!, path: m[2]! };
+}
+
 /** Parses a raw config string according to the key's kind; returns a problem when it does not parse. */
 function parseValue(
   doc: ConfigKeyDoc,
@@ -146,7 +174,14 @@ function parseValue(
       } catch {
         const what = doc.kind === "object" ? "a YAML mapping" : "a YAML list";
         return {
-          problems: [problem(f, shown, `must be ${what}.`, `write ${f} in Pulumi.<stack>.yaml as ${what}.`)],
+          problems: [
+            problem(
+              f,
+              shown,
+              `must be ${what}.`,
+              `${pathFix(doc, f, raw)} or write ${f} in Pulumi.<stack>.yaml as ${what}.`,
+            ),
+          ],
         };
       }
       const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
@@ -157,13 +192,17 @@ function parseValue(
               f,
               shown,
               "must be a mapping of fields.",
-              `write ${f} as a YAML mapping, e.g. ${f}: { ... }.`,
+              `${pathFix(doc, f, raw)} or write ${f} as a YAML mapping, e.g. ${f}: { ... }.`,
             ),
           ],
         };
       }
       if (doc.kind !== "object" && !Array.isArray(value)) {
-        return { problems: [problem(f, shown, "must be a list.", `write ${f} as a YAML list.`)] };
+        return {
+          problems: [
+            problem(f, shown, "must be a list.", `${pathFix(doc, f, raw)} or write ${f} as a YAML list.`),
+          ],
+        };
       }
       if (doc.kind === "string[]") {
         const bad = (value as unknown[]).findIndex((v) => typeof v !== "string");
@@ -439,6 +478,20 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
     const key = fullKey.slice(colon + 1);
     const shown = secret.has(fullKey) ? "<secret>" : raw;
     const doc = CONFIG_KEYS.find((k) => k.name === key);
+    const meant = doc ? undefined : withoutPath(key, known);
+    if (meant) {
+      const secretFlag = secret.has(fullKey) ? "--secret " : "";
+      const value = secret.has(fullKey) ? "<value>" : shellWord(raw);
+      problems.push(
+        problem(
+          fullKey,
+          shown,
+          `is not a known config key: it was set without --path, so Pulumi stored a key named "${key}" instead of ${field(meant.key)}${meant.path.startsWith("[") ? meant.path : ` field ${meant.path.slice(1)}`}.`,
+          `run \`pulumi config rm '${fullKey}'\`, then \`pulumi config set ${secretFlag}--path '${fullKey}' ${value}\`.`,
+        ),
+      );
+      continue;
+    }
     if (!doc) {
       const near = closest(key, known);
       problems.push(

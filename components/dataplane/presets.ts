@@ -221,6 +221,18 @@ export function planSchema(input: SchemaPlanInput): SchemaPlan {
   const collectionNames = Object.keys(collections);
   input.nodeIds.forEach((nodeId, i) => {
     const field = `nodeIds[${i}]`;
+    if (nodeId.trim() === "") {
+      // Both presets would still make names of it (node__kato, _kato): a tenant nobody can address.
+      problems.push(
+        problem(
+          field,
+          nodeId,
+          "is empty: a tenant needs a KATO node id.",
+          "write the tenant's KATO node id, or remove the empty entry.",
+        ),
+      );
+      return;
+    }
     const database = guide ? guideDatabaseName(nodeId) : katoDatabaseName(nodeId, input.serviceName);
     const qdrantCollection = guide
       ? guideCollectionName(nodeId)
