@@ -64,7 +64,7 @@ export const DOCKER_FIELDS: readonly FieldDoc[] = [
     type: "string",
     default: "(the local daemon)",
     description:
-      "Docker daemon to deploy to, e.g. `ssh://deploy@db-host` or `tcp://10.0.0.5:2376`. Default: `DOCKER_HOST` or the local socket.",
+      "Docker daemon to deploy to, e.g. `ssh://deploy@db-host` or `tcp://10.0.0.5:2376`. Default: `DOCKER_HOST` or the local socket. A remote daemon needs `publishAddress` set to an address of that host reachable from where `pulumi up` runs (docs/configuration.md).",
   },
 ];
 

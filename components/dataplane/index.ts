@@ -73,6 +73,11 @@ export interface KatoDataPlaneArgs {
   profiling?: DataPlaneProfiling;
   /** Catalogue migrations (MIGRATION_CATALOGUE) to run once each, in this order. Default: none. */
   migrations?: readonly DataPlaneMigration[];
+  /**
+   * What the schema resources' data-loss refusals tell the reader to set (their `dataLossHint`), e.g.
+   * the stack config key that becomes `allowDataLoss`. Default: the resources' own argument names.
+   */
+  dataLossHint?: string;
 }
 
 /** What KATO's container reads; the values carrying a credential are secrets. */
@@ -183,6 +188,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
           database: tenant.database,
           collections: plan.collections,
           allowIndexRebuild: allowDataLoss,
+          ...(args.dataLossHint ? { dataLossHint: args.dataLossHint } : {}),
           access: mongodb.access,
           username: mongodb.rootUsername,
           password: mongodb.rootPassword,
@@ -193,7 +199,13 @@ export class KatoDataPlane extends pulumi.ComponentResource {
       collections.push(
         new QdrantCollection(
           `qdrant-collection-${tenant.qdrantCollection}`,
-          { name: tenant.qdrantCollection, ...plan.qdrant, cluster: qdrant, allowRecreate: allowDataLoss },
+          {
+            name: tenant.qdrantCollection,
+            ...plan.qdrant,
+            cluster: qdrant,
+            allowRecreate: allowDataLoss,
+            ...(args.dataLossHint ? { dataLossHint: args.dataLossHint } : {}),
+          },
           { parent: this },
         ),
       );

@@ -81,6 +81,22 @@ export const CASES: RefusalCase[] = [
   configCase('kato-infra:allowDataLoss: "maybe"', { allowDataLoss: "maybe" }, /allowDataLoss/),
   configCase('kato-infra:target: "swarm"', { target: "swarm" }, /target/),
   configCase(
+    "pulumi config set kato-infra:redis.maxmemory 1gb (without --path)",
+    { "redis.maxmemory": "1gb" },
+    /--path 'kato-infra:redis\.maxmemory'/,
+  ),
+  configCase('nodeIds: ["demo", ""]', { nodeIds: ["demo", ""] }, /is empty/),
+  configCase(
+    "mongodb: { hostPortBase: 7000 } (the Redis nodes' ports)",
+    { mongodb: { hostPortBase: 7000 } },
+    /overlap .*kato-infra:mongodb\.hostPortBase/,
+  ),
+  configCase(
+    'docker: { host: "ssh://deploy@db-host" }',
+    { docker: { host: "ssh://deploy@db-host" } },
+    /remote Docker daemon/,
+  ),
+  configCase(
     'nodeIds: ["team/a"] with the guide preset',
     { nodeIds: ["team/a"], schemaPreset: "guide" },
     /nodeIds/,

@@ -120,7 +120,8 @@ describe("a remote Docker host", () => {
   let h: MockHarness;
   beforeAll(async () => {
     ({ harness: h } = await deploy("dev", {
-      docker: { host: "ssh://deploy@db-host", publishAddress: "0.0.0.0" },
+      // An address of that host reachable from here: loopback or 0.0.0.0 is refused (docs/configuration.md).
+      docker: { host: "ssh://deploy@db-host", publishAddress: "10.0.0.5" },
     }));
   });
 
@@ -131,7 +132,7 @@ describe("a remote Docker host", () => {
     expect(network.provider).toContain("pulumi:providers:docker");
     for (const c of h.ofType("docker:index/container:Container")) {
       expect(c.provider, c.name).toContain("pulumi:providers:docker::docker");
-      for (const p of c.inputs.ports ?? []) expect(p.ip).toBe("0.0.0.0");
+      for (const p of c.inputs.ports ?? []) expect(p.ip).toBe("10.0.0.5");
     }
   });
 });
@@ -183,11 +184,12 @@ describe("KatoDataPlane as a library", () => {
     await waitForRegistrations();
   });
 
-  it("plans the schema itself and logs what the guide preset dropped once, not per tenant", () => {
+  it("plans the schema itself and warns about nothing the guide preset leaves out", () => {
     expect(plane.tenants.map((t) => t.database)).toEqual(["node_a_kato", "node_b_kato", "node_c_kato"]);
     const messages = warn.mock.calls.map((c) => c[0]);
-    expect(messages.filter((m) => m === GUIDE_DROPPED.idUniqueIndex)).toHaveLength(1);
-    expect(messages.filter((m) => m === GUIDE_DROPPED.hnswEf)).toHaveLength(1);
+    expect(messages.filter((m) => m === GUIDE_DROPPED.idUniqueIndex || m === GUIDE_DROPPED.hnswEf)).toEqual(
+      [],
+    );
   });
 
   it("creates its namespace and puts the engines in it", () => {
