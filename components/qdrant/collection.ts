@@ -4,6 +4,7 @@
  * patched; changes that would delete points are refused unless `allowRecreate` is set.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeShim } from "../runtimeShim";
 import type { QdrantCluster } from "./cluster";
 import type {
   HnswSpec,
@@ -13,7 +14,6 @@ import type {
   VectorSpec,
 } from "./collection-spec";
 import type { QdrantConnection, RetryPolicy } from "./executor";
-import { qdrantCollectionProvider } from "./provider";
 
 export interface QdrantCollectionArgs {
   /** Collection name; default: the resource name. */
@@ -52,7 +52,7 @@ export class QdrantCollection extends pulumi.dynamic.Resource {
     const { cluster, connection, apiKey, name: collectionName, ...spec } = args;
     const key = apiKey ?? cluster?.apiKey;
     super(
-      qdrantCollectionProvider,
+      runtimeShim("QdrantCollection"),
       name,
       {
         name: collectionName ?? name,
