@@ -9,7 +9,9 @@
  */
 import type { MockHarness } from "../test/support/mocks";
 
-export function checkpointBytes(harness: MockHarness): number {
+type Recorded = Pick<MockHarness, "resources" | "outputs">;
+
+export function checkpointBytes(harness: Recorded): number {
   let total = 0;
   for (const r of harness.resources) {
     total += Buffer.byteLength(JSON.stringify(r.inputs)) + Buffer.byteLength(JSON.stringify(r.state ?? {}));
