@@ -50,14 +50,25 @@ function kato(n: string): any {
   throw new Error(`kato-infra: no provider ${n} from ${cwd}: ${why}`);
 }
 
-/** The `__provider` of the resource whose runtime provider is `n`. */
+/**
+ * The `__provider` of the resource whose runtime provider is `n`: one object per name, because the
+ * SDK caches a provider's serialized text by object (sdk/nodejs/dynamic/index.ts `providerCache`),
+ * and serializing anew for every resource costs the program seconds per thousand tenants.
+ */
 export function runtimeShim(n: RuntimeProviderName): pulumi.dynamic.ResourceProvider {
-  return {
-    check: (a, b) => kato(n).check(a, b),
-    diff: (a, b, c) => kato(n).diff(a, b, c),
-    create: (a) => kato(n).create(a),
-    read: (a, b) => kato(n).read(a, b),
-    update: (a, b, c) => kato(n).update(a, b, c),
-    delete: (a, b) => kato(n).delete(a, b),
-  };
+  let shim = shims.get(n);
+  if (!shim) {
+    shim = {
+      check: (a, b) => kato(n).check(a, b),
+      diff: (a, b, c) => kato(n).diff(a, b, c),
+      create: (a) => kato(n).create(a),
+      read: (a, b) => kato(n).read(a, b),
+      update: (a, b, c) => kato(n).update(a, b, c),
+      delete: (a, b) => kato(n).delete(a, b),
+    };
+    shims.set(n, shim);
+  }
+  return shim;
 }
+
+const shims = new Map<string, pulumi.dynamic.ResourceProvider>();
