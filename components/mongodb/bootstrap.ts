@@ -3,8 +3,9 @@
  * the application user. Created by MongoReplicaSet after its servers; every `pulumi up` that changes
  * the servers or the membership runs it again (idempotent).
  *
- * The provider object below is serialized into state: it captures only the pure/executor modules
- * (no `@pulumi/*` import there) and requires the driver at run time.
+ * The provider object below runs in the Pulumi dynamic-provider host, loaded through
+ * components/runtime.ts under the name MongoReplicaSetBootstrap (state holds only the shim of
+ * components/runtimeShim.ts); it requires the driver at run time.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeShim } from "../runtimeShim";
@@ -73,13 +74,6 @@ const WATCHED: Array<keyof BootstrapInputs> = [
 
 /** What the engine sends for a value not known yet (at preview, e.g. names other resources compute). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function hasUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(hasUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(hasUnknown);
-  return false;
-}
 
 export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
   // A value not known yet (at preview) is checked at the next preview or up that knows it.
