@@ -5,6 +5,7 @@
  * rebuild shows in the preview as a replacement.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeShim } from "../runtimeShim";
 import type { QdrantCluster } from "./cluster";
 import type {
   HnswSpec,
@@ -14,7 +15,6 @@ import type {
   VectorSpec,
 } from "./collection-spec";
 import type { QdrantConnection, RetryPolicy } from "./executor";
-import { qdrantCollectionProvider } from "./provider";
 
 export interface QdrantCollectionArgs {
   /** Collection name; default: the resource name. */
@@ -59,7 +59,7 @@ export class QdrantCollection extends pulumi.dynamic.Resource {
     const { cluster, connection, apiKey, name: collectionName, ...spec } = args;
     const key = apiKey ?? cluster?.apiKey;
     super(
-      qdrantCollectionProvider,
+      runtimeShim("QdrantCollection"),
       name,
       {
         name: collectionName ?? name,
