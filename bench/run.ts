@@ -15,6 +15,8 @@ interface ChildFigures {
   ms: number;
   peakRssMb: number;
   resources: number;
+  /** Checkpoint bytes, inputs and outputs as the engine stores them (bench/stateBytes.ts). */
+  stateBytes: number;
 }
 
 function runChild(script: string, tenants: number): ChildFigures {
@@ -50,6 +52,12 @@ export interface ProgramFigures {
   sdkFloorPeakRssMb: Record<string, number>;
   programResources: Record<string, number>;
   resourcesPerTenant: number;
+  /** Whole-checkpoint bytes (inputs + outputs, `__provider` included) by tenant count. */
+  stateBytes: Record<string, number>;
+  sdkFloorStateBytes: Record<string, number>;
+  /** Checkpoint bytes each tenant adds (100 -> 1000 tenants), program and SDK floor. */
+  stateBytesPerTenant: number;
+  sdkFloorStateBytesPerTenant: number;
 }
 
 function measureProgram(): ProgramFigures {
@@ -60,6 +68,10 @@ function measureProgram(): ProgramFigures {
     sdkFloorPeakRssMb: {},
     programResources: {},
     resourcesPerTenant: 0,
+    stateBytes: {},
+    sdkFloorStateBytes: {},
+    stateBytesPerTenant: 0,
+    sdkFloorStateBytesPerTenant: 0,
   };
   for (const tenants of TENANT_COUNTS) {
     const program: ChildFigures[] = [];
@@ -74,12 +86,19 @@ function measureProgram(): ProgramFigures {
     figures.sdkFloorMs[key] = round(median(floor.map((f) => f.ms)));
     figures.sdkFloorPeakRssMb[key] = round(median(floor.map((f) => f.peakRssMb)));
     figures.programResources[key] = program[0]!.resources;
+    // Bytes do not vary from run to run: the first run's.
+    figures.stateBytes[key] = program[0]!.stateBytes;
+    figures.sdkFloorStateBytes[key] = floor[0]!.stateBytes;
     process.stderr.write(
       `  ${tenants} tenants: program ${figures.programMs[key]} ms / ${figures.programPeakRssMb[key]} MB, floor ${figures.sdkFloorMs[key]} ms / ${figures.sdkFloorPeakRssMb[key]} MB\n`,
     );
   }
   const r = figures.programResources;
   figures.resourcesPerTenant = round((r["1000"]! - r["100"]!) / 900, 2);
+  const b = figures.stateBytes;
+  const fb = figures.sdkFloorStateBytes;
+  figures.stateBytesPerTenant = Math.round((b["1000"]! - b["100"]!) / 900);
+  figures.sdkFloorStateBytesPerTenant = Math.round((fb["1000"]! - fb["100"]!) / 900);
   return figures;
 }
 
@@ -109,6 +128,11 @@ async function main(): Promise<void> {
       goal: "program peak RSS at 1000 tenants <= 3x SDK floor",
       value: `${round(rssRatio, 2)}x`,
       met: rssRatio <= 3,
+    });
+    goals.push({
+      goal: "checkpoint bytes per tenant (inputs + outputs) <= 16 KB",
+      value: `${p.stateBytesPerTenant} bytes (SDK floor ${p.sdkFloorStateBytesPerTenant})`,
+      met: p.stateBytesPerTenant <= 16 * 1024,
     });
     goals.push({
       goal: "program time grows linearly (ms/tenant 100->1000 within 2x of 10->100)",
@@ -190,16 +214,19 @@ function printTable(
   const lines: string[] = [];
   if (results.programMs) {
     lines.push(
-      "| tenants | program ms | SDK floor ms | program peak RSS MB | floor peak RSS MB | resources |",
+      "| tenants | program ms | SDK floor ms | program peak RSS MB | floor peak RSS MB | resources | state bytes | floor state bytes |",
     );
-    lines.push("|---:|---:|---:|---:|---:|---:|");
+    lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const t of TENANT_COUNTS) {
       const k = String(t);
       lines.push(
-        `| ${t} | ${results.programMs[k]} | ${results.sdkFloorMs[k]} | ${results.programPeakRssMb[k]} | ${results.sdkFloorPeakRssMb[k]} | ${results.programResources[k]} |`,
+        `| ${t} | ${results.programMs[k]} | ${results.sdkFloorMs[k]} | ${results.programPeakRssMb[k]} | ${results.sdkFloorPeakRssMb[k]} | ${results.programResources[k]} | ${results.stateBytes[k]} | ${results.sdkFloorStateBytes[k]} |`,
       );
     }
     lines.push(`resourcesPerTenant: ${results.resourcesPerTenant}`);
+    lines.push(
+      `stateBytesPerTenant: ${results.stateBytesPerTenant}  sdkFloorStateBytesPerTenant: ${results.sdkFloorStateBytesPerTenant}`,
+    );
   }
   if (results.redisFormSeconds !== undefined) {
     lines.push(

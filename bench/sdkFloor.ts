@@ -3,7 +3,8 @@
  * same mocks the program benchmark uses. Run in a fresh process by bench/run.ts; prints one JSON line.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks } from "../test/support/mocks";
+import { installMocks, waitForRegistrations } from "../test/support/mocks";
+import { checkpointBytes } from "./stateBytes";
 
 const trivialProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: any) {
@@ -19,7 +20,7 @@ class Trivial extends pulumi.dynamic.Resource {
 
 async function main(): Promise<void> {
   const tenants = Number(process.argv[2] ?? "1");
-  installMocks({ stack: "bench" });
+  const harness = installMocks({ stack: "bench" });
   const started = process.hrtime.bigint();
   const urns: Promise<string>[] = [];
   for (let i = 0; i < tenants; i++) {
@@ -28,9 +29,10 @@ async function main(): Promise<void> {
   }
   await Promise.all(urns);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(
-    `${JSON.stringify({ ms, peakRssMb: process.resourceUsage().maxRSS / 1024, resources: tenants })}\n`,
-  );
+  await waitForRegistrations();
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const stateBytes = checkpointBytes(harness);
+  process.stdout.write(`${JSON.stringify({ ms, peakRssMb, resources: tenants, stateBytes })}\n`);
 }
 
 main().catch((error) => {

@@ -194,6 +194,24 @@ const pr: Profile = {
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = { dev, staging, prod, pr };
 
 /**
+ * Docker host ports of every stack (the layer just above the engine defaults), in one place. Each
+ * engine gets its own range, and no range starts next to another engine's or its own other ports:
+ * MongoDB members from 27017, Redis nodes from 7000, Qdrant REST from 16333 and gRPC from 16433
+ * (Qdrant's defaults, 6333 + i, would put peer 1 and 2 on 6334 and 6335, Qdrant's own gRPC and P2P
+ * port numbers), the exporters from 9216 (mongodb_exporter) and 9121 (redis_exporter). The program
+ * refuses ranges that overlap (components/config/load.ts, hostPortProblems).
+ */
+export const DOCKER_HOST_PORTS: {
+  mongodb: MongoSettings;
+  qdrant: QdrantSettings;
+  redis: RedisSettings;
+} = {
+  mongodb: { hostPortBase: 27017 },
+  qdrant: { hostPortBase: 16333, grpcHostPortBase: 16433 },
+  redis: { hostPortBase: 7000 },
+};
+
+/**
  * `kato-infra:singleNode`: for small laptops. One MongoDB member, one Qdrant peer, and the smallest
  * Redis Cluster there is (3 masters, no replicas: Redis Cluster needs 3 masters), at small memory.
  */

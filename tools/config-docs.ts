@@ -1,6 +1,7 @@
 /**
  * The config reference, generated from the FieldDoc lists the code validates with:
- * - `pulumiYamlConfig()`: the `config:` block of Pulumi.yaml (types where Pulumi can declare them);
+ * - `pulumiYamlConfig()`: the `config:` block of Pulumi.yaml: empty, so the CLI neither requires nor
+ *   types any key (see its comment);
  * - `configReference()`: the README's reference tables, one per object.
  * test/config/docs.test.ts fails when Pulumi.yaml or README.md is out of step;
  * `npm run docs` rewrites both.
@@ -8,37 +9,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import type { ConfigKeyDoc } from "../components/config/fields";
 import { CONFIG_KEYS, loadStackConfig } from "../components/config/load";
 import type { FieldDoc } from "../components/shared/fields";
 
-export interface PulumiConfigDeclaration {
-  type?: "string" | "integer" | "boolean" | "array";
-  items?: { type: "string" };
-  description: string;
-}
-
-function declaration(doc: ConfigKeyDoc): PulumiConfigDeclaration {
-  const inner = doc.fields ?? doc.sections;
-  const description = inner
-    ? `${doc.description} Fields: ${inner.map((f) => f.name).join(", ")}.`
-    : doc.description;
-  switch (doc.kind) {
-    case "string":
-    case "integer":
-    case "boolean":
-      return { type: doc.kind, description };
-    case "string[]":
-      return { type: "array", items: { type: "string" }, description };
-    default:
-      // Pulumi cannot type objects or lists of objects in project config: description only.
-      return { description };
-  }
-}
-
-/** The `config:` block of Pulumi.yaml, keyed without the project prefix as Pulumi expects. */
-export function pulumiYamlConfig(): Record<string, PulumiConfigDeclaration> {
-  return Object.fromEntries(CONFIG_KEYS.map((doc) => [doc.name, declaration(doc)]));
+/**
+ * What Pulumi.yaml declares under `config:`: nothing. The Pulumi CLI (3.248.0,
+ * sdk/go/common/workspace/config.go `mergeConfig`) stops `preview`, `up`, `refresh` and `destroy` with
+ * "Stack '<stack>' is missing configuration values ..." for every declared key of the project's
+ * namespace that the stack does not set and that has no `default` or `value`; every stack here leaves
+ * most keys to its profile (a `pr-<N>` stack sets none). A `default` would be written into the stack's
+ * config and override the profile layering, and a `type` is checked by the CLI one key at a time
+ * before the program runs, hiding the program's report of every problem at once. Keys the project
+ * does not declare are accepted as they are; the program checks them all (components/config/load.ts).
+ */
+export function pulumiYamlConfig(): Record<string, never> {
+  return {};
 }
 
 function cell(value: unknown): string {
@@ -144,10 +129,12 @@ export function withReference(readme: string): string {
   return readme.slice(0, start) + configReference() + readme.slice(end + REFERENCE_END.length);
 }
 
-/** Pulumi.yaml text with its `config:` block replaced by the generated one (comments elsewhere kept). */
+/** Pulumi.yaml text with its `config:` block as generated: none (see pulumiYamlConfig; comments kept). */
 export function withPulumiConfig(pulumiYaml: string): string {
   const doc = parseDocument(pulumiYaml);
-  doc.set("config", pulumiYamlConfig());
+  const declared = pulumiYamlConfig();
+  if (Object.keys(declared).length === 0) doc.delete("config");
+  else doc.set("config", declared);
   return doc.toString({ lineWidth: 0 });
 }
 

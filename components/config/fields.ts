@@ -4,6 +4,7 @@
  * the README's reference are checked against these lists by test/config/docs.test.ts.
  * Pure data.
  */
+import { INDEX_KEY_DIRECTIONS, INDEX_OPTION_KEYS } from "../mongodb/schemaSpec";
 import type { FieldDoc } from "../shared/fields";
 
 /** The project name, which is also the config namespace (`kato-infra:<key>`). */
@@ -63,7 +64,7 @@ export const DOCKER_FIELDS: readonly FieldDoc[] = [
     type: "string",
     default: "(the local daemon)",
     description:
-      "Docker daemon to deploy to, e.g. `ssh://deploy@db-host` or `tcp://10.0.0.5:2376`. Default: `DOCKER_HOST` or the local socket.",
+      "Docker daemon to deploy to, e.g. `ssh://deploy@db-host` or `tcp://10.0.0.5:2376`. Default: `DOCKER_HOST` or the local socket. A remote daemon needs `publishAddress` set to an address of that host reachable from where `pulumi up` runs (docs/configuration.md).",
   },
 ];
 
@@ -79,7 +80,7 @@ export const KUBERNETES_FIELDS: readonly FieldDoc[] = [
     type: "boolean",
     default: "true for pr and staging, false for prod",
     description:
-      "Create the namespace with the stack (and delete it with the stack). When false the namespace must exist.",
+      "Create the namespace with the stack. It is kept when the stack is destroyed (with its PVCs) unless allowDataLoss is true. When false the namespace must exist.",
   },
   {
     name: "storageClass",
@@ -134,8 +135,12 @@ export const COLLECTION_FIELDS: readonly FieldDoc[] = [
     name: "indexes",
     type: "list of index",
     default: [],
-    description:
-      "Indexes: `keys` (ordered map of field to 1, -1, text, hashed, 2dsphere or 2d) and the options `name`, `unique`, `sparse`, `expireAfterSeconds`, `partialFilterExpression`, `hidden`, `collation`, `weights`, `defaultLanguage`.",
+    // From the schema check's own declarations, so the reference lists what the check accepts.
+    description: `Indexes: \`keys\` (ordered map of field to ${INDEX_KEY_DIRECTIONS.join(", ")}) and the options ${INDEX_OPTION_KEYS.filter(
+      (k) => k !== "keys",
+    )
+      .map((k) => `\`${k}\``)
+      .join(", ")}.`,
   },
 ];
 

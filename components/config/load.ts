@@ -4,7 +4,14 @@
  * any resource is declared. Pure: the program passes in what `pulumi.runtime` holds (see ./read.ts).
  */
 
-import { PROFILE_NAMES, PROFILES, type Profile, type ProfileName, SINGLE_NODE } from "../../stacks/profiles";
+import {
+  DOCKER_HOST_PORTS,
+  PROFILE_NAMES,
+  PROFILES,
+  type Profile,
+  type ProfileName,
+  SINGLE_NODE,
+} from "../../stacks/profiles";
 import {
   MIGRATION_FIELDS,
   type ResolvedDataPlaneMigration,
@@ -115,6 +122,34 @@ export interface ConfigInput {
 
 const field = (key: string): string => `${PROJECT}:${key}`;
 
+/**
+ * How to set one field or item of a list or object key from the command line: with `--path`
+ * (without it, `pulumi config set` stores the whole text as a string).
+ */
+function pathFix(doc: ConfigKeyDoc, f: string, raw: string): string {
+  if (doc.kind === "object") {
+    const first = (doc.fields ?? doc.sections ?? [])[0]?.name ?? "<field>";
+    return `set one field at a time with \`pulumi config set --path '${f}.${first}' <value>\``;
+  }
+  const item = raw.length > 0 && raw.length < 60 ? shellWord(raw) : "<value>";
+  return `run \`pulumi config rm ${f}\`, then \`pulumi config set --path '${f}[0]' ${item}\` (one per item)`;
+}
+
+/** A value as one shell word. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9_.,:/@+-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * A key set without `--path` (`pulumi config set kato-infra:redis.maxmemory 1gb`) is stored as one
+ * key named `redis.maxmemory`: returns the known key it was meant for and the path inside it.
+ */
+function withoutPath(key: string, known: readonly string[]): { key: string; path: string } | undefined {
+  const m = /^([A-Za-z0-9]+)([.[].*)$/.exec(key);
+  if (!m || !known.includes(m[1]!)) return undefined;
+  return { key: m[1]!, path: m[2]! };
+}
+
 /** Parses a raw config string according to the key's kind; returns a problem when it does not parse. */
 function parseValue(
   doc: ConfigKeyDoc,
@@ -147,7 +182,14 @@ function parseValue(
       } catch {
         const what = doc.kind === "object" ? "a YAML mapping" : "a YAML list";
         return {
-          problems: [problem(f, shown, `must be ${what}.`, `write ${f} in Pulumi.<stack>.yaml as ${what}.`)],
+          problems: [
+            problem(
+              f,
+              shown,
+              `must be ${what}.`,
+              `${pathFix(doc, f, raw)} or write ${f} in Pulumi.<stack>.yaml as ${what}.`,
+            ),
+          ],
         };
       }
       const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
@@ -158,13 +200,17 @@ function parseValue(
               f,
               shown,
               "must be a mapping of fields.",
-              `write ${f} as a YAML mapping, e.g. ${f}: { ... }.`,
+              `${pathFix(doc, f, raw)} or write ${f} as a YAML mapping, e.g. ${f}: { ... }.`,
             ),
           ],
         };
       }
       if (doc.kind !== "object" && !Array.isArray(value)) {
-        return { problems: [problem(f, shown, "must be a list.", `write ${f} as a YAML list.`)] };
+        return {
+          problems: [
+            problem(f, shown, "must be a list.", `${pathFix(doc, f, raw)} or write ${f} as a YAML list.`),
+          ],
+        };
       }
       if (doc.kind === "string[]") {
         const bad = (value as unknown[]).findIndex((v) => typeof v !== "string");
@@ -308,6 +354,7 @@ function resolveDocker(
       ),
     );
   }
+  problems.push(...remoteDaemonProblems(f, host, publishAddress));
   return {
     value: {
       publishAddress: publishAddress as string,
@@ -317,6 +364,30 @@ function resolveDocker(
     },
     problems,
   };
+}
+
+const LOCAL_HOSTS = /^(localhost|127(\.[0-9]{1,3}){3}|\[?::1\]?)$/i;
+const ANY_OR_LOOPBACK = /^(0\.0\.0\.0|::|127(\.[0-9]{1,3}){3}|::1)$/;
+
+/**
+ * The members are published on the Docker host, and the program's executors (replica-set bootstrap,
+ * Redis formation, tenant schema) connect to `publishAddress:hostPort` from where `pulumi up` runs.
+ * With a remote daemon (`ssh://`, or `tcp://` to another machine), a loopback or wildcard publish
+ * address names this machine, not the Docker host: the bootstrap would wait out its timeout.
+ */
+function remoteDaemonProblems(f: string, host: unknown, publishAddress: unknown): Problem[] {
+  if (typeof host !== "string" || typeof publishAddress !== "string") return [];
+  const m = /^(ssh|tcp):\/\/(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/.exec(host);
+  if (!m || LOCAL_HOSTS.test(m[2]!) || !ANY_OR_LOOPBACK.test(publishAddress)) return [];
+  const daemon = m[2]!;
+  return [
+    problem(
+      `${f}.host`,
+      host,
+      `is a remote Docker daemon, but the members are published on ${publishAddress} of that host (${f}.publishAddress), which pulumi up cannot reach from here: the replica-set bootstrap, the Redis formation and the tenant schema connect to the published ports and would time out.`,
+      `set ${f}.publishAddress to an address of ${daemon} that this machine reaches (pulumi config set --path '${f}.publishAddress' <address of ${daemon}>; the ports are then open on that interface, so firewall them), or run pulumi up on ${daemon} itself without ${f}.host.`,
+    ),
+  ];
 }
 
 function resolveKubernetes(
@@ -440,6 +511,20 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
     const key = fullKey.slice(colon + 1);
     const shown = secret.has(fullKey) ? "<secret>" : raw;
     const doc = CONFIG_KEYS.find((k) => k.name === key);
+    const meant = doc ? undefined : withoutPath(key, known);
+    if (meant) {
+      const secretFlag = secret.has(fullKey) ? "--secret " : "";
+      const value = secret.has(fullKey) ? "<value>" : shellWord(raw);
+      problems.push(
+        problem(
+          fullKey,
+          shown,
+          `is not a known config key: it was set without --path, so Pulumi stored a key named "${key}" instead of ${field(meant.key)}${meant.path.startsWith("[") ? meant.path : ` field ${meant.path.slice(1)}`}.`,
+          `run \`pulumi config rm '${fullKey}'\`, then \`pulumi config set ${secretFlag}--path '${fullKey}' ${value}\`.`,
+        ),
+      );
+      continue;
+    }
     if (!doc) {
       const near = closest(key, known);
       problems.push(
@@ -513,6 +598,7 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
     resolve: (raw: unknown, f: string, base?: any) => { settings?: R; problems: Problem[] },
   ): R | undefined => {
     const base = mergeSettings(
+      DOCKER_HOST_PORTS[key],
       key === "mongodb"
         ? PRESET_MONGO_BASE[schemaPreset as SchemaPreset]
         : key === "redis"
@@ -608,6 +694,11 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
   });
   problems.push(...operations.problems);
 
+  if (target === "docker") {
+    // With what resolved: an engine with its own problem is left out, the others still checked.
+    problems.push(...hostPortProblems({ mongodb, qdrant, redis, monitoring: operations.value?.monitoring }));
+  }
+
   problems.push(...secretsProviderProblems(input.stack, input.stackFile, input.env ?? {}));
 
   if (
@@ -656,4 +747,98 @@ function pickObjects(base: Record<string, unknown>, user: Record<string, unknown
     if (isObject(value) && isObject(base[key])) out[key] = base[key];
   }
   return out;
+}
+
+interface HostPortRange {
+  /** The key a stack user sets to move the range. */
+  field: string;
+  first: number;
+  last: number;
+  /** What publishes them, e.g. "3 MongoDB members". */
+  what: string;
+}
+
+/**
+ * Docker: every host port the stack publishes (MongoDB members, Qdrant REST and gRPC, Redis nodes,
+ * the exporters) is bound on the same address, so two ranges that overlap make `pulumi up` fail
+ * halfway, when Docker refuses the second container. Each overlap is one problem naming both keys.
+ */
+export function hostPortProblems(engines: {
+  mongodb?: ResolvedMongoSettings | undefined;
+  qdrant?: ResolvedQdrantSettings | undefined;
+  redis?: ResolvedRedisSettings | undefined;
+  monitoring?:
+    | { enabled: boolean; mongodbExporterHostPort: number; redisExporterHostPort: number }
+    | undefined;
+}): Problem[] {
+  const { mongodb, qdrant, redis, monitoring } = engines;
+  const range = (key: string, base: number, count: number, what: string): HostPortRange => ({
+    field: field(key),
+    first: base,
+    last: base + count - 1,
+    what,
+  });
+  const ranges: HostPortRange[] = [];
+  if (mongodb) {
+    const n = mongodb.members;
+    ranges.push(range("mongodb.hostPortBase", mongodb.hostPortBase, n, `${n} MongoDB member(s)`));
+  }
+  if (qdrant) {
+    const n = qdrant.peers;
+    ranges.push(range("qdrant.hostPortBase", qdrant.hostPortBase, n, `${n} Qdrant peer(s), REST`));
+    if (qdrant.grpc) {
+      ranges.push(range("qdrant.grpcHostPortBase", qdrant.grpcHostPortBase, n, `${n} Qdrant peer(s), gRPC`));
+    }
+  }
+  if (redis) {
+    // Replication mode publishes the endpoint and the Sentinels right after the nodes
+    // (components/redis/replicationWiring.ts, dockerHostPorts).
+    const replication = redis.mode === "replication";
+    const count = replication ? redis.nodes + 1 + redis.sentinels : redis.nodes;
+    const what = replication
+      ? `${redis.nodes} Redis node(s), the endpoint and ${redis.sentinels} Sentinel(s)`
+      : `${redis.nodes} Redis node(s)`;
+    ranges.push(range("redis.hostPortBase", redis.hostPortBase, count, what));
+  }
+  if (monitoring?.enabled) {
+    if (mongodb) {
+      const n = mongodb.members;
+      ranges.push(
+        range(
+          "monitoring.mongodbExporterHostPort",
+          monitoring.mongodbExporterHostPort,
+          n,
+          `${n} mongodb_exporter(s)`,
+        ),
+      );
+    }
+    if (redis) {
+      const n = redis.nodes;
+      ranges.push(
+        range(
+          "monitoring.redisExporterHostPort",
+          monitoring.redisExporterHostPort,
+          n,
+          `${n} redis_exporter(s)`,
+        ),
+      );
+    }
+  }
+  const span = (r: HostPortRange) => (r.first === r.last ? `${r.first}` : `${r.first}-${r.last}`);
+  const problems: Problem[] = [];
+  ranges.forEach((r, i) => {
+    for (const other of ranges.slice(0, i)) {
+      if (r.first > other.last || other.first > r.last) continue;
+      const free = Math.max(...ranges.map((x) => x.last)) + 1;
+      problems.push(
+        problem(
+          r.field,
+          r.first,
+          `publishes host ports ${span(r)} (${r.what}), which overlap ${span(other)} of ${other.field} (${other.what}): Docker would refuse the second container halfway through pulumi up.`,
+          `move one of them: e.g. set ${r.field} to ${free} (pulumi config set --path '${r.field}' ${free}), or change ${other.field}.`,
+        ),
+      );
+    }
+  });
+  return problems;
 }

@@ -103,16 +103,6 @@ export function resolveOperations(input: OperationsInput): { value?: OperationsC
       toS3.push(engine);
     }
   }
-  if (backups.qdrant?.enabled && input.qdrantApiKey === false) {
-    problems.push(
-      problem(
-        `${bf}.qdrant.enabled`,
-        true,
-        "needs the Qdrant API key (kato-infra:qdrant.apiKey is false): the snapshot job authenticates with the read-write key.",
-        `set ${bf}.qdrant.enabled to false, or kato-infra:qdrant.apiKey to true.`,
-      ),
-    );
-  }
 
   let backupS3Credentials: BackupS3Credentials | undefined;
   const { backupS3AccessKeyId: id, backupS3SecretAccessKey: key } = input;

@@ -1,11 +1,11 @@
 /**
  * Reads the stack config from the Pulumi runtime and validates it (./load.ts), throwing one
- * ConfigError with every problem before the program declares anything.
+ * StackConfigError with every problem before the program declares anything.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { assertNoProblems } from "../shared/problems";
+import { ConfigError, type Problem } from "../shared/problems";
 import { loadStackConfig, type StackConfig } from "./load";
 
 /** Config keys holding secrets, as the CLI lists them for the program (never shown in messages). */
@@ -33,6 +33,21 @@ function stackFileText(stack: string): string | undefined {
   }
 }
 
+/**
+ * The program's refusal of a stack's config: a Pulumi `RunError`, which the Node language host
+ * (pulumi v3.248.0 sdk/nodejs/cmd/run/run.ts, `uncaughtHandler`) prints as its message only, once,
+ * without "failed with an unhandled exception" and without a stack trace. The message is the list of
+ * problems, as ConfigError words it.
+ */
+export class StackConfigError extends pulumi.RunError {
+  readonly problems: readonly Problem[];
+  constructor(problems: readonly Problem[], stack: string) {
+    super(new ConfigError(problems, `kato-infra configuration of stack ${stack}`).message);
+    this.name = "StackConfigError";
+    this.problems = problems;
+  }
+}
+
 export function readStackConfig(): StackConfig {
   const stack = pulumi.getStack();
   const { config, problems } = loadStackConfig({
@@ -42,6 +57,6 @@ export function readStackConfig(): StackConfig {
     stackFile: stackFileText(stack),
     env: process.env,
   });
-  assertNoProblems(problems, `kato-infra configuration of stack ${stack}`);
-  return config!;
+  if (problems.length > 0 || !config) throw new StackConfigError(problems, stack);
+  return config;
 }

@@ -73,6 +73,11 @@ export interface KatoDataPlaneArgs {
   profiling?: DataPlaneProfiling;
   /** Catalogue migrations (MIGRATION_CATALOGUE) to run once each, in this order. Default: none. */
   migrations?: readonly DataPlaneMigration[];
+  /**
+   * What the schema resources' data-loss refusals tell the reader to set (their `dataLossHint`), e.g.
+   * the stack config key that becomes `allowDataLoss`. Default: the resources' own argument names.
+   */
+  dataLossHint?: string;
 }
 
 /** What KATO's container reads; the values carrying a credential are secrets. */
@@ -166,7 +171,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
     // What the preset dropped is said once per deployment, not once per tenant.
     for (const warning of plan.warnings) pulumi.log.warn(warning, this);
 
-    const { target, placement } = this.place(name, args.target);
+    const { target, placement } = this.place(name, args.target, args.allowDataLoss === true);
     const child = { parent: this };
     const engineNames = { mongodb: `${name}-mongodb`, qdrant: `${name}-qdrant`, redis: `${name}-redis` };
     const mongodb = new MongoReplicaSet(engineNames.mongodb, { target, ...args.mongodb }, child);
@@ -183,6 +188,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
           database: tenant.database,
           collections: plan.collections,
           allowIndexRebuild: allowDataLoss,
+          ...(args.dataLossHint ? { dataLossHint: args.dataLossHint } : {}),
           access: mongodb.access,
           username: mongodb.rootUsername,
           password: mongodb.rootPassword,
@@ -193,7 +199,13 @@ export class KatoDataPlane extends pulumi.ComponentResource {
       collections.push(
         new QdrantCollection(
           `qdrant-collection-${tenant.qdrantCollection}`,
-          { name: tenant.qdrantCollection, ...plan.qdrant, cluster: qdrant, allowRecreate: allowDataLoss },
+          {
+            name: tenant.qdrantCollection,
+            ...plan.qdrant,
+            cluster: qdrant,
+            allowRecreate: allowDataLoss,
+            ...(args.dataLossHint ? { dataLossHint: args.dataLossHint } : {}),
+          },
           { parent: this },
         ),
       );
@@ -256,10 +268,16 @@ export class KatoDataPlane extends pulumi.ComponentResource {
     this.registerOutputs({ kato, tenants: plan.tenants, placement });
   }
 
-  /** One network (Docker) or namespace (Kubernetes) for the three engines. */
+  /**
+   * One network (Docker) or namespace (Kubernetes) for the three engines. A namespace the plane
+   * creates is retained on delete unless data loss is allowed: deleting a namespace makes Kubernetes
+   * delete every PVC in it (the engines' volumes and the backup volumes), whatever their own
+   * `retainOnDelete` says. Retained, a replacement (a new namespace name) also leaves the old one in place.
+   */
   private place(
     name: string,
     target: DataPlaneDockerTarget | DataPlaneKubernetesTarget,
+    allowDataLoss: boolean,
   ): { target: Target; placement: pulumi.Output<string> } {
     if (target.kind === "docker") {
       const { externalNetwork, networkName, ...rest } = target;
@@ -278,7 +296,11 @@ export class KatoDataPlane extends pulumi.ComponentResource {
       ? new k8s.core.v1.Namespace(
           `${name}-namespace`,
           { metadata: { name: namespace, labels: { "app.kubernetes.io/part-of": "kato" } } },
-          { parent: this, ...(target.provider ? { provider: target.provider } : {}) },
+          {
+            parent: this,
+            retainOnDelete: !allowDataLoss,
+            ...(target.provider ? { provider: target.provider } : {}),
+          },
         )
       : undefined;
     const placement = ns ? ns.metadata.name : pulumi.output(namespace);

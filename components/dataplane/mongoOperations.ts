@@ -127,7 +127,8 @@ export interface ProfilingSummary {
 
 export interface MongoOperationsOutputs {
   migrations: pulumi.Output<Record<string, MigrationSummary>>;
-  mongodbProfiling: pulumi.Output<ProfilingSummary | undefined>;
+  /** Absent (no stack output, no warning) when profiling is not declared. */
+  mongodbProfiling?: pulumi.Output<ProfilingSummary>;
 }
 
 export function mongoOperationsOutputs(ops: DataPlaneMongoOperations): MongoOperationsOutputs {
@@ -169,6 +170,6 @@ export function mongoOperationsOutputs(ops: DataPlaneMongoOperations): MongoOper
             changedByLastRun: changed ?? {},
           }),
         )
-      : pulumi.output(undefined);
+      : undefined;
   return { migrations: migrations as pulumi.Output<Record<string, MigrationSummary>>, mongodbProfiling };
 }

@@ -36,7 +36,6 @@ import type { RedisCluster } from "../redis";
 import { CLIENT_PORT as REDIS_PORT } from "../redis/redisConf";
 import { dockerNodeName, headlessServiceName as redisHeadlessService } from "../redis/wiring";
 import { k8sChildOptions, podDnsName, selectorLabels } from "../shared/k8s";
-import { assertNoProblems, problem } from "../shared/problems";
 import type { KubernetesTarget, Target } from "../shared/target";
 import { type BackupEngine, operationsDefaults } from "./operationsDefaults";
 
@@ -177,19 +176,6 @@ export function wireOperations(
     );
   }
   if (enabled(backups.qdrant)) {
-    if (!qdrant.settings.apiKey) {
-      assertNoProblems(
-        [
-          problem(
-            "backups.qdrant.enabled",
-            true,
-            "needs the Qdrant API key (qdrant.apiKey is false): the snapshot job authenticates with the read-write key.",
-            "disable Qdrant backups, or set qdrant.apiKey to true.",
-          ),
-        ],
-        `KatoDataPlane ${args.name}`,
-      );
-    }
     out.qdrantSnapshots = new QdrantSnapshots(
       names.qdrant,
       {
@@ -198,7 +184,8 @@ export function wireOperations(
         ...podLabels,
         target,
         endpoints: endpoints.qdrant,
-        apiKey: qdrant.apiKey as pulumi.Output<string>,
+        // Without an API key (KATO 3.0.0 sends none) the snapshot job sends none either.
+        ...(qdrant.settings.apiKey ? { apiKey: qdrant.apiKey as pulumi.Output<string> } : {}),
       },
       after(parent, [qdrant, ...(args.qdrantCollections ?? [])]),
     );

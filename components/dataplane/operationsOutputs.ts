@@ -2,7 +2,9 @@
  * The stack outputs of the day-2 operations: a summary of every backup (schedule, where the copies
  * are, how to restore), the Docker host files to install (scripts, crontab lines, and the env files
  * with the credentials, which are secrets), the Redis restore Jobs on Kubernetes, and the alert
- * rules. A value is undefined (and the output absent) when its component is not deployed.
+ * rules. A value is undefined (and the stack output absent, without the engine's "Undefined value"
+ * warning) when its component is not deployed on this target: decided here from the config, never by
+ * an Output that resolves to undefined.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
@@ -11,30 +13,31 @@ import { type DataPlaneOperations, operationsNames } from "./operations";
 import type { BackupEngine } from "./operationsDefaults";
 
 type MaybeString = pulumi.Output<string | undefined>;
+type Present = pulumi.Output<string>;
 
 export interface OperationsOutputs {
   /** Per engine backed up: schedule, retention, location, the CronJob or host files, and the restore. */
   backups: pulumi.Output<Record<string, Record<string, unknown>>>;
   /** Docker: host backup script, restore script, crontab line and (secret) env file of each engine. */
-  mongodbBackupScript: MaybeString;
-  mongodbRestoreScript: MaybeString;
-  mongodbBackupCron: MaybeString;
-  mongodbBackupEnv: MaybeString;
-  qdrantBackupScript: MaybeString;
-  qdrantRestoreScript: MaybeString;
-  qdrantBackupCron: MaybeString;
-  qdrantBackupEnv: MaybeString;
-  redisBackupScript: MaybeString;
-  redisRestoreScript: MaybeString;
-  redisBackupCron: MaybeString;
-  redisBackupEnv: MaybeString;
+  mongodbBackupScript?: MaybeString;
+  mongodbRestoreScript?: MaybeString;
+  mongodbBackupCron?: MaybeString;
+  mongodbBackupEnv?: MaybeString;
+  qdrantBackupScript?: MaybeString;
+  qdrantRestoreScript?: MaybeString;
+  qdrantBackupCron?: MaybeString;
+  qdrantBackupEnv?: MaybeString;
+  redisBackupScript?: MaybeString;
+  redisRestoreScript?: MaybeString;
+  redisBackupCron?: MaybeString;
+  redisBackupEnv?: MaybeString;
   /** Kubernetes: one restore Job per Redis node (multi-document YAML, `STAMP` to replace). */
-  redisRestoreJobs: MaybeString;
+  redisRestoreJobs?: Present;
   /** Prometheus rule file of the alert rules (also a PrometheusRule with the operator). */
-  alertRules: MaybeString;
+  alertRules?: Present;
   /** Docker: scrape jobs for a Prometheus on the data network. */
-  prometheusScrapeConfig: MaybeString;
-  exporterEndpoints: pulumi.Output<string[] | undefined>;
+  prometheusScrapeConfig?: MaybeString;
+  exporterEndpoints?: pulumi.Output<string[]>;
 }
 
 /** How to restore an engine's backup on this stack, as one command line (no credential in it). */
@@ -117,10 +120,11 @@ export function operationsOutputs(
       restore: restoreHowTo(engine, config, names[engine], names.redis),
     };
   }
-  const host = (c: HostFiles | undefined, key: keyof HostFiles): MaybeString =>
-    c && config.target === "docker" ? c[key] : pulumi.output(undefined);
-  const env = (c: { credentialsEnvFile: MaybeString } | undefined): MaybeString =>
-    c && config.target === "docker" ? c.credentialsEnvFile : pulumi.output(undefined);
+  const docker = config.target === "docker";
+  const host = (c: HostFiles | undefined, key: keyof HostFiles): MaybeString | undefined =>
+    c && docker ? c[key] : undefined;
+  const env = (c: { credentialsEnvFile: MaybeString } | undefined): MaybeString | undefined =>
+    c && docker ? c.credentialsEnvFile : undefined;
   const m = ops.monitoring;
   return {
     backups: pulumi.output(summary) as pulumi.Output<Record<string, Record<string, unknown>>>,
@@ -136,11 +140,14 @@ export function operationsOutputs(
     redisRestoreScript: host(ops.redisBackup, "hostRestoreScript"),
     redisBackupCron: host(ops.redisBackup, "cronLine"),
     redisBackupEnv: env(ops.redisBackup),
-    redisRestoreJobs: ops.redisBackup
-      ? ops.redisBackup.restoreJobManifests.apply((docs) => (docs ? docs.join("---\n") : undefined))
-      : pulumi.output(undefined),
-    alertRules: m ? m.alertRulesYaml : pulumi.output(undefined),
-    prometheusScrapeConfig: m ? m.scrapeConfigYaml : pulumi.output(undefined),
-    exporterEndpoints: m ? m.exporterEndpoints : pulumi.output(undefined),
+    // Kubernetes only: the restore Jobs mount the nodes' data claims, which only Kubernetes has.
+    redisRestoreJobs:
+      ops.redisBackup && !docker
+        ? ops.redisBackup.restoreJobManifests.apply((docs) => (docs ?? []).join("---\n"))
+        : undefined,
+    alertRules: m ? m.alertRulesYaml : undefined,
+    // Docker only: on Kubernetes, Prometheus finds the exporters through ServiceMonitors or annotations.
+    prometheusScrapeConfig: m && docker ? m.scrapeConfigYaml : undefined,
+    exporterEndpoints: m ? m.exporterEndpoints : undefined,
   };
 }

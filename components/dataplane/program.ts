@@ -15,7 +15,8 @@ export interface ProgramOutputs extends OperationsOutputs, MongoOperationsOutput
   MONGO_BASE_URL: pulumi.Output<string>;
   QDRANT_HOST: pulumi.Output<string>;
   QDRANT_PORT: pulumi.Output<number>;
-  QDRANT_API_KEY: pulumi.Output<string | undefined>;
+  /** Absent when the Qdrant API key is off (`kato-infra:qdrant.apiKey: false`). */
+  QDRANT_API_KEY?: pulumi.Output<string | undefined>;
   REDIS_URL: pulumi.Output<string>;
   REDIS_CLUSTER_NODES: pulumi.Output<string>;
   REDIS_PASSWORD: pulumi.Output<string>;
@@ -61,6 +62,10 @@ export function planeName(config: StackConfig): string {
   return planeNameFor(config.target, config.stack);
 }
 
+/** What a refused data-losing schema change tells the stack's user to do. */
+export const DATA_LOSS_HINT =
+  "set kato-infra:allowDataLoss to true (pulumi config set kato-infra:allowDataLoss true), run pulumi up, then set it back to false";
+
 export function program(config: StackConfig): ProgramOutputs {
   const name = planeName(config);
   const s3 = config.backupS3Credentials;
@@ -71,6 +76,8 @@ export function program(config: StackConfig): ProgramOutputs {
     redis: config.redis,
     schema: config.schema,
     allowDataLoss: config.allowDataLoss,
+    // Refusals name what the stack's user can set, not the library arguments it becomes.
+    dataLossHint: DATA_LOSS_HINT,
     protect: config.protect,
     // Each engine's backup and the monitoring are deployed unless their `enabled` is false.
     backups: {
@@ -89,8 +96,10 @@ export function program(config: StackConfig): ProgramOutputs {
     profiling: config.profiling,
     migrations: config.migrations,
   });
-  return {
-    ...plane.kato,
+  const { QDRANT_API_KEY, ...kato } = plane.kato;
+  return definedOutputs({
+    ...kato,
+    ...(config.qdrant.apiKey ? { QDRANT_API_KEY } : {}),
     ...operationsOutputs(config, name, plane.operations),
     ...mongoOperationsOutputs(plane.mongoOperations),
     mongoEndpoints: plane.mongodb.endpoints,
@@ -102,5 +111,14 @@ export function program(config: StackConfig): ProgramOutputs {
       database,
       qdrantCollection,
     })),
-  };
+  });
+}
+
+/**
+ * The outputs without the ones that do not apply to this stack: the engine warns "Undefined value
+ * (<name>) will not show as a stack output" for each undefined one (pulumi v3.248.0
+ * sdk/nodejs/runtime/stack.ts `massage`), a warning the stack's user can do nothing about.
+ */
+export function definedOutputs<T extends object>(outputs: T): T {
+  return Object.fromEntries(Object.entries(outputs).filter(([, value]) => value !== undefined)) as T;
 }

@@ -3,10 +3,12 @@
  * the application user. Created by MongoReplicaSet after its servers; every `pulumi up` that changes
  * the servers or the membership runs it again (idempotent).
  *
- * The provider object below is serialized into state: it captures only the pure/executor modules
- * (no `@pulumi/*` import there) and requires the driver at run time.
+ * The provider object below runs in the Pulumi dynamic-provider host, loaded through
+ * components/runtime.ts under the name MongoReplicaSetBootstrap (state holds only the shim of
+ * components/runtimeShim.ts); it requires the driver at run time.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeShim } from "../runtimeShim";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
 import { bootstrapReplicaSet, readReplicaSetMembers } from "./bootstrapExecutor";
 
@@ -70,23 +72,32 @@ const WATCHED: Array<keyof BootstrapInputs> = [
   "serverRevision",
 ];
 
+/** What the engine sends for a value not known yet (at preview, e.g. names other resources compute). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
 export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
+  // A value not known yet (at preview) is checked at the next preview or up that knows it.
   async check(olds: any, news: any) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (typeof news.replicaSetName !== "string" || news.replicaSetName.length === 0) {
+    const nameKnown = news.replicaSetName !== UNKNOWN;
+    if (nameKnown && (typeof news.replicaSetName !== "string" || news.replicaSetName.length === 0)) {
       failures.push({ property: "replicaSetName", reason: "replicaSetName must be a non-empty string." });
     }
-    if (olds?.replicaSetName !== undefined && news.replicaSetName !== olds.replicaSetName) {
+    if (nameKnown && olds?.replicaSetName !== undefined && news.replicaSetName !== olds.replicaSetName) {
       failures.push({
         property: "replicaSetName",
         reason: `replicaSetName cannot change on a running set (was "${olds.replicaSetName}", now "${news.replicaSetName}"): every member keeps the name in its data. Fix: set it back, or give the set fresh volumes.`,
       });
     }
-    const members = news.access?.members;
+    const members = news.access === UNKNOWN ? undefined : news.access?.members;
     if (Array.isArray(members)) {
-      const names = members.map((m: { advertised: string }) => m.advertised.toLowerCase());
-      if (names.length === 0)
+      if (members.length === 0)
         failures.push({ property: "access", reason: "a replica set needs at least one member." });
+      // Only names known now can collide; unknown ones are compared when they are known.
+      const names = members
+        .map((m: { advertised?: unknown }) => m?.advertised)
+        .filter((n: unknown): n is string => typeof n === "string" && n !== UNKNOWN)
+        .map((n: string) => n.toLowerCase());
       if (new Set(names).size !== names.length) {
         failures.push({
           property: "access",
@@ -100,7 +111,7 @@ export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
     const after = Array.isArray(members) ? members.length : undefined;
     const podsGoFirst =
       Array.isArray(members) &&
-      members.some((m: { reach?: { kind?: string } }) => m.reach?.kind === "port-forward");
+      members.some((m: { reach?: { kind?: string } }) => m?.reach?.kind === "port-forward");
     if (
       podsGoFirst &&
       typeof before === "number" &&
@@ -162,7 +173,7 @@ export class MongoReplicaSetBootstrap extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MongoReplicaSetBootstrapArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
-      bootstrapProvider,
+      runtimeShim("MongoReplicaSetBootstrap"),
       name,
       { ...args, members: undefined, primary: undefined },
       {

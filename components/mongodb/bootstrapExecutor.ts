@@ -60,6 +60,13 @@ export interface BootstrapResult {
 }
 
 const MAX_MEMBERSHIP_STEPS = 16;
+/**
+ * How many times in a row a reconfig may meet 103 NewReplicaSetConfigurationIncompatible before the
+ * run gives up. The primary bumps the config version on its own (it drops `newlyAdded` from a member
+ * that finished its initial sync), so a reconfig built from the config read just before can be one
+ * version behind: the config is read again and the step retried.
+ */
+const MAX_STALE_CONFIG_RETRIES = 5;
 
 export async function bootstrapReplicaSet(request: BootstrapRequest): Promise<BootstrapResult> {
   const clients = openMemberClients(request.root, { attemptTimeoutMs: request.attemptTimeoutMs });
@@ -92,8 +99,11 @@ async function runBootstrap(request: BootstrapRequest, clients: MemberClients): 
   }
   if (decision.kind === "error") throw new Error(`MongoReplicaSetBootstrap: ${decision.message}`);
 
-  // 2. Initiate only a set nobody has.
+  // 2. Initiate only a set nobody has. A member removed from a set answers hello like a fresh one
+  // but keeps that set's config: never start a second set from it.
   if (decision.kind === "initiate") {
+    const removed = await removedMembers(clients, request.members);
+    if (removed.length > 0) throw new Error(removedMembersMessage(removed, request));
     const first = request.members.find((m) => m.advertised === decision.on)!;
     try {
       await clients.command(first, "admin", { replSetInitiate: decision.config });
@@ -104,6 +114,10 @@ async function runBootstrap(request: BootstrapRequest, clients: MemberClients): 
           `MongoReplicaSetBootstrap: replSetInitiate on ${describeMember(first)} failed: ${errorText(error)}`,
         );
       }
+      // Someone initiated in between (then the member now reports the set), or the member holds
+      // the config of a set that removed it (it still reports no valid config).
+      const again = await probe(clients, first);
+      if (again.state === "uninitiated") throw new Error(removedMembersMessage([first], request));
     }
   } else {
     result.rejoining = decision.rejoining;
@@ -112,6 +126,7 @@ async function runBootstrap(request: BootstrapRequest, clients: MemberClients): 
   // 3. Membership: one member added or removed per reconfig, each waiting for a primary.
   const known = [...request.members, ...(request.leaving ?? [])];
   let primary = await waitForPrimary(clients, known, request);
+  let staleConfigRetries = 0;
   for (let step = 0; step < MAX_MEMBERSHIP_STEPS; step++) {
     const config = await getConfig(clients, primary);
     const next = nextMembershipStep(config, desired, primary.advertised);
@@ -130,8 +145,18 @@ async function runBootstrap(request: BootstrapRequest, clients: MemberClients): 
       await clients.command(primary, "admin", { replSetReconfig: sent });
       if (next.kind === "add") result.added.push(next.host);
       else result.removed.push(next.host);
+      staleConfigRetries = 0;
     } catch (error) {
       const code = errorCode(error);
+      if (
+        code === MONGO_ERRORS.NewReplicaSetConfigurationIncompatible &&
+        staleConfigRetries < MAX_STALE_CONFIG_RETRIES
+      ) {
+        // The config changed since it was read (e.g. the primary's own reconfig dropping
+        // newlyAdded): read it again and retry this step.
+        staleConfigRetries++;
+        continue;
+      }
       const busy =
         code === MONGO_ERRORS.ConfigurationInProgress || code === MONGO_ERRORS.CurrentConfigNotCommittedYet;
       if (!busy && !RETRY_ON_NEW_PRIMARY.includes(code ?? -1) && !isUnreachable(error)) {
@@ -147,7 +172,7 @@ async function runBootstrap(request: BootstrapRequest, clients: MemberClients): 
   // 4. The application user and its drop-database role (root comes from the image's first start).
   primary = await onPrimary(clients, known, request, primary, async (p) => {
     await ensureRole(clients, p);
-    await ensureAppUser(clients, p, request.app);
+    await ensureAppUser(clients, p, request.app, request.attemptTimeoutMs);
   });
   const finalConfig = await getConfig(clients, primary);
   const leftover = nextMembershipStep(finalConfig, desired, undefined);
@@ -159,6 +184,29 @@ async function runBootstrap(request: BootstrapRequest, clients: MemberClients): 
   result.primary = primary.advertised;
   result.members = finalConfig.members.map((m) => m.host);
   return result;
+}
+
+/** Declared members that hold the config of a set that removed them (replSetGetStatus answers 93). */
+async function removedMembers(
+  clients: MemberClients,
+  members: ReachableMember[],
+): Promise<ReachableMember[]> {
+  const out: ReachableMember[] = [];
+  for (const member of members) {
+    try {
+      await clients.command(member, "admin", { replSetGetStatus: 1 });
+    } catch (error) {
+      if (errorCode(error) === MONGO_ERRORS.InvalidReplicaSetConfig) out.push(member);
+    }
+  }
+  return out;
+}
+
+function removedMembersMessage(removed: ReachableMember[], request: BootstrapRequest): string {
+  return [
+    `MongoReplicaSetBootstrap: no declared member of replica set ${request.replicaSetName} is in a set, but ${removed.map(describeMember).join(", ")} ${removed.length === 1 ? "was" : "were"} removed from one and still ${removed.length === 1 ? "holds" : "hold"} its config (replSetGetStatus: "Our replica set config is invalid or we are not a member of it"; replSetInitiate would answer AlreadyInitialized). Nothing was initiated: starting a new set from such a member would leave two sets with the same name.`,
+    "Fix: declare the set's current members again (with them, this run re-adds the removed member and it resyncs), or, to start a new set on purpose, give the removed member an empty data volume.",
+  ].join("\n");
 }
 
 async function probeAll(clients: MemberClients, members: ReachableMember[]): Promise<MemberProbe[]> {
@@ -273,29 +321,96 @@ async function onPrimary(
 
 const MAJORITY = { w: "majority", wtimeout: 60_000 };
 
+/** Order-free form of role privileges or role lists, for comparing what the server holds with what we want. */
+function canonicalList(list: unknown): string {
+  const norm = (v: unknown): unknown => {
+    if (Array.isArray(v))
+      return v
+        .map(norm)
+        .map((x) => JSON.stringify(x))
+        .sort();
+    if (v && typeof v === "object") {
+      return Object.fromEntries(
+        Object.keys(v as object)
+          .sort()
+          .map((k) => [k, norm((v as Record<string, unknown>)[k])]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(norm(list ?? []));
+}
+
+/**
+ * The drop-database role: created when missing, updated only when its privileges or inherited roles
+ * differ from the declaration. A converged set costs one `rolesInfo` (a read).
+ */
 async function ensureRole(clients: MemberClients, primary: ReachableMember): Promise<void> {
   const info = await clients.command(primary, "admin", {
     rolesInfo: { role: DROP_DATABASE_ROLE.name, db: "admin" },
+    showPrivileges: true,
   });
   const body = { privileges: DROP_DATABASE_ROLE.privileges, roles: [], writeConcern: MAJORITY };
-  if ((info.roles ?? []).length === 0) {
+  const existing = (info.roles ?? [])[0] as { privileges?: unknown; roles?: unknown } | undefined;
+  if (!existing) {
     await clients.command(primary, "admin", { createRole: DROP_DATABASE_ROLE.name, ...body });
-  } else {
-    await clients.command(primary, "admin", { updateRole: DROP_DATABASE_ROLE.name, ...body });
+    return;
   }
+  const same =
+    canonicalList(existing.privileges) === canonicalList(DROP_DATABASE_ROLE.privileges) &&
+    canonicalList(existing.roles) === canonicalList([]);
+  if (!same) await clients.command(primary, "admin", { updateRole: DROP_DATABASE_ROLE.name, ...body });
 }
 
+/**
+ * The application user: created when missing; otherwise its roles are compared with `usersInfo` and
+ * its password is checked by authenticating with it (SCRAM, the server's own check), so a converged
+ * set costs reads only. `updateUser` runs only for what differs, and only with `pwd` when the
+ * password no longer authenticates: sending `pwd` makes the server derive new salted credentials,
+ * a write replicated to every member. Authenticating is used rather than comparing stored keys
+ * (`usersInfo` with `showCredentials`) because it needs no SCRAM arithmetic here and holds for
+ * whichever mechanisms the server keeps for the user.
+ */
 async function ensureAppUser(
   clients: MemberClients,
   primary: ReachableMember,
   app: MongoCredentials,
+  attemptTimeoutMs: number | undefined,
 ): Promise<void> {
   const info = await clients.command(primary, "admin", { usersInfo: { user: app.username, db: "admin" } });
-  const body = { pwd: app.password, roles: APP_USER_ROLES, writeConcern: MAJORITY };
-  if ((info.users ?? []).length === 0) {
-    await clients.command(primary, "admin", { createUser: app.username, ...body });
-  } else {
-    await clients.command(primary, "admin", { updateUser: app.username, ...body });
+  const existing = (info.users ?? [])[0] as { roles?: unknown } | undefined;
+  if (!existing) {
+    await clients.command(primary, "admin", {
+      createUser: app.username,
+      pwd: app.password,
+      roles: APP_USER_ROLES,
+      writeConcern: MAJORITY,
+    });
+    return;
+  }
+  const update: Record<string, unknown> = {};
+  if (canonicalList(existing.roles) !== canonicalList(APP_USER_ROLES)) update.roles = APP_USER_ROLES;
+  if (!(await authenticates(primary, app, attemptTimeoutMs))) update.pwd = app.password;
+  if (Object.keys(update).length > 0) {
+    await clients.command(primary, "admin", { updateUser: app.username, ...update, writeConcern: MAJORITY });
+  }
+}
+
+/** Whether `credentials` authenticate on `member` (false on AuthenticationFailed; other errors propagate). */
+async function authenticates(
+  member: ReachableMember,
+  credentials: MongoCredentials,
+  attemptTimeoutMs: number | undefined,
+): Promise<boolean> {
+  const probe = openMemberClients(credentials, { attemptTimeoutMs });
+  try {
+    await probe.command(member, "admin", { ping: 1 });
+    return true;
+  } catch (error) {
+    if (errorCode(error) === MONGO_ERRORS.AuthenticationFailed) return false;
+    throw error;
+  } finally {
+    await probe.close();
   }
 }
 

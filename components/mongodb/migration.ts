@@ -14,6 +14,7 @@
  * Delete changes no data and keeps the record.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeShim } from "../runtimeShim";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
 import { formatProblem } from "../shared/problems";
 import { inspectMigration, type MigrationRequest, runMigration } from "./migrationExecutor";
@@ -185,7 +186,7 @@ export class MongoMigration extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MongoMigrationArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
-      migrationProvider,
+      runtimeShim("MongoMigration"),
       name,
       {
         ...args,

@@ -13,6 +13,7 @@
  *   gets them when it restarts).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeShim } from "../runtimeShim";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
 import { formatProblem } from "../shared/problems";
 import { applyProfiling, inspectProfiling, type ProfilingRequest, resetProfiling } from "./profilingExecutor";
@@ -179,7 +180,7 @@ export class MongoProfiling extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MongoProfilingArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
-      profilingProvider,
+      runtimeShim("MongoProfiling"),
       name,
       { ...args, members: undefined, changedByLastRun: undefined },
       { ...opts, additionalSecretOutputs: ["password"] },

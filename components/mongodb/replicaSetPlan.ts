@@ -180,6 +180,7 @@ export const MONGO_ERRORS = {
   ConfigurationInProgress: 109,
   CurrentConfigNotCommittedYet: 308,
   NewReplicaSetConfigurationIncompatible: 103,
+  InvalidReplicaSetConfig: 93,
   NotWritablePrimary: 10107,
   NotPrimaryNoSecondaryOk: 13435,
   NotPrimaryOrSecondary: 13436,

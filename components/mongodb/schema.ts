@@ -11,6 +11,7 @@
  * undeclared); deleting the resource leaves the database.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeShim } from "../runtimeShim";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
 import { formatProblem } from "../shared/problems";
 import { applySchema, inspectSchema, type SchemaRequest } from "./schemaExecutor";
@@ -23,6 +24,11 @@ export interface MongoDatabaseSchemaArgs {
   collections: pulumi.Input<Record<string, CollectionSpec>>;
   /** Let this update drop and rebuild indexes whose definition changed. Default false. */
   allowIndexRebuild?: pulumi.Input<boolean>;
+  /**
+   * What the reader sets to allow a rebuild, used in refusals instead of naming allowIndexRebuild
+   * (the program passes "set kato-infra:allowDataLoss to true").
+   */
+  dataLossHint?: pulumi.Input<string>;
   /** The replica set's members (MongoReplicaSet.access). */
   access: pulumi.Input<EngineAccess>;
   /** A user allowed to create and modify indexes (collMod needs more than readWrite): the root user. */
@@ -36,6 +42,7 @@ interface SchemaInputs {
   database: string;
   collections: Record<string, CollectionSpec>;
   allowIndexRebuild?: boolean;
+  dataLossHint?: string;
   access: EngineAccess;
   username: string;
   password: string;
@@ -48,6 +55,7 @@ function execute<T>(inputs: SchemaInputs, fn: (request: SchemaRequest) => Promis
       database: inputs.database,
       collections: inputs.collections,
       allowIndexRebuild: inputs.allowIndexRebuild === true,
+      dataLossHint: inputs.dataLossHint,
       members,
       credentials: { username: inputs.username, password: inputs.password },
       timeoutMs: (inputs.timeoutSeconds ?? 120) * 1000,
@@ -59,14 +67,31 @@ function outs(inputs: SchemaInputs, undeclaredIndexes: UndeclaredIndex[]) {
   return { ...inputs, allowIndexRebuild: inputs.allowIndexRebuild === true, undeclaredIndexes };
 }
 
+/** What the engine sends for a value not known yet (at preview, e.g. members other resources name). */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+function hasUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(hasUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(hasUnknown);
+  return false;
+}
+
 export const schemaProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: any, news: any) {
+    // A value not known yet (at preview) is checked at the next preview or up that knows it.
+    const pending = new Set(Object.keys(news).filter((k) => hasUnknown(news[k])));
     const problems = validateDatabaseSchema({ database: news.database, collections: news.collections });
-    const failures = problems.map((p) => ({
-      property: p.field.split(".")[0] || "collections",
-      reason: formatProblem(p),
-    }));
-    if (!news.access || !Array.isArray(news.access.members) || news.access.members.length === 0) {
+    const failures = problems
+      .map((p) => ({
+        property: p.field.split(".")[0] || "collections",
+        reason: formatProblem(p),
+      }))
+      .filter((f) => !pending.has(f.property));
+    if (
+      !pending.has("access") &&
+      (!news.access || !Array.isArray(news.access.members) || news.access.members.length === 0)
+    ) {
       failures.push({
         property: "access",
         reason: "access must list the replica set's members (MongoReplicaSet.access).",
@@ -77,11 +102,14 @@ export const schemaProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: any, news: any) {
     if (olds.database !== news.database) {
+      // An unknown name (at preview) may turn out different: shown as the replacement it may be.
       return { changes: true, replaces: ["database"], deleteBeforeReplace: false };
     }
+    // Collections not known yet: judged (and refused if need be) when they are known.
+    if (hasUnknown(news.collections)) return { changes: true, replaces: [], deleteBeforeReplace: false };
     const rebuilds = declaredRebuilds(olds.collections ?? {}, news.collections ?? {});
     if (rebuilds.length > 0 && news.allowIndexRebuild !== true) {
-      throw new Error(rebuildRefusal(news.database, rebuilds));
+      throw new Error(rebuildRefusal(news.database, rebuilds, news.dataLossHint));
     }
     const keys = ["collections", "allowIndexRebuild", "access", "username", "password", "timeoutSeconds"];
     const changed = keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
@@ -129,7 +157,7 @@ export class MongoDatabaseSchema extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MongoDatabaseSchemaArgs, opts: pulumi.CustomResourceOptions = {}) {
     super(
-      schemaProvider,
+      runtimeShim("MongoDatabaseSchema"),
       name,
       { ...args, undeclaredIndexes: undefined },
       { ...opts, additionalSecretOutputs: ["password"] },

@@ -31,6 +31,8 @@ export interface SchemaRequest {
   database: string;
   collections: Record<string, CollectionSpec>;
   allowIndexRebuild: boolean;
+  /** What the reader sets to allow a rebuild, for the refusal (default: names allowIndexRebuild). */
+  dataLossHint?: string;
   members: ReachableMember[];
   credentials: MongoCredentials;
   /** Bound of the wait for a writable primary. */
@@ -139,7 +141,7 @@ function refuseIfNeeded(request: SchemaRequest, plans: CollectionPlan[]): void {
     parts.push(`[index-conflict] MongoDatabaseSchema ${request.database}: ${conflicts.join("; ")}.`);
   }
   if (rebuilds.length > 0 && !request.allowIndexRebuild)
-    parts.push(rebuildRefusal(request.database, rebuilds));
+    parts.push(rebuildRefusal(request.database, rebuilds, request.dataLossHint));
   if (parts.length > 0) throw new Error(`${parts.join("\n")}\nNothing was changed.`);
 }
 

@@ -9,6 +9,9 @@
  * - any other difference (keys, unique, sparse, partial filter, collation, text options, removing a
  *   TTL, a rename): drop and rebuild, refused unless `allowIndexRebuild` is set, because dropping an
  *   index leaves queries unindexed (and a unique one lets duplicates in) until the rebuild ends;
+ * - a declared index whose fields and directions match an undeclared one's in another order: the
+ *   same index with its keys reordered (an unnamed index's name follows its key order, so the new
+ *   order is a new name): a rebuild of that one, not a second index beside it;
  * - indexes on the server that nothing declares: left alone and reported.
  */
 import {
@@ -87,6 +90,16 @@ function rebuildReason(desired: ComparableIndex, actual: ComparableIndex): strin
   return undefined;
 }
 
+/** Same fields with the same directions, in any order (and not in the same order). */
+function sameKeySet(a: ReadonlyArray<[string, unknown]>, b: ReadonlyArray<[string, unknown]>): boolean {
+  if (a.length !== b.length || sameDocument(a, b)) return false;
+  return a.every(([field, dir]) => b.some(([f, d]) => f === field && sameDocument(d, dir)));
+}
+
+function keyText(key: ReadonlyArray<[string, unknown]>): string {
+  return `{ ${key.map(([f, d]) => `${f}: ${JSON.stringify(d)}`).join(", ")} }`;
+}
+
 /**
  * Plans one collection. `actual` is the listIndexes output, or undefined when the collection does
  * not exist (listIndexes answered NamespaceNotFound).
@@ -149,6 +162,21 @@ export function planCollection(
     // The same index under another name: MongoDB refuses a second copy, so the old name goes (a
     // rename is a rebuild).
     const twin = actualIdx.find((a) => !claimed.has(a.name) && sameIdentity(desired, a));
+    // The same fields and directions in another order under a name nothing declares: the keys of
+    // this index were reordered (field order is part of an index, and of its default name).
+    const reordered =
+      !current && !twin && !desired.text
+        ? actualIdx.find((a) => !claimed.has(a.name) && !a.text && sameKeySet(desired.key, a.key))
+        : undefined;
+    if (reordered) {
+      claimed.add(reordered.name);
+      plan.rebuilds.push({
+        drop: reordered.name,
+        create: desired.name,
+        reason: `its keys were reordered (the server has ${keyText(reordered.key)} as ${reordered.name}, the declaration ${keyText(desired.key)}; field order is part of an index)`,
+      });
+      plan.drop.push(reordered.name);
+    }
     if (twin) {
       claimed.add(twin.name);
       if (!current)
@@ -175,10 +203,15 @@ export function planCollection(
   return plan;
 }
 
-/** The refusal text for rebuilds when `allowIndexRebuild` is not set. */
+/**
+ * The refusal text for rebuilds when `allowIndexRebuild` is not set. `dataLossHint` is what the
+ * reader can set to allow it (the program passes "set kato-infra:allowDataLoss to true"); without
+ * it the text names the library argument.
+ */
 export function rebuildRefusal(
   database: string,
   rebuilds: ReadonlyArray<{ collection: string } & IndexRebuild>,
+  dataLossHint?: string,
 ): string {
   const lines = rebuilds.map(
     (r) =>
@@ -188,7 +221,9 @@ export function rebuildRefusal(
     `[index-rebuild] MongoDatabaseSchema ${database} needs to drop and rebuild ${rebuilds.length} index${rebuilds.length === 1 ? "" : "es"}:`,
     ...lines,
     "While an index is rebuilt, queries that use it scan the collection and a unique constraint is not enforced.",
-    "Fix: set allowIndexRebuild: true on this schema for one `pulumi up` (then remove it), or keep the old index definition.",
+    dataLossHint
+      ? `Fix: ${dataLossHint} for one \`pulumi up\` (then set it back), or keep the old index definition.`
+      : "Fix: set allowIndexRebuild: true on this schema for one `pulumi up` (then remove it), or keep the old index definition.",
   ].join("\n");
 }
 

@@ -7,8 +7,21 @@
  * field order is its meaning, and Pulumi does not keep the key order of objects it stores.
  */
 import { closest, type Problem, problem } from "../shared/problems";
+import {
+  COLLATION_LOCALES,
+  isSupportedCollationLocale,
+  isSupportedTextLanguage,
+  PARTIAL_FILTER_MAX_DEPTH,
+  partialFilterDepth,
+  TEXT_LANGUAGES,
+} from "./serverRules";
 
-export type IndexDirection = 1 | -1 | "text";
+/**
+ * The index key kinds kato-infra manages: ascending, descending, text. The check below and the
+ * generated config reference (components/config/fields.ts) both read this list.
+ */
+export const INDEX_KEY_DIRECTIONS = [1, -1, "text"] as const;
+export type IndexDirection = (typeof INDEX_KEY_DIRECTIONS)[number];
 
 /** Collation of an index (https://www.mongodb.com/docs/manual/reference/collation/). */
 export interface CollationSpec {
@@ -76,6 +89,7 @@ export interface ComparableIndex {
   text?: { weights: Record<string, number>; default_language: string; language_override: string };
 }
 
+/** Every field an index declaration may have (the check and the generated reference read this list). */
 export const INDEX_OPTION_KEYS = [
   "keys",
   "name",
@@ -463,6 +477,16 @@ function validateCollation(field: string, collation: unknown, text: boolean): Pr
         "set locale, e.g. en or simple.",
       ),
     );
+  } else if (!isSupportedCollationLocale(collation.locale)) {
+    const near = closest(collation.locale, COLLATION_LOCALES);
+    out.push(
+      problem(
+        `${field}.locale`,
+        collation.locale,
+        "[collation-locale] is not a collation locale MongoDB supports (it refuses the index with BadValue).",
+        `${near ? `did you mean ${near}? ` : ""}use an ICU locale from https://www.mongodb.com/docs/manual/reference/collation-locales-defaults/ (e.g. en, fr_CA, de@collation=phonebook) or simple.`,
+      ),
+    );
   }
   const enumCheck = (key: string, allowed: readonly unknown[]) => {
     if (collation[key] !== undefined && !allowed.includes(collation[key])) {
@@ -570,12 +594,13 @@ export function validateIndexSpec(field: string, raw: unknown): Problem[] {
       );
       keysOk = false;
     }
-    if (dir !== 1 && dir !== -1 && dir !== "text") {
+    if (!(INDEX_KEY_DIRECTIONS as readonly unknown[]).includes(dir)) {
+      const kinds = INDEX_KEY_DIRECTIONS.map((d) => JSON.stringify(d)).join(", ");
       out.push(
         problem(
           f,
           dir,
-          '[index-keys] direction must be 1, -1 or "text" (other index types are not managed by kato-infra).',
+          `[index-keys] direction must be one of ${kinds} (other index types are not managed by kato-infra).`,
           'use 1 (ascending), -1 (descending) or "text".',
         ),
       );
@@ -641,7 +666,21 @@ export function validateIndexSpec(field: string, raw: unknown): Problem[] {
     );
   }
   if (raw.partialFilterExpression !== undefined) {
-    out.push(...validatePartialFilter(`${field}.partialFilterExpression`, raw.partialFilterExpression));
+    const pf = `${field}.partialFilterExpression`;
+    out.push(...validatePartialFilter(pf, raw.partialFilterExpression));
+    if (isPlainObject(raw.partialFilterExpression)) {
+      const depth = partialFilterDepth(raw.partialFilterExpression);
+      if (depth > PARTIAL_FILTER_MAX_DEPTH) {
+        out.push(
+          problem(
+            pf,
+            raw.partialFilterExpression,
+            `[partial-filter-depth] the filter is ${depth} levels deep; MongoDB refuses partial filters deeper than ${PARTIAL_FILTER_MAX_DEPTH} (CannotCreateIndex), counting each $and/$or and each document with several conditions as a level.`,
+            "flatten it: merge nested $and lists into one, and put several conditions of one level in one document.",
+          ),
+        );
+      }
+    }
   }
   if (raw.expireAfterSeconds !== undefined) {
     const ttl = raw.expireAfterSeconds;
@@ -650,7 +689,7 @@ export function validateIndexSpec(field: string, raw: unknown): Problem[] {
         problem(
           `${field}.expireAfterSeconds`,
           ttl,
-          `[ttl-range] must be a whole number of seconds from 0 to ${MAX_TTL}.`,
+          `[ttl-range] must be a whole number of seconds from 0 to ${MAX_TTL} (MongoDB refuses others with CannotCreateIndex).`,
           "set expireAfterSeconds to a whole number of seconds.",
         ),
       );
@@ -660,7 +699,7 @@ export function validateIndexSpec(field: string, raw: unknown): Problem[] {
         problem(
           `${field}.expireAfterSeconds`,
           ttl,
-          "[ttl-single-field] TTL indexes are single-field indexes: MongoDB ignores expireAfterSeconds on a compound or text index, so documents would never expire.",
+          "[ttl-single-field] TTL indexes are single-field indexes: MongoDB refuses expireAfterSeconds on a compound or text index (CannotCreateIndex).",
           'put expireAfterSeconds on an index of the one date field alone, e.g. keys: [["created_at", 1]].',
         ),
       );
@@ -740,6 +779,22 @@ export function validateIndexSpec(field: string, raw: unknown): Problem[] {
           ),
         );
       }
+    }
+    if (
+      typeof raw.default_language === "string" &&
+      raw.default_language.length > 0 &&
+      !isSupportedTextLanguage(raw.default_language)
+    ) {
+      const names = TEXT_LANGUAGES.map(([name]) => name);
+      const near = closest(raw.default_language.toLowerCase(), names);
+      out.push(
+        problem(
+          `${field}.default_language`,
+          raw.default_language,
+          "[text-language] is not a text search language MongoDB supports (it refuses the index with CannotCreateIndex).",
+          `${near ? `did you mean ${near}? ` : ""}use one of ${names.join(", ")} (or its two-letter code).`,
+        ),
+      );
     }
   }
   return out;

@@ -48,8 +48,12 @@ export interface QdrantSnapshotsArgs extends QdrantSnapshotsSettings {
   target: Target;
   /** Advertised REST `host:port` of every peer (port 6333), in peer order. */
   endpoints: string[];
-  /** The read-write API key (snapshots are write operations). */
-  apiKey: pulumi.Input<string>;
+  /**
+   * The read-write API key (snapshots are write operations). Leave it out for a Qdrant without an
+   * API key (`qdrant.apiKey: false`): the scripts then send no key header at all, and the network
+   * (Kubernetes NetworkPolicy, private Docker network) is the guard.
+   */
+  apiKey?: pulumi.Input<string>;
   /** Docker: the peers' network. Default: `target.networkName`. */
   network?: pulumi.Input<string>;
   s3Credentials?: S3Credentials;
@@ -105,9 +109,12 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
     const s = resolved.settings!;
     this.settings = s;
     const { labels } = opsLabels("kato-qdrant-snapshots", name);
+    const withKey = args.apiKey !== undefined;
+    const keyEnv = withKey ? { secretEnv: { QDRANT_API_KEY: "qdrant-api-key" } } : {};
     const restoreScript = qdrantRestoreScript({
       snapshotsPath: s.snapshotsPath,
       timeoutSeconds: s.requestTimeoutSeconds,
+      apiKey: withKey,
     });
 
     let location: pulumi.Input<string>;
@@ -125,7 +132,7 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
         name,
         ns,
         labels,
-        { "qdrant-api-key": args.apiKey },
+        withKey ? { "qdrant-api-key": args.apiKey! } : {},
         args.s3Credentials,
         this,
         target,
@@ -147,8 +154,9 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
           retentionDays: s.retentionDays,
           pruneLocal: claimName !== undefined,
           timeoutSeconds: s.requestTimeoutSeconds,
+          apiKey: withKey,
         }),
-        secretEnv: { QDRANT_API_KEY: "qdrant-api-key" },
+        ...keyEnv,
       };
       const upload = useBucket ? uploadContainer(s, "{manifest.tsv,*.snapshot}", secretName) : undefined;
       const common = { common: s, uid: 999, secretName };
@@ -200,7 +208,7 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
                 shell: "sh",
                 script: restoreScript,
                 args: [runDir, s.restoreSource],
-                secretEnv: { QDRANT_API_KEY: "qdrant-api-key" },
+                ...keyEnv,
               },
             ],
           }),
@@ -210,7 +218,7 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
         restoreJobName = job.metadata.name;
       }
     } else {
-      const { envFile } = hostScriptPaths(name);
+      const envFile = withKey ? hostScriptPaths(name).envFile : undefined;
       const scripts = pulumi.output(network!).apply((net) => ({
         backup: qdrantDockerSnapshotScript({
           componentName: name,
@@ -224,9 +232,9 @@ export class QdrantSnapshots extends pulumi.ComponentResource {
       hostBackupScript = scripts.backup;
       hostRestoreScript = scripts.restore;
       cronLine = hostCronLine(name, s);
-      credentialsEnvFile = pulumi.secret(
-        pulumi.output(args.apiKey).apply((k) => envFileContent({ QDRANT_API_KEY: k })),
-      );
+      credentialsEnvFile = withKey
+        ? pulumi.secret(pulumi.output(args.apiKey!).apply((k) => envFileContent({ QDRANT_API_KEY: k })))
+        : undefined;
       location = s.download ? `docker-host:${s.hostDirectory}/` : `on the peers only (${s.snapshotsPath})`;
     }
 

@@ -176,7 +176,21 @@ export function peerUrl(endpoint: string): string {
   return /^https?:\/\//.test(endpoint) ? endpoint.replace(/\/+$/, "") : `http://${endpoint}`;
 }
 
-function apiPreamble(timeoutSeconds: number): string[] {
+/**
+ * `api <curl args>`: one request to a peer. With a key, the `api-key` header comes from a file only
+ * this process can read (never on a command line); without one (a Qdrant with no API key, guarded
+ * by the network instead), no key header at all is sent.
+ */
+function apiPreamble(timeoutSeconds: number, apiKey: boolean): string[] {
+  if (!apiKey) {
+    return [
+      "umask 077",
+      "# This Qdrant has no API key: no key header is sent (the network policy or private network guards it).",
+      "api() {",
+      `  curl -fsS --max-time ${timeoutSeconds} "$@" < /dev/null`,
+      "}",
+    ];
+  }
   return [
     ': "${QDRANT_API_KEY:?QDRANT_API_KEY is not set}"',
     "umask 077",
@@ -200,6 +214,8 @@ export interface QdrantSnapshotScriptOptions {
   /** Prune old run directories under outDir (false when the bucket upload step prunes instead). */
   pruneLocal: boolean;
   timeoutSeconds: number;
+  /** Send the read-write key from `$QDRANT_API_KEY` (default). False: the Qdrant has no key; none is sent. */
+  apiKey?: boolean;
 }
 
 /** The scheduled job: snapshot every collection on every peer, download, prune (sh). */
@@ -210,7 +226,7 @@ export function qdrantSnapshotScript(opts: QdrantSnapshotScriptOptions): string 
   const lines = [
     "#!/bin/sh",
     "set -eu",
-    ...apiPreamble(opts.timeoutSeconds),
+    ...apiPreamble(opts.timeoutSeconds, opts.apiKey !== false),
     "names() {",
     '  grep -o \'"name":"[^"]*"\' | cut -d\'"\' -f4',
     "}",
@@ -275,7 +291,12 @@ export function qdrantSnapshotScript(opts: QdrantSnapshotScriptOptions): string 
  * Restores a run on the same peers it came from: `$1` is the run directory (with manifest.tsv),
  * `$2` is `backup` (upload the downloaded files) or `peer` (recover the copies still on the peers).
  */
-export function qdrantRestoreScript(opts: { snapshotsPath: string; timeoutSeconds: number }): string {
+export function qdrantRestoreScript(opts: {
+  snapshotsPath: string;
+  timeoutSeconds: number;
+  /** As for the snapshot script: false when the Qdrant has no API key. */
+  apiKey?: boolean;
+}): string {
   return `${[
     "#!/bin/sh",
     "set -eu",
@@ -283,7 +304,7 @@ export function qdrantRestoreScript(opts: { snapshotsPath: string; timeoutSecond
     'source="${2:-backup}"',
     'manifest="$run_dir/manifest.tsv"',
     'test -s "$manifest" || { echo "no manifest in $run_dir" >&2; exit 2; }',
-    ...apiPreamble(opts.timeoutSeconds),
+    ...apiPreamble(opts.timeoutSeconds, opts.apiKey !== false),
     "tab=$(printf '\\t')",
     "failures=0",
     'while IFS="$tab" read -r idx peer c name; do',
@@ -308,8 +329,13 @@ export interface QdrantDockerScriptOptions {
   settings: ResolvedQdrantSnapshotsSettings;
   /** Docker network the peers are on. */
   network: string;
-  /** Root-only file on the Docker host defining QDRANT_API_KEY. */
-  envFile: string;
+  /** Root-only file on the Docker host defining QDRANT_API_KEY; undefined when the Qdrant has no key. */
+  envFile?: string;
+}
+
+/** ` -e QDRANT_API_KEY` for the tools container, when the Qdrant has a key. */
+function keyEnv(opts: QdrantDockerScriptOptions): string {
+  return opts.envFile !== undefined ? " -e QDRANT_API_KEY" : "";
 }
 
 /** A host script: header, `lines`, then `dockerRun` of the container script `inner` on the peers' network. */
@@ -320,17 +346,21 @@ function dockerWrapper(
   dockerRun: string,
   inner: string,
 ): string {
-  return `${[
-    ...hostScriptHeader({
-      title: `${what} for QdrantSnapshots "${opts.componentName}"`,
-      envFile: opts.envFile,
-      vars: dockerRunVars(opts.settings.hostDirectory, opts.settings.image, opts.network),
-      envVar: "QDRANT_API_KEY",
-    }),
-    'mkdir -p "$BACKUP_DIR"',
-    ...lines,
-    ...containerScriptHeredoc(dockerRun, inner),
-  ].join("\n")}\n`;
+  const title = `${what} for QdrantSnapshots "${opts.componentName}"`;
+  const vars = dockerRunVars(opts.settings.hostDirectory, opts.settings.image, opts.network);
+  const header =
+    opts.envFile !== undefined
+      ? hostScriptHeader({ title, envFile: opts.envFile, vars, envVar: "QDRANT_API_KEY" })
+      : [
+          "#!/usr/bin/env bash",
+          "set -euo pipefail",
+          `# ${title}, rendered by kato-infra. Re-render instead of editing.`,
+          "# This Qdrant has no API key: no env file, no key header (the private Docker network guards it).",
+          ...Object.entries(vars).map(([name, value]) => `${name}=${value}`),
+        ];
+  return `${[...header, 'mkdir -p "$BACKUP_DIR"', ...lines, ...containerScriptHeredoc(dockerRun, inner)].join(
+    "\n",
+  )}\n`;
 }
 
 export function qdrantDockerSnapshotScript(
@@ -344,12 +374,13 @@ export function qdrantDockerSnapshotScript(
     retentionDays: s.retentionDays,
     pruneLocal: true,
     timeoutSeconds: s.requestTimeoutSeconds,
+    apiKey: opts.envFile !== undefined,
   });
   return dockerWrapper(
     opts,
     "Snapshots",
     [],
-    `docker run --rm -i --network "$NETWORK" --user "$(id -u):$(id -g)" -e QDRANT_API_KEY -v "$BACKUP_DIR:/backups" --entrypoint sh "$IMAGE" -s`,
+    `docker run --rm -i --network "$NETWORK" --user "$(id -u):$(id -g)"${keyEnv(opts)} -v "$BACKUP_DIR:/backups" --entrypoint sh "$IMAGE" -s`,
     inner,
   );
 }
@@ -360,6 +391,7 @@ export function qdrantDockerRestoreScript(opts: QdrantDockerScriptOptions): stri
   const inner = qdrantRestoreScript({
     snapshotsPath: s.snapshotsPath,
     timeoutSeconds: s.requestTimeoutSeconds,
+    apiKey: opts.envFile !== undefined,
   });
   const lines = [
     `stamp="\${1${s.restoreFrom ? `:-${s.restoreFrom}` : ""}}"`,
@@ -370,7 +402,7 @@ export function qdrantDockerRestoreScript(opts: QdrantDockerScriptOptions): stri
     opts,
     "Restore",
     lines,
-    `docker run --rm -i --network "$NETWORK" --user "$(id -u):$(id -g)" -e QDRANT_API_KEY -v "$BACKUP_DIR:/backups:ro" --entrypoint sh "$IMAGE" -s "/backups/$stamp" "$src"`,
+    `docker run --rm -i --network "$NETWORK" --user "$(id -u):$(id -g)"${keyEnv(opts)} -v "$BACKUP_DIR:/backups:ro" --entrypoint sh "$IMAGE" -s "/backups/$stamp" "$src"`,
     inner,
   );
 }

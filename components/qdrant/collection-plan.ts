@@ -8,8 +8,11 @@
  *   quantization.
  * - Added in place: a named vector (PUT /collections/{name}/vectors/{vector}).
  * - Only by rebuilding (points are lost): vector size, distance or datatype, shard_number, switching
- *   between one unnamed vector and named vectors. Dropping a named vector loses its data too. Both
- *   are refused unless the collection allows it (`allowRecreate`).
+ *   between one unnamed vector and named vectors, and removing a key from a vector's own HNSW
+ *   settings (Qdrant 1.19 merges a per-vector `hnsw_config` diff field by field, so no PATCH unsets
+ *   one: lib/collection/src/config.rs `update_vectors_from_diff`). Dropping a named vector loses its
+ *   data too. All are refused unless the collection allows it (`allowRecreate`); a rebuild is a
+ *   replacement of the resource (`recreate`).
  * - Payload indexes: the declared set is the set (created, replaced or deleted to match).
  * - Aliases: only those this resource declared are managed; others pointing here are left alone.
  *
@@ -511,6 +514,8 @@ export interface CollectionPlan {
   destructive: string[];
   /** True when `destructive` is not empty and `allowRecreate` is not set: apply nothing. */
   blocked: boolean;
+  /** The collection is deleted and created again (a replacement, as a preview must show it). */
+  recreate: boolean;
   /** Dotted paths of the settings that differ (what a preview shows). */
   changed: string[];
 }
@@ -534,14 +539,16 @@ function aliasSteps(
   const liveSet = new Set(live);
   const want = new Set(desired);
   const actions: AliasAction[] = [];
+  // Qdrant 1.19 applies a batch in order and keeps what ran before a failure (toc/collection_meta_ops.rs
+  // `update_aliases`). So the new names come first, each in one action (`create_alias` repoints an alias
+  // that points elsewhere), and the names no longer declared go last: whatever action fails, every
+  // name that served before still resolves, and the next run reads the live aliases and finishes.
+  for (const alias of desired) {
+    if (!liveSet.has(alias))
+      actions.push({ create_alias: { collection_name: collection, alias_name: alias } });
+  }
   for (const alias of owned) {
     if (!want.has(alias) && liveSet.has(alias)) actions.push({ delete_alias: { alias_name: alias } });
-  }
-  for (const alias of desired) {
-    if (liveSet.has(alias)) continue;
-    // delete first: an alias that points elsewhere moves here atomically (one request, one transaction).
-    actions.push({ delete_alias: { alias_name: alias } });
-    actions.push({ create_alias: { collection_name: collection, alias_name: alias } });
   }
   return actions.length > 0 ? [{ kind: "updateAliases", body: { actions } }] : [];
 }
@@ -554,6 +561,16 @@ function sameVectorSpace(a: VectorSpec, b: VectorSpec): string[] {
     out.push(`datatype ${b.datatype ?? VECTOR_DATATYPE_DEFAULT} -> ${a.datatype ?? VECTOR_DATATYPE_DEFAULT}`);
   }
   return out;
+}
+
+/** The keys of the live vector's own HNSW settings that the declaration no longer sets. */
+function removedHnswKeys(want: VectorSpec, have: VectorSpec): string[] {
+  const w = want.hnsw ?? {};
+  return HNSW_FIELDS.filter(
+    (row) =>
+      (have.hnsw as Record<string, unknown> | undefined)?.[row.spec] !== undefined &&
+      (w as Record<string, unknown>)[row.spec] === undefined,
+  ).map((row) => `${row.spec} (${JSON.stringify((have.hnsw as Record<string, unknown>)[row.spec])})`);
 }
 
 function label(vector: string): string {
@@ -570,7 +587,13 @@ export function planCollection(
   ownedAliases: string[] = [],
 ): CollectionPlan {
   if (!actual) {
-    return { steps: createSteps(desired), destructive: [], blocked: false, changed: ["(new collection)"] };
+    return {
+      steps: createSteps(desired),
+      destructive: [],
+      blocked: false,
+      recreate: false,
+      changed: ["(new collection)"],
+    };
   }
   const rebuild: string[] = [];
   const dropped: string[] = [];
@@ -592,6 +615,12 @@ export function planCollection(
       const differences = sameVectorSpace(w, h);
       if (differences.length > 0)
         rebuild.push(`${label(name)}: ${differences.join(", ")} (fixed when the collection is created)`);
+      const removed = removedHnswKeys(w, h);
+      if (removed.length > 0) {
+        rebuild.push(
+          `${label(name)}.hnsw: removing ${removed.join(", ")} (Qdrant 1.19 cannot unset a vector's own HNSW setting: an update only merges)`,
+        );
+      }
     }
   }
   if (
@@ -610,6 +639,7 @@ export function planCollection(
       steps,
       destructive: rebuild.map((r) => `${r}: rebuilding the collection deletes all its points`),
       blocked: desired.allowRecreate !== true,
+      recreate: true,
       changed: rebuild.map((r) => r.slice(0, r.indexOf(":"))),
     };
   }
@@ -637,7 +667,6 @@ export function planCollection(
   }
 
   const update: UpdateCollectionBody = {};
-  const unsetVectorHnsw: string[] = [];
   const hnsw = rowsToCompare(HNSW_FIELDS, desired.hnsw, actual.hnsw);
   if (hnsw.length > 0) {
     update.hnsw_config = Object.fromEntries(hnsw.map((d) => [d.row.wire, d.want ?? d.row.serverDefault]));
@@ -670,10 +699,10 @@ export function planCollection(
     const wantHnsw = toWire(HNSW_FIELDS, w.hnsw) ?? {};
     const haveHnsw = toWire(HNSW_FIELDS, h.hnsw) ?? {};
     if (!same(wantHnsw, haveHnsw)) {
-      // The update merges per-vector HNSW; `{}` unsets it. Removing a key needs an unset first.
-      const removesKey = Object.keys(haveHnsw).some((k) => !(k in wantHnsw));
-      if (removesKey) unsetVectorHnsw.push(name);
-      if (Object.keys(wantHnsw).length > 0 || !removesKey) diff.hnsw_config = wantHnsw as WireHnsw;
+      // The update merges per-vector HNSW field by field (a removed key needs a rebuild, above).
+      diff.hnsw_config = Object.fromEntries(
+        Object.entries(wantHnsw).filter(([k, v]) => !same(v, haveHnsw[k])),
+      ) as WireHnsw;
       changed.push(`${label(name)}.hnsw`);
     }
     if (w.quantization !== undefined && !sameQuantization(w.quantization, h.quantization)) {
@@ -681,12 +710,6 @@ export function planCollection(
       changed.push(`${label(name)}.quantization`);
     }
     if (Object.keys(diff).length > 0) vectorDiffs[name] = diff;
-  }
-  if (unsetVectorHnsw.length > 0) {
-    steps.push({
-      kind: "updateCollection",
-      body: { vectors: Object.fromEntries(unsetVectorHnsw.map((n) => [n, { hnsw_config: {} }])) },
-    });
   }
   if (Object.keys(vectorDiffs).length > 0) update.vectors = vectorDiffs;
   if (Object.keys(update).length > 0) steps.push({ kind: "updateCollection", body: update });
@@ -716,16 +739,22 @@ export function planCollection(
     steps,
     destructive: dropped,
     blocked: dropped.length > 0 && desired.allowRecreate !== true,
+    recreate: false,
     changed: [...new Set(changed)],
   };
 }
 
 /** One line per refused change, for error messages at preview. */
-export function refusalMessage(name: string, plan: CollectionPlan): string {
+export function refusalMessage(name: string, plan: CollectionPlan, dataLossHint?: string): string {
+  const allow =
+    typeof dataLossHint === "string" && dataLossHint.trim().length > 0
+      ? dataLossHint.trim()
+      : "set allowRecreate: true on this collection";
+  const action = plan.recreate ? "to rebuild it and lose its points" : "to accept losing that data";
   return [
     `Qdrant collection ${JSON.stringify(name)}: the declared change would delete data, so it was refused:`,
     ...plan.destructive.map((d) => `  - ${d}`),
     "Fix: keep the old setting, declare a new collection under another name (and move an alias to it), " +
-      "or set allowRecreate: true on this collection to rebuild it and lose its points.",
+      `or ${allow} ${action}.`,
   ].join("\n");
 }

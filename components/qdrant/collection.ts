@@ -1,9 +1,11 @@
 /**
  * `QdrantCollection`: one Qdrant collection declared as a resource (dynamic provider in
  * provider.ts). Its settings are checked at preview; settings Qdrant can change in place are
- * patched; changes that would delete points are refused unless `allowRecreate` is set.
+ * patched; changes that would delete points are refused unless `allowRecreate` is set, and a
+ * rebuild shows in the preview as a replacement.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeShim } from "../runtimeShim";
 import type { QdrantCluster } from "./cluster";
 import type {
   HnswSpec,
@@ -13,7 +15,6 @@ import type {
   VectorSpec,
 } from "./collection-spec";
 import type { QdrantConnection, RetryPolicy } from "./executor";
-import { qdrantCollectionProvider } from "./provider";
 
 export interface QdrantCollectionArgs {
   /** Collection name; default: the resource name. */
@@ -30,6 +31,12 @@ export interface QdrantCollectionArgs {
   aliases?: pulumi.Input<string[]>;
   /** Allow rebuilding the collection (or dropping a named vector) when a change needs it: points are lost. */
   allowRecreate?: pulumi.Input<boolean>;
+  /**
+   * How a refusal tells the reader to allow data loss when they cannot set `allowRecreate` themselves
+   * (a program passes e.g. "set kato-infra:allowDataLoss to true"). Default: "set allowRecreate: true
+   * on this collection".
+   */
+  dataLossHint?: pulumi.Input<string>;
   /** Drop the collection when this resource is deleted. Default false: it is kept. */
   dropOnDelete?: pulumi.Input<boolean>;
   /** The cluster it lives in (its `access` and API key are used); or give `connection` (+ `apiKey`). */
@@ -52,7 +59,7 @@ export class QdrantCollection extends pulumi.dynamic.Resource {
     const { cluster, connection, apiKey, name: collectionName, ...spec } = args;
     const key = apiKey ?? cluster?.apiKey;
     super(
-      qdrantCollectionProvider,
+      runtimeShim("QdrantCollection"),
       name,
       {
         name: collectionName ?? name,

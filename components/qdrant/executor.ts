@@ -12,6 +12,7 @@ import { type EngineAccess, type ReachableMember, withReachableMembers } from ".
 import {
   type ActualCollection,
   type AliasAction,
+  type CollectionPlan,
   type CollectionStep,
   type CreateCollectionBody,
   type ObservedCollection,
@@ -48,6 +49,18 @@ export interface CollectionInputs extends QdrantCollectionSpec {
   connection: QdrantConnection;
   apiKey?: string;
   retry?: RetryPolicy;
+  /**
+   * How a refusal tells the reader to allow data loss, when the collection is declared by a program
+   * whose users cannot set `allowRecreate` (e.g. "set kato-infra:allowDataLoss to true"). Default:
+   * the library's own words ("set allowRecreate: true on this collection").
+   */
+  dataLossHint?: string;
+}
+
+/** The hint as given, when it is one (not unknown at preview, not empty). */
+function hintOf(inputs: Record<string, any>): string | undefined {
+  const hint = inputs.dataLossHint;
+  return typeof hint === "string" && hint !== UNKNOWN && hint.trim() !== "" ? hint : undefined;
 }
 
 const DEFAULT_RETRY: Required<RetryPolicy> = {
@@ -293,6 +306,29 @@ export async function runSteps(api: QdrantApi, name: string, steps: CollectionSt
   }
 }
 
+/**
+ * Runs a plan. A rebuild deletes the collection, and Qdrant deletes every alias pointing at it with
+ * it (toc/collection_meta_ops.rs `delete_collection`), including aliases this resource does not
+ * manage: those are read first and pointed at the new collection afterwards, so a rebuild never
+ * takes a name away from the clients that use it. (Aliases it owned and no longer declares stay gone.)
+ */
+async function applyPlan(
+  api: QdrantApi,
+  spec: QdrantCollectionSpec,
+  plan: CollectionPlan,
+  owned: string[],
+): Promise<void> {
+  if (!plan.recreate) return runSteps(api, spec.name, plan.steps);
+  const declared = new Set([...(spec.aliases ?? []), ...owned]);
+  const others = (await api.getAliases(spec.name)).filter((alias) => !declared.has(alias));
+  await runSteps(api, spec.name, plan.steps);
+  if (others.length > 0) {
+    await api.updateAliases(
+      others.map((alias) => ({ create_alias: { collection_name: spec.name, alias_name: alias } })),
+    );
+  }
+}
+
 function needsAliases(...lists: (string[] | undefined)[]): boolean {
   return lists.some((l) => (l?.length ?? 0) > 0);
 }
@@ -345,14 +381,29 @@ export function checkCollection(
     olds.vectors !== undefined
   ) {
     const plan = planCollection(spec, specOf(olds) as ActualCollection, olds.aliases ?? []);
-    if (plan.blocked) failures.push({ property: "vectors", reason: refusalMessage(spec.name, plan) });
+    if (plan.blocked)
+      failures.push({ property: "vectors", reason: refusalMessage(spec.name, plan, hintOf(news)) });
   }
   return { inputs: news, failures };
 }
 
+// (`dataLossHint` is left out: it only words refusals, changing it changes nothing on the server.)
 const NON_SCHEMA_KEYS = ["connection", "apiKey", "retry", "allowRecreate", "dropOnDelete"];
 
-/** Diff at preview, from the recorded state (refreshed by `read`) to the declared inputs. No I/O. */
+/**
+ * Diff at preview, from the recorded state (refreshed by `read`) to the declared inputs. No I/O.
+ *
+ * A change Qdrant can only make by rebuilding the collection (vector size, distance, datatype, shard
+ * count, named <-> unnamed vectors, a removed per-vector HNSW key) is a **replacement**: `replaces`
+ * names the changed inputs and `deleteBeforeReplace` is set, since the new collection has the old
+ * one's name. Pulumi's Node dynamic-provider host forwards only `changes`, `replaces` and
+ * `deleteBeforeReplace` (sdk/nodejs/cmd/dynamic-provider/index.ts, v3.248.0), so the preview shows
+ * `replace` from these alone; `detailedDiff` is for the tests and this package's own summaries. The
+ * engine then calls `delete` with the old state (which keeps the collection unless it was declared
+ * `dropOnDelete`) and `create` with the new inputs, which finds the old collection (409) and rebuilds
+ * it, because the new inputs allow it. Without `allowRecreate` the change is refused here, at
+ * preview; a `protect`ed resource makes the engine refuse the replacement.
+ */
 export function diffCollection(
   _id: string,
   olds: Record<string, any>,
@@ -390,7 +441,17 @@ export function diffCollection(
     };
   }
   const plan = planCollection(desired, specOf(olds) as ActualCollection, olds.aliases ?? []);
-  if (plan.blocked) throw new Error(refusalMessage(desired.name, plan));
+  if (plan.blocked) throw new Error(refusalMessage(desired.name, plan, hintOf(news)));
+  if (plan.recreate) {
+    const replaces = [...new Set(plan.changed.map((path) => path.split(".")[0]!))];
+    return {
+      changes: true,
+      replaces,
+      deleteBeforeReplace: true,
+      stables: [],
+      detailedDiff: Object.fromEntries(plan.changed.map((path) => [path, { kind: "replace" as const }])),
+    };
+  }
   const detailedDiff: Record<string, { kind: "update" | "replace" }> = {};
   for (const path of plan.changed) detailedDiff[path] = { kind: "update" };
   for (const key of NON_SCHEMA_KEYS) {
@@ -433,10 +494,16 @@ export async function createCollection(
     }
     const plan = planCollection(spec, live, []);
     if (plan.blocked) {
-      throw new Error(`${refusalMessage(spec.name, plan)}\n(The collection already existed on the server.)`);
+      throw new Error(
+        `${refusalMessage(spec.name, plan, hintOf(inputs as unknown as Record<string, any>))}\n(The collection already existed on the server.)`,
+      );
     }
-    await runSteps(api, spec.name, plan.steps);
-    return live.shardNumber;
+    await applyPlan(api, spec, plan, []);
+    if (spec.shardNumber !== undefined) return spec.shardNumber;
+    // Rebuilt (the create half of a replacement): the server chose the new collection's shard count.
+    return plan.recreate
+      ? (await api.getCollection(spec.name))?.config.params.shard_number
+      : live.shardNumber;
   });
   return { id: spec.name, outs: outputs(inputs, shardNumber) };
 }
@@ -466,8 +533,9 @@ export async function updateCollection(
   const shardNumber = await withQdrant(news, async (api) => {
     const live = await observe(api, id, needsAliases(spec.aliases, owned));
     const plan = planCollection(spec, live, owned);
-    if (plan.blocked) throw new Error(refusalMessage(spec.name, plan));
-    await runSteps(api, spec.name, plan.steps);
+    if (plan.blocked)
+      throw new Error(refusalMessage(spec.name, plan, hintOf(news as unknown as Record<string, any>)));
+    await applyPlan(api, spec, plan, owned);
     if (spec.shardNumber !== undefined) return spec.shardNumber;
     const created = plan.steps.some((s) => s.kind === "createCollection");
     return created ? (await api.getCollection(spec.name))?.config.params.shard_number : live?.shardNumber;

@@ -1,7 +1,7 @@
 /**
- * The dynamic provider of `QdrantCollection`. Pulumi serializes this object (and what its methods
- * reach: executor.ts, the plan, shared/access.ts) into the resource's state and runs it in its own
- * process, so nothing here imports `@pulumi/*` or holds a client between calls.
+ * The dynamic provider of `QdrantCollection`. The Pulumi dynamic-provider host runs it in its own
+ * process, loaded through components/runtime.ts under the name QdrantCollection (state holds only
+ * the shim of components/runtimeShim.ts), so it holds no client between calls.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeShim } from "../runtimeShim";
 import type { EngineAccess } from "../shared/access";
 import type { ObservedShard } from "./formationPlan";
-import { type FormationInputs, redisFormationProvider } from "./formationProvider";
+import type { FormationInputs } from "./formationProvider";
 import type { SlotRange } from "./topology";
 
 export interface RedisClusterFormationArgs {
@@ -35,9 +36,18 @@ export class RedisClusterFormation extends pulumi.dynamic.Resource {
       drift: undefined,
       status: undefined,
     };
-    super(redisFormationProvider, name, inputs, {
-      ...opts,
-      additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "password"],
-    });
+    super(
+      runtimeShim("RedisClusterFormation"),
+      name,
+      inputs,
+      {
+        ...opts,
+        additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "password"],
+        // Before it had a type name it was a `pulumi-nodejs:dynamic:Resource`: the same resource.
+        aliases: [...(opts.aliases ?? []), { type: "pulumi-nodejs:dynamic:Resource" }],
+      },
+      "kato",
+      "RedisClusterFormation",
+    );
   }
 }

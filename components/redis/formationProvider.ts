@@ -1,8 +1,8 @@
 /**
- * The dynamic provider behind `RedisClusterFormation`. Pulumi serializes this object (and everything
- * it references) into the resource's `__provider` input and runs it in a separate process at
- * preview/up/refresh/destroy, so: no `@pulumi/*` import here or in what it imports, `ioredis` is
- * required inside functions, and no client or secret is captured.
+ * The dynamic provider behind `RedisClusterFormation`. The Pulumi dynamic-provider host runs it in a
+ * separate process at preview/up/refresh/destroy, loaded through components/runtime.ts under the
+ * name RedisClusterFormation (state holds only the shim of components/runtimeShim.ts), so: `ioredis`
+ * is required inside functions, and no client or secret is kept between calls.
  *
  * - check: the inputs describe a cluster (every node once, slots covering 0..16383 once).
  * - diff: input changes, plus one read of the live cluster: anything the planner would still do

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeShim } from "../runtimeShim";
 import type { EngineAccess } from "../shared/access";
-import { type ReplicationInputs, redisReplicationProvider } from "./replicationProvider";
+import type { ReplicationInputs } from "./replicationProvider";
 
 export interface RedisReplicationFormationArgs {
   access: pulumi.Input<EngineAccess>;
@@ -42,9 +43,13 @@ export class RedisReplicationFormation extends pulumi.dynamic.Resource {
       drift: undefined,
       status: undefined,
     };
-    super(redisReplicationProvider, name, inputs, {
-      ...opts,
-      additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "password"],
-    });
+    super(
+      runtimeShim("RedisReplicationFormation"),
+      name,
+      inputs,
+      { ...opts, additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "password"] },
+      "kato",
+      "RedisReplicationFormation",
+    );
   }
 }

@@ -81,6 +81,22 @@ export const CASES: RefusalCase[] = [
   configCase('kato-infra:allowDataLoss: "maybe"', { allowDataLoss: "maybe" }, /allowDataLoss/),
   configCase('kato-infra:target: "swarm"', { target: "swarm" }, /target/),
   configCase(
+    "pulumi config set kato-infra:redis.maxmemory 1gb (without --path)",
+    { "redis.maxmemory": "1gb" },
+    /--path 'kato-infra:redis\.maxmemory'/,
+  ),
+  configCase('nodeIds: ["demo", ""]', { nodeIds: ["demo", ""] }, /is empty/),
+  configCase(
+    "mongodb: { hostPortBase: 7000 } (the Redis nodes' ports)",
+    { mongodb: { hostPortBase: 7000 } },
+    /overlap .*kato-infra:mongodb\.hostPortBase/,
+  ),
+  configCase(
+    'docker: { host: "ssh://deploy@db-host" }',
+    { docker: { host: "ssh://deploy@db-host" } },
+    /remote Docker daemon/,
+  ),
+  configCase(
     'nodeIds: ["team/a"] with the guide preset',
     { nodeIds: ["team/a"], schemaPreset: "guide" },
     /nodeIds/,
@@ -105,6 +121,16 @@ export const CASES: RefusalCase[] = [
     "collections: a TTL on a compound index",
     { collections: oneCollection([{ keys: { a: 1, b: 1 }, expireAfterSeconds: 60 }]) },
     /expireAfterSeconds/,
+  ),
+  configCase(
+    "collections: a collation locale and a text language MongoDB does not know",
+    {
+      collections: oneCollection([
+        { keys: { title: 1 }, collation: { locale: "en_UK" } },
+        { keys: { notes: "text" }, default_language: "englsh" },
+      ]),
+    },
+    /collation-locale[\s\S]*text-language/,
   ),
   configCase("profiling: { level: 3 }", { profiling: { level: 3 } }, /profiling-level/),
   configCase("profiling: { slowMs: 50 } (typo)", { profiling: { slowMs: 50 } }, /slowms/),

@@ -174,7 +174,7 @@ describe("refused profiling and migrations", () => {
 
   it("migrations written as one id instead of a list", () => {
     expect(problems("dev", { migrations: "0001-patterns-version-3.0" })).toEqual([
-      'kato-infra:migrations = "0001-patterns-version-3.0": must be a YAML list. Fix: write kato-infra:migrations in Pulumi.<stack>.yaml as a YAML list.',
+      "kato-infra:migrations = \"0001-patterns-version-3.0\": must be a YAML list. Fix: run `pulumi config rm kato-infra:migrations`, then `pulumi config set --path 'kato-infra:migrations[0]' 0001-patterns-version-3.0` (one per item) or write kato-infra:migrations in Pulumi.<stack>.yaml as a YAML list.",
     ]);
   });
 

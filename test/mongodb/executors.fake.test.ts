@@ -13,6 +13,25 @@ import { FakeMongoCluster } from "./fake/fakeMongo";
 const root = { username: "root", password: "root-password" };
 const app = { username: "kato", password: "app-password" };
 const clusters: FakeMongoCluster[] = [];
+/** Commands that change a server's state (the fake's write commands and the replication changes). */
+const WRITE_COMMANDS = [
+  "createUser",
+  "updateUser",
+  "dropUser",
+  "createRole",
+  "updateRole",
+  "replSetInitiate",
+  "replSetReconfig",
+  "replSetStepDown",
+  "createIndexes",
+  "dropIndexes",
+  "collMod",
+  "create",
+  "insert",
+  "update",
+  "delete",
+  "dropDatabase",
+];
 
 async function cluster(members: number, options: { autoRejoin?: boolean } = {}): Promise<FakeMongoCluster> {
   const c = new FakeMongoCluster({ members, root, ...options });
@@ -126,7 +145,37 @@ describe("MongoReplicaSetBootstrap against the fake", () => {
     expect(c.countCommands("replSetStepDown")).toBe(1);
     expect(c.countCommands("replSetReconfig")).toBe(2);
     expect(c.config!.members.map((m) => m.host)).toEqual(["mongo-0:27017", "mongo-1:27017", "mongo-2:27017"]);
-    expect(c.stateOf(4)).toBe("UNINITIATED"); // REMOVED: no valid config any more
+    expect(c.stateOf(4)).toBe("REMOVED"); // hello: no valid config; it keeps the one that removed it
+  });
+
+  it("scales up by two members when the primary's own reconfig (dropping newlyAdded) lands between read and reconfig", async () => {
+    const c = new FakeMongoCluster({ members: 5, root, newlyAddedRemoval: "manual" });
+    clusters.push(c);
+    await c.start();
+    c.initiateNow([0, 1, 2]);
+    // Each time the bootstrap sends a reconfig, the primary first finishes its pending automatic
+    // reconfig: the second add was built from a config one version behind.
+    c.inject({ command: "replSetReconfig", times: Infinity, before: () => c.completeNewlyAdded() });
+    const result = await bootstrapReplicaSet(request(c));
+    expect(result.added).toEqual(["mongo-3:27017", "mongo-4:27017"]);
+    expect(c.countCommands("replSetReconfig")).toBe(3); // add, stale add (103), add again
+    expect(c.config!.members.map((m) => m.host)).toHaveLength(5);
+  });
+
+  it("refuses to start a second set from members a reconfig removed, naming them and the way out", async () => {
+    const c = await cluster(3);
+    c.initiateNow([0, 1, 2]);
+    await bootstrapReplicaSet(request(c, [0], { leaving: c.reachable([1, 2]) }));
+    expect([c.stateOf(1), c.stateOf(2)]).toEqual(["REMOVED", "REMOVED"]);
+    const error = await bootstrapReplicaSet(request(c, [1, 2])).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(
+      /mongo-1:27017 \(reached at [^)]+\), mongo-2:27017 \(reached at [^)]+\) were removed from one[\s\S]*Nothing was initiated[\s\S]*Fix: declare the set's current members again/,
+    );
+    expect(c.countCommands("replSetInitiate")).toBe(0);
+    // Declared with the set's current member again, the removed members are re-added.
+    const result = await bootstrapReplicaSet(request(c, [0, 1, 2]));
+    expect(result.added).toEqual(["mongo-1:27017", "mongo-2:27017"]);
+    expect([c.stateOf(1), c.stateOf(2)]).toEqual(["SECONDARY", "SECONDARY"]);
   });
 
   it("fails within the bound, naming the member that never answers, and changes nothing", async () => {
@@ -178,14 +227,17 @@ describe("MongoReplicaSetBootstrap against the fake", () => {
     );
   });
 
-  it("creates the drop-database role and the app user once, then updates them", async () => {
+  it("creates the drop-database role and the app user once; a converged run issues reads only", async () => {
     const c = await cluster(3);
     await bootstrapReplicaSet(request(c));
+    const firstRun = c.log.length;
     await bootstrapReplicaSet(request(c));
+    const secondRun = c.log.slice(firstRun).map((e) => e.command);
+    expect(secondRun.filter((name) => WRITE_COMMANDS.includes(name))).toEqual([]);
+    expect(secondRun).toContain("usersInfo");
+    expect(secondRun).toContain("rolesInfo");
     expect(c.countCommands("createRole")).toBe(1);
-    expect(c.countCommands("updateRole")).toBe(1);
     expect(c.countCommands("createUser")).toBe(1);
-    expect(c.countCommands("updateUser")).toBe(1);
     expect(c.roles.get("admin.katoDropDatabase")?.privileges).toEqual([
       { resource: { db: "", collection: "" }, actions: ["dropDatabase"] },
     ]);
@@ -193,6 +245,25 @@ describe("MongoReplicaSetBootstrap against the fake", () => {
       { role: "readWriteAnyDatabase", db: "admin" },
       { role: "katoDropDatabase", db: "admin" },
     ]);
+  });
+
+  it("updates only what drifted: the password when it no longer authenticates, roles and privileges when they differ", async () => {
+    const c = await cluster(3);
+    await bootstrapReplicaSet(request(c));
+    const credential = c.setUsers.get("admin.kato")!.credential;
+    await bootstrapReplicaSet(request(c, undefined, { app: { ...app, password: "rotated" } }));
+    expect(c.countCommands("updateUser")).toBe(1);
+    expect(c.setUsers.get("admin.kato")!.credential).not.toBe(credential);
+    // Someone narrowed the role and dropped a role from the user: both are put back, password kept.
+    c.roles.get("admin.katoDropDatabase")!.privileges = [];
+    c.setUsers.get("admin.kato")!.roles = [{ role: "readWriteAnyDatabase", db: "admin" }];
+    const rotated = c.setUsers.get("admin.kato")!.credential;
+    await bootstrapReplicaSet(request(c, undefined, { app: { ...app, password: "rotated" } }));
+    expect(c.countCommands("updateRole")).toBe(1);
+    expect(c.countCommands("updateUser")).toBe(2);
+    expect(c.setUsers.get("admin.kato")!.credential).toBe(rotated);
+    expect(c.setUsers.get("admin.kato")!.roles).toHaveLength(2);
+    expect(c.roles.get("admin.katoDropDatabase")!.privileges).toHaveLength(1);
   });
 });
 
@@ -206,6 +277,24 @@ describe("MongoDatabaseSchema against the fake", () => {
     timeoutMs: 5_000,
     pollMs: 20,
     attemptTimeoutMs: 500,
+  });
+
+  it("names the program's hint instead of allowIndexRebuild when it refuses a rebuild against the server", async () => {
+    const c = await cluster(3);
+    c.initiateNow();
+    await applySchema(schema(c));
+    const changed = {
+      ...schema(c),
+      collections: {
+        patterns_kb: { indexes: [{ keys: [["name", 1]] as Array<[string, 1]>, unique: false }] },
+      },
+      dataLossHint: "set kato-infra:allowDataLoss to true",
+    };
+    const error = await applySchema(changed).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(
+      /Fix: set kato-infra:allowDataLoss to true[\s\S]*Nothing was changed/,
+    );
+    expect((error as Error).message).not.toMatch(/allowIndexRebuild/);
   });
 
   it("retries on the new primary when the primary steps down during index creation", async () => {

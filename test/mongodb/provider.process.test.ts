@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MongoDatabaseSchema, MongoReplicaSetBootstrap } from "../../components/mongodb";
 import { dockerAccess } from "../../components/shared/access";
-import { installMocks, settle } from "../support/mocks";
+import { installMocks, settle, UNKNOWN } from "../support/mocks";
 import {
   type FreshProvider,
   loadProviderInFreshProcess,
@@ -177,6 +177,12 @@ describe("providers loaded from their serialized text in a fresh process", () =>
     await expect(schemaProvider.call("diff", "node1_kato", schemaInputs, rebuilt)).rejects.toThrow(
       /\[index-rebuild\][\s\S]*name_1 must be dropped and rebuilt as name_1 because it stops being unique[\s\S]*allowIndexRebuild: true/,
     );
+    const hint = "set kato-infra:allowDataLoss to true";
+    const hinted = await schemaProvider
+      .call("diff", "node1_kato", schemaInputs, { ...rebuilt, dataLossHint: hint })
+      .catch((e: Error) => e);
+    expect((hinted as Error).message).toMatch(/Fix: set kato-infra:allowDataLoss to true/);
+    expect((hinted as Error).message).not.toMatch(/allowIndexRebuild/);
     const allowed = await schemaProvider.call("diff", "node1_kato", schemaInputs, {
       ...rebuilt,
       allowIndexRebuild: true,
@@ -195,5 +201,67 @@ describe("providers loaded from their serialized text in a fresh process", () =>
     expect(read.props.collections.patterns_kb.indexes).toEqual([]);
     const diff = await schemaProvider.call("diff", "node1_kato", read.props, schemaInputs);
     expect(diff.changes).toBe(true);
+  });
+
+  // At preview the engine sends what other resources compute as the unknown string.
+  it("bootstrap: at preview, unknown names and fields pass check; what is known is still checked", async () => {
+    const unknownNames = {
+      ...bootstrapInputs,
+      access: {
+        members: bootstrapInputs.access.members.map((m: object) => ({ ...m, advertised: UNKNOWN })),
+      },
+    };
+    expect((await bootstrapProvider.call("check", {}, unknownNames)).failures).toEqual([]);
+    expect(
+      (
+        await bootstrapProvider.call(
+          "check",
+          {},
+          { ...bootstrapInputs, access: UNKNOWN, replicaSetName: UNKNOWN },
+        )
+      ).failures,
+    ).toEqual([]);
+    // A known duplicate beside an unknown name, and a known rename, are still refused.
+    const [first, second] = bootstrapInputs.access.members;
+    const duplicate = {
+      ...bootstrapInputs,
+      access: {
+        members: [first, { ...second, advertised: first.advertised }, { ...second, advertised: UNKNOWN }],
+      },
+    };
+    const dup = await bootstrapProvider.call("check", {}, duplicate);
+    expect(dup.failures.map((f: { reason: string }) => f.reason)).toEqual([
+      expect.stringMatching(/two members advertise the same address/),
+    ]);
+    const renamed = await bootstrapProvider.call("check", bootstrapInputs, {
+      ...unknownNames,
+      replicaSetName: "rs1",
+    });
+    expect(renamed.failures[0].reason).toMatch(/replicaSetName cannot change on a running set/);
+  });
+
+  it("schema: at preview, unknown access and credentials pass check; a rebuild is still refused", async () => {
+    const pending = { ...schemaInputs, access: UNKNOWN, password: UNKNOWN };
+    expect((await schemaProvider.call("check", {}, pending)).failures).toEqual([]);
+    // The declaration is known: its own problems are still reported.
+    const bad = { ...pending, collections: { "system.x": { indexes: [] } } };
+    const reasons = (await schemaProvider.call("check", {}, bad)).failures.map(
+      (f: { reason: string }) => f.reason,
+    );
+    expect(reasons.join("\n")).toMatch(/\[collection-name\]/);
+    // Without unknowns in the declaration, the rebuild refusal holds even while access is unknown.
+    const rebuilt = {
+      ...pending,
+      collections: { patterns_kb: { indexes: [{ keys: [["name", 1]], unique: false }] } },
+    };
+    await expect(schemaProvider.call("diff", "node1_kato", schemaInputs, rebuilt)).rejects.toThrow(
+      /\[index-rebuild\]/,
+    );
+    // Collections not known yet: a change, judged when known.
+    const later = await schemaProvider.call("diff", "node1_kato", schemaInputs, {
+      ...schemaInputs,
+      collections: { patterns_kb: { indexes: UNKNOWN } },
+    });
+    expect(later).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 });

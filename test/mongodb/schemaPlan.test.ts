@@ -6,9 +6,15 @@ import {
   declaredRebuilds,
   planCollection,
   planHasSteps,
+  rebuildRefusal,
   serverDocument,
 } from "../../components/mongodb/schemaPlan";
-import { type IndexSpec, toCreateSpec, validateDatabaseSchema } from "../../components/mongodb/schemaSpec";
+import {
+  type IndexSpec,
+  indexName,
+  toCreateSpec,
+  validateDatabaseSchema,
+} from "../../components/mongodb/schemaSpec";
 
 const ID = { v: 2, key: { _id: 1 }, name: "_id_" };
 const server = (...specs: IndexSpec[]) => [ID, ...specs.map((s) => serverDocument(toCreateSpec(s)))];
@@ -70,6 +76,87 @@ describe("planCollection", () => {
     expect(plan.rebuilds).toEqual([
       { drop: "a_1", create: "by_a", reason: "it exists on the server as a_1" },
     ]);
+  });
+
+  it("treats reordered keys of an unnamed index as a rebuild of the old one, not a second index", () => {
+    const plan = planCollection(
+      "c",
+      [
+        {
+          keys: [
+            ["b", -1],
+            ["a", 1],
+          ],
+        },
+      ],
+      server({
+        keys: [
+          ["a", 1],
+          ["b", -1],
+        ],
+      }),
+    );
+    expect(plan.drop).toEqual(["a_1_b_-1"]);
+    expect(plan.create.map((c) => c.name)).toEqual(["b_-1_a_1"]);
+    expect(plan.undeclared).toEqual([]);
+    expect(plan.rebuilds).toHaveLength(1);
+    expect(plan.rebuilds[0]).toMatchObject({ drop: "a_1_b_-1", create: "b_-1_a_1" });
+    expect(plan.rebuilds[0]!.reason).toMatch(/^its keys were reordered/);
+    // Refused at preview from the declarations alone.
+    expect(
+      declaredRebuilds(
+        {
+          c: {
+            indexes: [
+              {
+                keys: [
+                  ["a", 1],
+                  ["b", -1],
+                ],
+              },
+            ],
+          },
+        },
+        {
+          c: {
+            indexes: [
+              {
+                keys: [
+                  ["b", -1],
+                  ["a", 1],
+                ],
+              },
+            ],
+          },
+        },
+      ).map((r) => r.drop),
+    ).toEqual(["a_1_b_-1"]);
+  });
+
+  it("keeps both orders when both are declared", () => {
+    const ab: IndexSpec = {
+      keys: [
+        ["a", 1],
+        ["b", 1],
+      ],
+    };
+    const ba: IndexSpec = {
+      keys: [
+        ["b", 1],
+        ["a", 1],
+      ],
+    };
+    const plan = planCollection("c", [ab, ba], server(ab));
+    expect(plan.drop).toEqual([]);
+    expect(plan.create.map((c) => c.name)).toEqual(["b_1_a_1"]);
+  });
+
+  it("names what the reader can set in a rebuild refusal when the program gives a hint", () => {
+    const rebuilds = [{ collection: "c", drop: "a_1", create: "a_1", reason: "sparse changed" }];
+    expect(rebuildRefusal("t", rebuilds)).toMatch(/Fix: set allowIndexRebuild: true on this schema/);
+    const hinted = rebuildRefusal("t", rebuilds, "set kato-infra:allowDataLoss to true");
+    expect(hinted).toMatch(/Fix: set kato-infra:allowDataLoss to true for one `pulumi up`/);
+    expect(hinted).not.toMatch(/allowIndexRebuild/);
   });
 
   it("reports undeclared indexes and never drops them", () => {
@@ -175,6 +262,26 @@ describe("planner properties", () => {
         expect(twice).toEqual(once);
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it("a declaration whose keys are another order of the previous one's rebuilds it: never two copies, nothing undeclared", () => {
+    fc.assert(
+      fc.property(plainIndex, fc.integer({ min: 1, max: 5 }), (previous, shift) => {
+        fc.pre(previous.keys.length >= 2 && previous.name === undefined);
+        const n = previous.keys.length;
+        const keys = previous.keys.map((_, i) => previous.keys[(i + shift) % n]!);
+        fc.pre(keys.some((k, i) => k[0] !== previous.keys[i]![0]));
+        const start = applyPlan(undefined, planCollection("c", [previous], undefined));
+        const plan = planCollection("c", [{ ...previous, keys }], start);
+        expect(plan.undeclared).toEqual([]);
+        expect(plan.drop).toEqual([indexName(previous)]);
+        const after = applyPlan(start, plan);
+        expect(after.filter((d) => d.name !== "_id_").map((d) => d.name)).toEqual([
+          indexName({ ...previous, keys }),
+        ]);
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -1,7 +1,10 @@
 /** Preview-time validation of tenant schemas: each MongoDB rule refused with its name and a fix. */
 import { describe, expect, it } from "vitest";
+import { COLLECTION_FIELDS } from "../../components/config/fields";
 import {
   defaultIndexName,
+  INDEX_KEY_DIRECTIONS,
+  INDEX_OPTION_KEYS,
   validateCollectionName,
   validateDatabaseName,
   validateDatabaseSchema,
@@ -39,7 +42,7 @@ describe("index validation", () => {
     expect(p!.fix).toMatch(/\$exists: true/);
   });
 
-  it("refuses TTL on a compound or text index, which MongoDB would silently ignore", () => {
+  it("refuses TTL on a compound or text index and out of range, which MongoDB refuses (CannotCreateIndex)", () => {
     expect(
       rules({
         keys: [
@@ -52,6 +55,54 @@ describe("index validation", () => {
     expect(rules({ keys: [["body", "text"]], expireAfterSeconds: 60 })).toEqual(["ttl-single-field"]);
     expect(rules({ keys: [["a", 1]], expireAfterSeconds: -1 })).toEqual(["ttl-range"]);
     expect(rules({ keys: [["a", 1]], expireAfterSeconds: 1.5 })).toEqual(["ttl-range"]);
+  });
+
+  it("refuses collation locales MongoDB does not support, with the nearest one and the field", () => {
+    expect(rules({ keys: [["a", 1]], collation: { locale: "en" } })).toEqual([]);
+    expect(rules({ keys: [["a", 1]], collation: { locale: "fr_CA", strength: 2 } })).toEqual([]);
+    expect(rules({ keys: [["a", 1]], collation: { locale: "de@collation=phonebook" } })).toEqual([]);
+    expect(rules({ keys: [["a", 1]], collation: { locale: "simple" } })).toEqual([]);
+    const [p] = validateIndexSpec("ix", { keys: [["a", 1]], collation: { locale: "en_XX" } });
+    expect(p).toMatchObject({ field: "ix.collation.locale", value: "en_XX" });
+    expect(p!.message).toMatch(/^\[collation-locale\] .*BadValue/);
+    expect(p!.fix).toMatch(/did you mean en_US\?/);
+    expect(rules({ keys: [["a", 1]], collation: { locale: "klingon" } })).toEqual(["collation-locale"]);
+    expect(rules({ keys: [["a", 1]], collation: { locale: "simple@collation=search" } })).toEqual([
+      "collation-locale",
+    ]);
+  });
+
+  it("refuses text default_language values MongoDB does not support; accepts names and codes in any case", () => {
+    for (const language of ["english", "English", "en", "none", "nb", "portuguese"])
+      expect(rules({ keys: [["body", "text"]], default_language: language })).toEqual([]);
+    const [p] = validateIndexSpec("ix", { keys: [["body", "text"]], default_language: "englsh" });
+    expect(p).toMatchObject({ field: "ix.default_language", value: "englsh" });
+    expect(p!.message).toMatch(/^\[text-language\] .*CannotCreateIndex/);
+    expect(p!.fix).toMatch(/did you mean english\?/);
+    expect(rules({ keys: [["body", "text"]], default_language: "chinese" })).toEqual(["text-language"]);
+  });
+
+  it("refuses partial filters deeper than the server's 4 levels, counting as the server does", () => {
+    const nest = (levels: number): Record<string, unknown> =>
+      levels === 0 ? { x: 3 } : { $and: [nest(levels - 1)] };
+    // The server's own boundary (jstest index_partial_create_drop.js): 3 nested $and pass, 4 fail.
+    expect(rules({ keys: [["x", 1]], partialFilterExpression: nest(3) })).toEqual([]);
+    const [p] = validateIndexSpec("ix", { keys: [["x", 1]], partialFilterExpression: nest(4) });
+    expect(p).toMatchObject({ field: "ix.partialFilterExpression" });
+    expect(p!.message).toMatch(/^\[partial-filter-depth\] the filter is 5 levels deep/);
+    // A document with several conditions is a level of its own; one condition is not.
+    expect(
+      rules({
+        keys: [["x", 1]],
+        partialFilterExpression: { $or: [{ $and: [{ a: { $gt: 1, $lt: 5 }, b: 1 }] }] },
+      }),
+    ).toEqual([]);
+    expect(
+      rules({
+        keys: [["x", 1]],
+        partialFilterExpression: { c: 1, $or: [{ $and: [{ a: { $gt: 1, $lt: 5 }, b: 1 }] }] },
+      }),
+    ).toEqual(["partial-filter-depth"]);
   });
 
   it("refuses declaring the _id index, whose options MongoDB fixes", () => {
@@ -177,5 +228,17 @@ describe("rules spanning a collection", () => {
         },
       }),
     ).toEqual([]);
+  });
+});
+
+describe("the generated config reference and the check", () => {
+  it("list the same index key kinds and options (one declaration)", () => {
+    const text = String(COLLECTION_FIELDS.find((f) => f.name === "indexes")!.description);
+    const kinds = /ordered map of field to ([^)]*)\)/.exec(text)![1]!.split(", ");
+    expect(kinds).toEqual(INDEX_KEY_DIRECTIONS.map(String));
+    for (const kind of INDEX_KEY_DIRECTIONS) expect(rules({ keys: [["f", kind]] }), String(kind)).toEqual([]);
+    for (const kind of ["hashed", "2dsphere", "2d"]) expect(text).not.toContain(kind);
+    const options = [...text.matchAll(/`([a-zA-Z_]+)`/g)].map((m) => m[1]);
+    expect(options.sort()).toEqual([...INDEX_OPTION_KEYS].sort());
   });
 });

@@ -3,6 +3,11 @@
  * contract (contracts/qdrant-openapi.json, v1.19.0, loaded by the Qdrant fake's test/qdrant/fake/contract.ts):
  * every request must be a documented operation with valid path and query parameters, carry the API
  * key, and recover bodies must validate against the operation's body schema. Loopback only.
+ *
+ * API keys as Qdrant 1.19 checks them (src/common/auth, the rule test/qdrant/fake/BEHAVIOUR.md cites):
+ * with a key configured, no key is 401 and a wrong one 403 (plain text); with none configured
+ * (`apiKey` undefined) every request is served, and the key headers a client sent are counted in
+ * `keyHeaders` so a test can prove a keyless client sends none.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { describeErrors, loadContract, parameterErrors } from "../qdrant/fake/contract";
@@ -22,6 +27,8 @@ export interface FakePeer {
   violations: string[];
   calls: string[];
   recovered: { collection: string; via: "recover" | "upload"; detail: string; priority: string | null }[];
+  /** Requests that carried an `api-key` or `Authorization` header. */
+  keyHeaders: number;
   close(): Promise<void>;
 }
 
@@ -39,7 +46,7 @@ function isoNoZone(date: Date): string {
 
 /** Starts one fake peer with `collections`, each pre-seeded with snapshots of the given ages (days). */
 export async function startFakePeer(
-  apiKey: string,
+  apiKey: string | undefined,
   peerId: number,
   collections: string[],
   seededAgesDays: number[],
@@ -53,6 +60,7 @@ export async function startFakePeer(
     violations: [],
     calls: [],
     recovered: [],
+    keyHeaders: 0,
     close: async () => {},
   };
   let counter = 0;
@@ -86,7 +94,16 @@ export async function startFakePeer(
     if (paramProblem) {
       peer.violations.push(`parameters of ${method} ${route.template} break the contract: ${paramProblem}`);
     }
-    if (req.headers["api-key"] !== apiKey) return send(res, 401, { status: { error: "Invalid api-key" } });
+    const sent = req.headers["api-key"] ?? /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    if (req.headers["api-key"] !== undefined || req.headers.authorization !== undefined) peer.keyHeaders++;
+    if (apiKey !== undefined && sent === undefined) {
+      res.writeHead(401, { "content-type": "text/plain; charset=utf-8" });
+      return res.end("Must provide an API key or an Authorization bearer token");
+    }
+    if (apiKey !== undefined && sent !== apiKey) {
+      res.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
+      return res.end("Invalid API key or JWT");
+    }
     const payload = await body(req);
     const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
     const ok = (result: unknown) => send(res, 200, { result, status: "ok", time: 0.001 });

@@ -33,6 +33,8 @@ const busybox = spawnSync("busybox", ["--list"], { encoding: "utf8" });
 const curl = spawnSync("curl", ["--version"], { stdio: "ignore" });
 const canRun = busybox.status === 0 && curl.status === 0;
 const peers: FakePeer[] = [];
+/** Peers of a Qdrant without an API key (KATO 3.0.0 sends none). */
+const keyless: FakePeer[] = [];
 let work: string;
 let bin: string;
 
@@ -55,13 +57,19 @@ function curlImagePath(): string {
 function runSh(
   script: string,
   args: string[],
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  // An `undefined` value removes the variable (a keyless run has no QDRANT_API_KEY at all).
+  const merged = Object.fromEntries(
+    Object.entries({ PATH: bin, QDRANT_API_KEY: API_KEY, TMPDIR: work, ...env }).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined,
+    ),
+  );
   const file = join(work, `script-${Math.random().toString(36).slice(2)}.sh`);
   writeFileSync(file, script);
   return new Promise((resolveRun) => {
     const child = spawn("/usr/bin/busybox", ["sh", file, ...args], {
-      env: { PATH: bin, QDRANT_API_KEY: API_KEY, TMPDIR: work, ...env },
+      env: merged,
     });
     let stdout = "";
     let stderr = "";
@@ -86,10 +94,13 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
     peers.push(await startFakePeer(API_KEY, 1000 + i, ["vectors_a_kato", "vectors_b_kato"], [30, 1]));
   }
+  for (let i = 0; i < 2; i++) {
+    keyless.push(await startFakePeer(undefined, 2000 + i, ["vectors_a_kato"], [30, 1]));
+  }
 });
 
 afterAll(async () => {
-  for (const p of peers) await p.close();
+  for (const p of [...peers, ...keyless]) await p.close();
 });
 
 describe.skipIf(!canRun)(
@@ -204,11 +215,78 @@ describe.skipIf(!canRun)(
   },
 );
 
+describe.skipIf(!canRun)("Qdrant snapshot scripts for a Qdrant without an API key", () => {
+  let runDir: string;
+
+  it("snapshot, download and prune with no key in the environment and no key header on any request", async () => {
+    const out = join(work, "keyless");
+    const script = qdrantSnapshotScript({
+      peers: keyless.map((p) => p.endpoint),
+      outDir: out,
+      download: true,
+      retentionDays: 7,
+      pruneLocal: true,
+      timeoutSeconds: 30,
+      apiKey: false,
+    });
+    expect(script).not.toContain("QDRANT_API_KEY");
+    expect(syntaxErrors(script, "sh")).toBe("");
+    expect(shellcheckFindings(script, "sh")).toBe("");
+    const r = await runSh(script, [], { QDRANT_API_KEY: undefined });
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    for (const p of keyless) {
+      expect(p.violations).toEqual([]);
+      expect(p.keyHeaders).toBe(0);
+      expect(p.calls.filter((c) => c.startsWith("POST "))).toEqual([
+        "POST /collections/vectors_a_kato/snapshots?wait=true",
+      ]);
+      expect(p.calls.filter((c) => c.startsWith("DELETE "))).toHaveLength(1);
+    }
+    const runs = readdirSync(out);
+    runDir = join(out, runs[0]!);
+    expect(readFileSync(join(runDir, "manifest.tsv"), "utf8").trim().split("\n")).toHaveLength(2);
+  });
+
+  it("restores from the downloaded copies and from the peers without a key", async () => {
+    const script = qdrantRestoreScript({
+      snapshotsPath: "/qdrant/snapshots",
+      timeoutSeconds: 30,
+      apiKey: false,
+    });
+    expect(shellcheckFindings(script, "sh")).toBe("");
+    for (const source of ["backup", "peer"]) {
+      const r = await runSh(script, [runDir, source], { QDRANT_API_KEY: undefined });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    for (const p of keyless) {
+      expect(p.violations).toEqual([]);
+      expect(p.keyHeaders).toBe(0);
+      expect(p.recovered.map((x) => x.via).sort()).toEqual(["recover", "upload"]);
+    }
+  });
+
+  it("the keyless script really sends no key: a Qdrant that has one refuses it (401)", async () => {
+    const script = qdrantSnapshotScript({
+      peers: [peers[0]!.endpoint],
+      outDir: join(work, "keyless-vs-key"),
+      download: false,
+      retentionDays: 7,
+      pruneLocal: false,
+      timeoutSeconds: 5,
+      apiKey: false,
+    });
+    const r = await runSh(script, []);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/401/);
+  });
+});
+
 describe("QdrantSnapshots component", () => {
   const harness = installMocks();
   const endpoints = [0, 1, 2].map((i) => `kato-qdrant-${i}.kato-qdrant-hl.kato.svc.cluster.local:6333`);
   let k8s: QdrantSnapshots;
   let docker: QdrantSnapshots;
+  let dockerKeyless: QdrantSnapshots;
 
   beforeAll(async () => {
     const key = new random.RandomPassword("qdrant-key", { length: 32 });
@@ -233,7 +311,48 @@ describe("QdrantSnapshots component", () => {
       endpoints: ["kato-qdrant-0:6333", "kato-qdrant-1:6333"],
       apiKey: key.result,
     });
-    await settle(k8s.restoreJobName, docker.hostBackupScript, docker.credentialsEnvFile);
+    new QdrantSnapshots("qdrant-nokey", {
+      target: { kind: "kubernetes", namespace: "kato" },
+      endpoints,
+      restoreFrom: "20260101T020000Z",
+    });
+    dockerKeyless = new QdrantSnapshots("qdrant-docker-nokey", {
+      target: { kind: "docker", networkName: "kato-net" },
+      endpoints: ["kato-qdrant-0:6333"],
+    });
+    await settle(
+      k8s.restoreJobName,
+      docker.hostBackupScript,
+      docker.credentialsEnvFile,
+      dockerKeyless.hostBackupScript,
+    );
+  });
+
+  it("without an API key: no key in the Secret, the CronJob or the restore Job, and no api-key header in the scripts", () => {
+    const job = unwrapSecrets(harness.one("kubernetes:batch/v1:CronJob", "qdrant-nokey").inputs);
+    const c = job.spec.jobTemplate.spec.template.spec.containers[0];
+    expect(c.env ?? []).toEqual([]);
+    expect(c.command[2]).not.toContain("QDRANT_API_KEY");
+    expect(c.command[2]).not.toContain("api-key");
+    const secret = unwrapSecrets(harness.one("kubernetes:core/v1:Secret", "qdrant-nokey-credentials").inputs);
+    expect(Object.keys(secret.stringData ?? {})).toEqual([]);
+    const restore = harness
+      .ofType("kubernetes:batch/v1:Job")
+      .map((r) => unwrapSecrets(r.inputs))
+      .find((j) => j.metadata.name.startsWith("qdrant-nokey-restore-"))!;
+    expect(restore.spec.template.spec.containers[0].env ?? []).toEqual([]);
+  });
+
+  it("without an API key on Docker: no env file, no key passed to the container, scripts pass ShellCheck", async () => {
+    const backup = (await resolved(dockerKeyless.hostBackupScript))!;
+    expect(backup).not.toContain("QDRANT_API_KEY");
+    expect(backup).not.toContain("ENV_FILE");
+    expect(syntaxErrors(backup)).toBe("");
+    expect(shellcheckFindings(backup)).toBe("");
+    const restore = (await resolved(dockerKeyless.hostRestoreScript))!;
+    expect(restore).not.toContain("QDRANT_API_KEY");
+    expect(shellcheckFindings(restore)).toBe("");
+    expect(await resolved(dockerKeyless.credentialsEnvFile)).toBeUndefined();
   });
 
   it("declares a CronJob that snapshots through each peer's own address, the key from a Secret", () => {

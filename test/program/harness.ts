@@ -53,7 +53,9 @@ export async function runProgram(
   const config: Record<string, unknown> = { ...stackConfig(stack), ...overrides };
   const harness = installMocks({ stack, config, ...(state ? { state } : {}) });
   const options = recordOptions();
-  const outputs = await import("../../index");
+  // index.ts exports its outputs object (`export =`); vitest's module runner also offers it as default.
+  const mod = (await import("../../index")) as Record<string, unknown>;
+  const outputs = (mod.default ?? mod) as Record<string, unknown>;
   await waitForRegistrations();
   return { harness, options, outputs };
 }

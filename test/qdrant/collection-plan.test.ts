@@ -7,6 +7,7 @@ import {
   createCollectionBody,
   observeCollection,
   planCollection,
+  refusalMessage,
   summarizeObserved,
   type WireCollectionInfo,
 } from "../../components/qdrant/collection-plan";
@@ -202,6 +203,8 @@ describe("planning a collection (properties)", () => {
         const deletes = guarded.steps.some((s) => s.kind === "deleteCollection" || s.kind === "deleteVector");
         expect(guarded.blocked).toBe(deletes);
         expect(guarded.destructive.length > 0).toBe(deletes);
+        // A rebuild, and only a rebuild, is a replacement.
+        expect(guarded.recreate).toBe(guarded.steps.some((s) => s.kind === "deleteCollection"));
       }),
       { numRuns: 300 },
     );
@@ -349,7 +352,7 @@ describe("planning a collection (rules)", () => {
     ]);
   });
 
-  it("moves an alias here atomically and removes only aliases it owned", () => {
+  it("moves an alias here in one create_alias (it repoints), new names first, and removes only aliases it owned, last", () => {
     const state = created();
     model.createCollection(state, "other", { vectors: { size: 1, distance: "Dot" } });
     model.updateAliases(state, {
@@ -365,30 +368,65 @@ describe("planning a collection (rules)", () => {
         kind: "updateAliases",
         body: {
           actions: [
-            { delete_alias: { alias_name: "old" } },
-            { delete_alias: { alias_name: "live" } },
             { create_alias: { collection_name: NAME, alias_name: "live" } },
+            { delete_alias: { alias_name: "old" } },
           ],
         },
       },
     ]);
   });
 
-  it("unsets a per-vector HNSW key the declaration dropped before setting the rest", () => {
+  it("rebuilds (a replacement, refused without allowRecreate) to remove a per-vector HNSW key: no PATCH unsets one", () => {
     const withHnsw: QdrantCollectionSpec = {
       name: NAME,
       vectors: { size: 4, distance: "Dot", hnsw: { m: 8, efConstruct: 64 } },
     };
     const state = model.newServerState(1);
     apply(state, planCollection(withHnsw, undefined).steps);
-    const plan = planCollection(
-      { ...withHnsw, vectors: { size: 4, distance: "Dot", hnsw: { efConstruct: 64 } } },
-      live(state),
-    );
+    const dropped: QdrantCollectionSpec = {
+      ...withHnsw,
+      vectors: { size: 4, distance: "Dot", hnsw: { efConstruct: 64 } },
+    };
+    const refused = planCollection(dropped, live(state));
+    expect(refused).toMatchObject({ blocked: true, recreate: true, changed: ["vectors.hnsw"] });
+    expect(refused.destructive.join("\n")).toMatch(/vectors\.hnsw: removing m \(8\).*cannot unset/);
+    expect(refusalMessage(NAME, refused)).toMatch(/set allowRecreate: true on this collection to rebuild it/);
+
+    const allowed = planCollection({ ...dropped, allowRecreate: true }, live(state));
+    expect(allowed).toMatchObject({ blocked: false, recreate: true });
+    expect(allowed.steps[0]).toEqual({ kind: "deleteCollection" });
+    apply(state, allowed.steps);
+    expect(state.collections.get(NAME)!.params.vectors.hnsw_config).toEqual({ ef_construct: 64 });
+    // Converged: the next plan against the server is empty.
+    expect(planCollection({ ...dropped, allowRecreate: true }, live(state)).steps).toEqual([]);
+  });
+
+  it("changes a per-vector HNSW key in place with only the changed keys (the server merges)", () => {
+    const withHnsw: QdrantCollectionSpec = {
+      name: NAME,
+      vectors: { a: { size: 4, distance: "Dot", hnsw: { m: 8, efConstruct: 64 } } },
+    };
+    const state = model.newServerState(1);
+    apply(state, planCollection(withHnsw, undefined).steps);
+    const next: QdrantCollectionSpec = {
+      ...withHnsw,
+      vectors: { a: { size: 4, distance: "Dot", hnsw: { m: 12, efConstruct: 64, payloadM: 4 } } },
+    };
+    const plan = planCollection(next, live(state));
+    expect(plan).toMatchObject({ blocked: false, recreate: false });
     expect(plan.steps).toEqual([
-      { kind: "updateCollection", body: { vectors: { "": { hnsw_config: {} } } } },
-      { kind: "updateCollection", body: { vectors: { "": { hnsw_config: { ef_construct: 64 } } } } },
+      { kind: "updateCollection", body: { vectors: { a: { hnsw_config: { m: 12, payload_m: 4 } } } } },
     ]);
+    apply(state, plan.steps);
+    expect(planCollection(next, live(state)).steps).toEqual([]);
+  });
+
+  it("words the refusal with the hint a program gives instead of the library argument", () => {
+    const state = created();
+    const plan = planCollection({ ...spec, vectors: { size: 1024, distance: "Euclid" } }, live(state));
+    const text = refusalMessage(NAME, plan, "set kato-infra:allowDataLoss to true");
+    expect(text).toMatch(/or set kato-infra:allowDataLoss to true to rebuild it and lose its points\.$/);
+    expect(text).not.toMatch(/allowRecreate/);
   });
 
   it("treats max_optimization_threads 'auto' as the server's unset value", () => {

@@ -211,7 +211,7 @@ describe("copied server behaviour", () => {
     });
   });
 
-  it("applies alias actions together or not at all, and deleting a collection removes its aliases", async () => {
+  it("applies alias actions in order and keeps those before a failure; deleting a collection removes its aliases", async () => {
     await call(fake, "PUT", "/collections/al", { vectors: { size: 4, distance: "Dot" } }, rw);
     const bad = await call(
       fake,
@@ -221,24 +221,136 @@ describe("copied server behaviour", () => {
         actions: [
           { create_alias: { collection_name: "al", alias_name: "first" } },
           { create_alias: { collection_name: "missing", alias_name: "second" } },
+          { create_alias: { collection_name: "al", alias_name: "third" } },
         ],
       },
       rw,
     );
     expect(bad.status).toBe(404);
-    expect((await call(fake, "GET", "/collections/al/aliases", undefined, rw)).json.result.aliases).toEqual(
-      [],
+    expect((await call(fake, "GET", "/collections/al/aliases", undefined, rw)).json.result.aliases).toEqual([
+      { alias_name: "first", collection_name: "al" },
+    ]);
+    expect((await call(fake, "GET", "/collections/first", undefined, rw)).status).toBe(200);
+    await call(fake, "DELETE", "/collections/al", undefined, rw);
+    expect(fake.state.aliases.has("first")).toBe(false);
+  });
+
+  it("create_alias repoints an existing alias, refuses a collection's name (409), does not validate alias names", async () => {
+    for (const c of ["ra", "rb"])
+      await call(fake, "PUT", `/collections/${c}`, { vectors: { size: 4, distance: "Dot" } }, rw);
+    const post = (actions: unknown[]) => call(fake, "POST", "/collections/aliases", { actions }, rw);
+    expect((await post([{ create_alias: { collection_name: "ra", alias_name: "r_live" } }])).status).toBe(
+      200,
     );
+    expect((await post([{ create_alias: { collection_name: "rb", alias_name: "r_live" } }])).status).toBe(
+      200,
+    );
+    expect(fake.state.aliases.get("r_live")).toBe("rb");
+    const taken = await post([{ create_alias: { collection_name: "ra", alias_name: "rb" } }]);
+    expect(taken.status).toBe(409);
+    expect(taken.json.status.error).toBe("Wrong input: Collection `rb` already exists!");
+    // A name no collection could have (":" is refused in collection names) is accepted as an alias.
+    expect((await post([{ create_alias: { collection_name: "ra", alias_name: "odd:name" } }])).status).toBe(
+      200,
+    );
+    expect((await post([{ delete_alias: { alias_name: "never_there" } }])).status).toBe(200);
+    expect(
+      (await post([{ rename_alias: { old_alias_name: "never_there", new_alias_name: "x" } }])).status,
+    ).toBe(404);
+  });
+
+  it("refuses to create a collection named like an alias (400); DELETE through an alias name deletes nothing", async () => {
+    await call(fake, "PUT", "/collections/target", { vectors: { size: 4, distance: "Dot" } }, rw);
     await call(
       fake,
       "POST",
       "/collections/aliases",
-      { actions: [{ create_alias: { collection_name: "al", alias_name: "first" } }] },
+      { actions: [{ create_alias: { collection_name: "target", alias_name: "pointer" } }] },
       rw,
     );
-    expect((await call(fake, "GET", "/collections/first", undefined, rw)).status).toBe(200);
-    await call(fake, "DELETE", "/collections/al", undefined, rw);
-    expect(fake.state.aliases.has("first")).toBe(false);
+    const created = await call(
+      fake,
+      "PUT",
+      "/collections/pointer",
+      { vectors: { size: 4, distance: "Dot" } },
+      rw,
+    );
+    expect(created.status).toBe(400);
+    expect(created.json.status.error).toBe(
+      "Wrong input: Can't create collection with name pointer. Alias with the same name already exists",
+    );
+    const deleted = await call(fake, "DELETE", "/collections/pointer", undefined, rw);
+    expect(deleted.status).toBe(200);
+    expect(deleted.json.result).toBe(false);
+    expect(fake.state.collections.has("target")).toBe(true);
+    expect(fake.state.aliases.get("pointer")).toBe("target");
+  });
+
+  it("creating an existing named vector succeeds with the same schema and is 400 with another; deleting a missing one is a no-op", async () => {
+    await call(fake, "PUT", "/collections/nv", { vectors: { a: { size: 4, distance: "Dot" } } }, rw);
+    await call(fake, "PATCH", "/collections/nv", { vectors: { a: { hnsw_config: { m: 8 } } } }, rw);
+    const same = await call(
+      fake,
+      "PUT",
+      "/collections/nv/vectors/a?wait=true",
+      { dense: { size: 4, distance: "Dot" } },
+      rw,
+    );
+    expect(same.status).toBe(200);
+    expect(fake.state.collections.get("nv")!.params.vectors.a.hnsw_config).toEqual({ m: 8 });
+    const other = await call(
+      fake,
+      "PUT",
+      "/collections/nv/vectors/a",
+      { dense: { size: 8, distance: "Dot" } },
+      rw,
+    );
+    expect(other.status).toBe(400);
+    expect(other.json.status.error).toBe(
+      "Wrong input: Vector `a` already exists with a different configuration",
+    );
+    expect((await call(fake, "DELETE", "/collections/nv/vectors/zzz?wait=true", undefined, rw)).status).toBe(
+      200,
+    );
+    expect(Object.keys(fake.state.collections.get("nv")!.params.vectors)).toEqual(["a"]);
+  });
+
+  it("PATCH applies its parts in the server's order: a vector name that is not there fails after optimizers, params and HNSW were applied", async () => {
+    await call(fake, "PUT", "/collections/order", { vectors: { a: { size: 4, distance: "Dot" } } }, rw);
+    const r = await call(
+      fake,
+      "PATCH",
+      "/collections/order",
+      {
+        optimizers_config: { indexing_threshold: 5000 },
+        hnsw_config: { m: 8 },
+        vectors: { missing: { on_disk: true } },
+        quantization_config: { binary: {} },
+      },
+      rw,
+    );
+    expect(r.status).toBe(400);
+    const stored = fake.state.collections.get("order")!;
+    expect(stored.optimizer_config.indexing_threshold).toBe(5000);
+    expect(stored.hnsw_config.m).toBe(8);
+    expect(stored.quantization_config).toBeNull();
+  });
+
+  it("merges a per-vector hnsw_config field by field: `{}` unsets nothing", async () => {
+    await call(
+      fake,
+      "PUT",
+      "/collections/vh",
+      { vectors: { a: { size: 4, distance: "Dot", hnsw_config: { m: 32, ef_construct: 200 } } } },
+      rw,
+    );
+    await call(fake, "PATCH", "/collections/vh", { vectors: { a: { hnsw_config: {} } } }, rw);
+    const vectorHnsw = async () =>
+      (await call(fake, "GET", "/collections/vh", undefined, rw)).json.result.config.params.vectors.a
+        .hnsw_config;
+    expect(await vectorHnsw()).toEqual({ m: 32, ef_construct: 200 });
+    await call(fake, "PATCH", "/collections/vh", { vectors: { a: { hnsw_config: { m: 16 } } } }, rw);
+    expect(await vectorHnsw()).toEqual({ m: 16, ef_construct: 200 });
   });
 
   it("checks the api-key header: none 401, wrong 403, read-only may read but not write; health needs none", async () => {

@@ -122,11 +122,90 @@ export const scenarios = {
 
       const allowed = { ...resized, allowRecreate: true };
       expect(checkCollection(inputs, allowed).failures).toEqual([]);
-      expect(diffCollection(inputs.name, created.outs, allowed).changes).toBe(true);
+      expect(diffCollection(inputs.name, created.outs, allowed)).toMatchObject({
+        changes: true,
+        replaces: ["vectors"],
+        deleteBeforeReplace: true,
+      });
       const updated = await updateCollection(inputs.name, created.outs, allowed);
       const { read, diff } = await refreshThenDiff(inputs.name, updated.outs, allowed);
       expect(read.props.vectors).toEqual({ size: 16, distance: "Euclid" });
       expect(diff.changes).toBe(false);
+    } finally {
+      await cleanup(inputs);
+    }
+  },
+
+  async "a rebuild is a replacement: delete (old state) then create (new inputs) rebuilds, kept or dropped, and converges"(
+    server: ScenarioServer,
+  ) {
+    for (const dropOnDelete of [false, true]) {
+      const inputs = katoCollection(server, `replace_${dropOnDelete}`, {
+        dropOnDelete,
+        aliases: [server.name(`replace_${dropOnDelete}_live`)],
+        payloadIndexes: [{ field: "pattern_name", schema: "keyword" }],
+      });
+      try {
+        const created = await createCollection(inputs);
+        const refreshed = (await readCollection(created.id, created.outs)).props;
+        const allowed = {
+          ...inputs,
+          vectors: { size: 16, distance: "Euclid" as const },
+          allowRecreate: true,
+        };
+        // What the engine does for `replaces` + `deleteBeforeReplace`: check, diff, delete old, create new.
+        expect(checkCollection(inputs, allowed).failures).toEqual([]);
+        const diff = diffCollection(created.id, refreshed, allowed);
+        expect(diff).toMatchObject({ changes: true, replaces: ["vectors"], deleteBeforeReplace: true });
+        await deleteCollection(created.id, refreshed);
+        const replaced = await createCollection(allowed);
+        expect(replaced.id).toBe(inputs.name);
+        const { read, diff: again } = await refreshThenDiff(replaced.id, replaced.outs, allowed);
+        expect(read.props.vectors).toEqual({ size: 16, distance: "Euclid" });
+        expect(read.props.aliases).toEqual(inputs.aliases);
+        expect(read.props.payloadIndexes).toEqual(inputs.payloadIndexes);
+        expect(again.changes).toBe(false);
+      } finally {
+        await cleanup(inputs);
+      }
+    }
+  },
+
+  async "removing a per-vector HNSW key is refused, then rebuilt under allowRecreate, and a second up changes nothing"(
+    server: ScenarioServer,
+  ) {
+    const inputs = katoCollection(server, "vector_hnsw", {
+      vectors: { text: { size: 8, distance: "Euclid", hnsw: { m: 32, efConstruct: 200 } } },
+    });
+    try {
+      const created = await createCollection(inputs);
+      const dropped = {
+        ...inputs,
+        vectors: { text: { size: 8, distance: "Euclid" as const, hnsw: { efConstruct: 200 } } },
+      };
+      const check = checkCollection(inputs, dropped);
+      expect(check.failures.map((f) => f.reason).join("\n")).toMatch(
+        /vectors\.text\.hnsw: removing m \(32\)[\s\S]*set allowRecreate: true/,
+      );
+      expect(() => diffCollection(created.id, created.outs, dropped)).toThrow(/cannot unset/);
+      const allowed = { ...dropped, allowRecreate: true };
+      expect(diffCollection(created.id, created.outs, allowed)).toMatchObject({
+        replaces: ["vectors"],
+        deleteBeforeReplace: true,
+      });
+      await deleteCollection(created.id, created.outs);
+      const replaced = await createCollection(allowed);
+      // Second `up`: refresh, diff, and (were there a change) update: nothing to do.
+      const { read, diff } = await refreshThenDiff(replaced.id, replaced.outs, allowed);
+      expect(read.props.vectors).toEqual({
+        text: { size: 8, distance: "Euclid", hnsw: { efConstruct: 200 } },
+      });
+      expect(diff.changes).toBe(false);
+      await withQdrant(inputs, async (api) => {
+        const info = await api.getCollection(inputs.name);
+        const text = (info!.config.params.vectors as Record<string, { hnsw_config?: object }>).text!;
+        expect(text.hnsw_config).toEqual({ ef_construct: 200 });
+      });
     } finally {
       await cleanup(inputs);
     }

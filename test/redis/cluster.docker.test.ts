@@ -149,7 +149,7 @@ describe("RedisCluster on Docker", () => {
   });
 
   it("hands the formation the shards, the published ports and the expected settings", async () => {
-    const f = harness.one("pulumi-nodejs:dynamic:Resource", "cache-formation");
+    const f = harness.one("pulumi-nodejs:dynamic/kato:RedisClusterFormation", "cache-formation");
     const inputs = plain(f.inputs);
     expect(inputs.access.members).toEqual(
       [0, 1, 2, 3, 4, 5].map((i) => ({

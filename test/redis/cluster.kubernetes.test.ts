@@ -83,7 +83,9 @@ describe("RedisCluster on Kubernetes", () => {
       advertised: "cache-4.cache-headless.kato.svc.cluster.local:6379",
       reach: { kind: "port-forward", namespace: "kato", pod: "cache-4", port: 6379, context: "kind-kato" },
     });
-    const formation = unwrapSecrets(harness.one("pulumi-nodejs:dynamic:Resource", "cache-formation").inputs);
+    const formation = unwrapSecrets(
+      harness.one("pulumi-nodejs:dynamic/kato:RedisClusterFormation", "cache-formation").inputs,
+    );
     expect(formation.access).toEqual(access);
     expect(formation.shards[0]).toEqual({
       master: endpoints[0],

@@ -54,7 +54,7 @@ describe.skipIf(!haveRedis)("RedisClusterFormation provider, loaded from its ser
   it("records the password only as a secret input", () => {
     harness.generatedSecrets.push(cluster.password);
     expect(plaintextSecretLeaks(harness)).toEqual([]);
-    const raw = harness.one("pulumi-nodejs:dynamic:Resource", "cache-formation").inputs;
+    const raw = harness.one("pulumi-nodejs:dynamic/kato:RedisClusterFormation", "cache-formation").inputs;
     expect(JSON.stringify(raw.password)).not.toBe(JSON.stringify(cluster.password));
     expect(inputs.password).toBe(cluster.password);
   });

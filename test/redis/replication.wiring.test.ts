@@ -65,7 +65,7 @@ describe("replication mode on Docker", () => {
 
   it("exports the endpoint as the one address, and the formation gets every node and Sentinel", async () => {
     expect(await resolved(onDocker.endpoint)).toBe("sessions:6379");
-    const formation = of("pulumi-nodejs:dynamic:Resource", "sessions-replication");
+    const formation = of("pulumi-nodejs:dynamic/kato:RedisReplicationFormation", "sessions-replication");
     expect(formation.access.members.map((m: any) => m.advertised)).toEqual([
       "sessions-0:6379",
       "sessions-1:6379",

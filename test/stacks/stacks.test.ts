@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { loadStackConfig } from "../../components/config/load";
 import { formatProblem } from "../../components/shared/problems";
 import { stackConfig, stackFileText, stackNames } from "./stackFiles";
@@ -62,4 +63,29 @@ describe("stack files", () => {
       "kato-v3",
     );
   });
+
+  it.each(["staging", "prod"])(
+    "Pulumi.%s.yaml says in one line how to serve KATO 3.0.0 (no Qdrant API key), and that line works",
+    (stack) => {
+      const text = stackFileText(stack);
+      const line = text.split("\n").find((l) => l.startsWith("# KATO 3.0.0 sends no Qdrant API key"));
+      expect(line).toBeDefined();
+      // The setting the comment names, added to the stack file as it says, is valid and keeps backups on.
+      const snippet = /`(kato-infra:qdrant: \{ apiKey: false \})`/.exec(line!)?.[1];
+      expect(snippet).toBeDefined();
+      const changed = text.replace("config:\n", `config:\n  ${snippet}\n`);
+      // Read as the CLI hands it over (stackFiles.ts): strings as they are, the rest as JSON text.
+      const config = Object.fromEntries(
+        Object.entries<unknown>(parse(changed).config).map(([k, v]) => [
+          k,
+          typeof v === "string" ? v : JSON.stringify(v),
+        ]),
+      );
+      expect(config["kato-infra:qdrant"]).toBe(JSON.stringify({ apiKey: false }));
+      const loaded = loadStackConfig({ stack, config, stackFile: changed });
+      expect(loaded.problems.map(formatProblem)).toEqual([]);
+      expect(loaded.config?.qdrant.apiKey).toBe(false);
+      expect(loaded.config?.backups.qdrant.enabled).toBe(true);
+    },
+  );
 });

@@ -7,6 +7,18 @@
  * - `random:RandomPassword` returns a unique, recognisable value per resource; `plaintextSecretLeaks`
  *   then walks every recorded input and output and reports each place a generated value appears
  *   outside a secret.
+ * - `preview: true` is `pulumi preview` of a new stack, as the engine answers a program at preview
+ *   (sdk/go/common/resource/plugin/provider_plugin.go of pulumi v3.248.0: `Create` at preview,
+ *   for a provider without provider previews such as the dynamic one, returns the inputs as the
+ *   state, and no ID). The mocks return only the inputs and an empty ID, so the SDK
+ *   resolves every output the provider would compute (a generated password, an image digest, a
+ *   dynamic resource's outputs) and the ID as unknown (sdk/nodejs/runtime/rpc.ts v3.248.0,
+ *   `resolveProperties` and `deserializeProperty` under `isDryRun()`, set by `setMocks(..., preview)`
+ *   in sdk/nodejs/runtime/mocks.ts). Inputs computed from those outputs reach the recorded inputs as
+ *   unknown; they are recorded as the engine sends them to a provider: the string
+ *   `04da6b54-80e4-46f7-96ec-b56ff0331ba9` (`rpc.unknownValue`).
+ * - Each record keeps `state`, the outputs the engine would store (inputs included, `__provider`
+ *   included for a dynamic resource: the dynamic-provider host writes it back into the outputs).
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -17,8 +29,36 @@ export interface RecordedResource {
   type: string;
   name: string;
   inputs: Record<string, any>;
+  /** The outputs the mocks answered (what the checkpoint stores as the resource's outputs). */
+  state?: Record<string, any>;
+  /** Aliases as the SDK sent them (sdk/proto alias.proto `Alias`, as plain objects). */
+  aliases?: Array<{
+    urn?: string;
+    spec?: { name?: string; type?: string; stack?: string; project?: string };
+  }>;
   custom: boolean;
   provider: string;
+}
+
+/** What the engine sends a provider for a value not known yet (sdk/nodejs/runtime/rpc.ts `unknownValue`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The SDK's unknown sentinels replaced by the engine's wire form. */
+export function wireUnknowns(value: unknown): any {
+  if (pulumi.isUnknown(value)) return UNKNOWN;
+  if (Array.isArray(value)) return value.map(wireUnknowns);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wireUnknowns(v)]));
+  }
+  return value;
+}
+
+/** Whether a recorded value holds a value unknown at preview. */
+export function hasUnknown(value: unknown): boolean {
+  if (value === UNKNOWN || pulumi.isUnknown(value)) return true;
+  if (Array.isArray(value)) return value.some(hasUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(hasUnknown);
+  return false;
 }
 
 export interface RecordedOutputs {
@@ -64,6 +104,7 @@ export function installMocks(options: MockOptions = {}): MockHarness {
       return found[0]!;
     },
   };
+  const sentAliases = new Map<string, RecordedResource["aliases"]>();
   if (options.config) {
     const project = options.project ?? "kato-infra";
     const all: Record<string, string> = {};
@@ -76,33 +117,41 @@ export function installMocks(options: MockOptions = {}): MockHarness {
   pulumi.runtime.setMocks(
     {
       newResource(args) {
-        harness.resources.push({
+        const preview = options.preview === true;
+        const inputs = preview ? wireUnknowns(args.inputs) : args.inputs;
+        const record: RecordedResource = {
           type: args.type,
           name: args.name,
-          inputs: args.inputs,
+          inputs,
+          state: {},
+          aliases: sentAliases.get(`${args.type}::${args.name}`) ?? [],
           custom: args.custom ?? true,
           provider: args.provider ?? "",
-        });
-        let state: Record<string, any> = { ...args.inputs };
-        if (args.type === "random:index/randomPassword:RandomPassword") {
+        };
+        harness.resources.push(record);
+        let state: Record<string, any> = { ...inputs };
+        if (args.type === "random:index/randomPassword:RandomPassword" && !preview) {
           const length = typeof args.inputs.length === "number" ? args.inputs.length : 32;
           const seed = `GEN${harness.generatedSecrets.length}x${args.name.replace(/[^A-Za-z0-9]/g, "")}`;
           const value = seed.padEnd(length, "Q").slice(0, Math.max(length, 12));
           harness.generatedSecrets.push(value);
           state = { ...state, result: value };
         }
+        // The Kubernetes provider auto-names in its check, which runs at preview too.
         if (args.type.startsWith("kubernetes:") && state.metadata && state.metadata.name === undefined) {
           state = { ...state, metadata: { ...state.metadata, name: args.name } };
         }
-        if (args.type === "docker:index/remoteImage:RemoteImage") {
+        if (args.type === "docker:index/remoteImage:RemoteImage" && !preview) {
           state = {
             ...state,
             imageId: `sha256:${"0".repeat(60)}${harness.resources.length.toString().padStart(4, "0")}`,
             repoDigest: `${args.inputs.name}@sha256:${"a".repeat(64)}`,
           };
         }
-        state = { ...state, ...(options.state?.(args) ?? {}) };
-        return { id: `${args.name}-id`, state };
+        if (!preview) state = { ...state, ...(options.state?.(args) ?? {}) };
+        record.state = state;
+        // At preview a new resource has no ID yet: "" reaches the program as unknown.
+        return { id: preview ? "" : `${args.name}-id`, state };
       },
       call(args) {
         return args.inputs;
@@ -115,6 +164,15 @@ export function installMocks(options: MockOptions = {}): MockHarness {
   // Record component and stack outputs as the engine receives them (secrets still wrapped).
   const monitor = pulumi.runtime.getMonitor() as any;
   const original = monitor.registerResourceOutputs.bind(monitor);
+  const originalRegister = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    const aliases = (req.getAliasesList?.() ?? []).map((a: any) => {
+      const o = a.toObject();
+      return o.urn ? { urn: o.urn } : { spec: o.spec };
+    });
+    sentAliases.set(`${req.getType()}::${req.getName()}`, aliases);
+    return originalRegister(req, callback);
+  };
   monitor.registerResourceOutputs = (req: any, callback: any) => {
     harness.outputs.push({ urn: req.getUrn(), outputs: req.getOutputs()?.toJavaScript() ?? {} });
     return original(req, callback);

@@ -20,7 +20,15 @@ const ROOT = resolve(__dirname, "..", "..");
 
 export function runProgramUnderNode(
   entry: string,
-  options: { stack: string; config?: Record<string, unknown>; exportName?: string; timeoutMs?: number },
+  options: {
+    stack: string;
+    config?: Record<string, unknown>;
+    exportName?: string;
+    timeoutMs?: number;
+    /** Run under the preview-mode mocks: outputs other resources compute are unknown. */
+    preview?: boolean;
+    env?: Record<string, string>;
+  },
 ): NodeProgramRun {
   const dir = mkdtempSync(join(tmpdir(), "kato-program-"));
   try {
@@ -39,7 +47,12 @@ export function runProgramUnderNode(
     if (options.exportName) args.push(options.exportName);
     const result = spawnSync(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+      env: {
+        ...process.env,
+        TS_NODE_TRANSPILE_ONLY: "1",
+        KATO_MOCKS_PREVIEW: options.preview ? "1" : "0",
+        ...options.env,
+      },
       encoding: "utf8",
       timeout: options.timeoutMs ?? 120_000,
       maxBuffer: 256 * 1024 * 1024,

@@ -5,6 +5,7 @@
  * (dynamic providers' serialized text included) and every error to a JSON file.
  *
  * argv: <entry module> <stack> <config JSON file> <output JSON file> [export name to call]
+ * env: KATO_MOCKS_PREVIEW=1 runs it under the preview-mode mocks (see mocks.ts).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   process.on("unhandledRejection", onError);
   process.on("uncaughtException", onError);
   const config = JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>;
-  const harness = installMocks({ stack, config });
+  const harness = installMocks({ stack, config, preview: process.env.KATO_MOCKS_PREVIEW === "1" });
   try {
     const mod = require(resolve(entry));
     if (exportName) await mod[exportName]();

@@ -22,6 +22,37 @@ const echoProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+/** Returns what the host's protobuf Struct cannot carry, and a diff with fields the host drops. */
+const looseProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: any) {
+    if (inputs.give === "bigint") return { id: "loose", outs: { n: BigInt(1) } };
+    return {
+      id: "loose",
+      outs: { word: inputs.word, missing: inputs.give === "undefined" ? undefined : null },
+    };
+  },
+  async diff() {
+    return {
+      changes: true,
+      replaces: [],
+      stables: ["word"],
+      detailedDiff: { word: { kind: "update" } },
+    } as any;
+  },
+  async read(id: string, props: any) {
+    return {
+      id,
+      props: { ...props, sawProvider: typeof props.__provider, sawKeys: Object.keys(props).sort() },
+    };
+  },
+};
+
+class Loose extends pulumi.dynamic.Resource {
+  constructor(name: string, word: string) {
+    super(looseProvider, name, { word }, {});
+  }
+}
+
 class Echo extends pulumi.dynamic.Resource {
   declare readonly word: pulumi.Output<string>;
   constructor(name: string, word: string) {
@@ -43,7 +74,8 @@ beforeAll(async () => {
     spec: { ports: [{ port: "not-a-number" as unknown as number }] },
   });
   const echo = new Echo("echo", "hello");
-  await settle(echo.word, pw.result);
+  const loose = new Loose("loose", "hi");
+  await settle(echo.word, pw.result, loose.urn);
 });
 
 afterAll(async () => {
@@ -70,7 +102,42 @@ describe("test support", () => {
     const result = await fresh.call<{ id: string; outs: any }>("create", inputs);
     expect(result.id).toBe("echo-hello");
     expect(result.outs.pid).not.toBe(process.pid);
-    await expect(fresh.call("update", "x", {}, {})).rejects.toThrow(/no method update/);
+    // The host answers an update the provider does not implement with the provider alone as outputs.
+    expect(await fresh.call("update", "x", {}, inputs)).toEqual({ outs: { __provider: providerText } });
+    await expect(fresh.call("refresh", "x", {})).rejects.toThrow(/no method refresh/);
+  });
+
+  it("carries values only as the host's protobuf Struct does, and only the diff fields it forwards", async () => {
+    const { providerText, inputs } = recordedDynamicResource(harness, "loose");
+    const loose = await loadProviderInFreshProcess(providerText);
+    try {
+      const created = await loose.call<{ id: string; outs: any }>("create", inputs);
+      // The host stores __provider in the outputs too.
+      expect(created.outs).toEqual({ word: "hi", missing: null, __provider: providerText });
+      await expect(loose.call("create", { ...inputs, give: "undefined" })).rejects.toThrow(
+        /Unexpected struct type/,
+      );
+      await expect(loose.call("create", { ...inputs, give: "bigint" })).rejects.toThrow(
+        /Unexpected struct type/,
+      );
+      expect(await loose.call("diff", "loose", created.outs, inputs)).toEqual({
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+      // read gets the old outputs, __provider included, and its provider is the one they name.
+      const read = await loose.call<{ props: any }>("read", "loose", created.outs);
+      expect(read.props.sawProvider).toBe("string");
+      expect(read.props.sawKeys).toEqual(["__provider", "missing", "word"]);
+      await expect(
+        loose.call("read", "loose", {
+          ...created.outs,
+          __provider: "exports.handler = () => { throw new Error('old code ran'); };",
+        }),
+      ).rejects.toThrow(/old code ran/);
+    } finally {
+      await loose.close();
+    }
   });
 
   it("resolves outputs under mocks", async () => {

@@ -64,7 +64,11 @@ describe("preview workflow", () => {
   it("posts preview-summary's output as one sticky comment per stack", () => {
     const run = preview.steps.map((s: any) => s.run ?? "").join("\n");
     expect(run).toContain('pulumi preview --stack "$STACK" --json');
-    expect(run).toContain("npm run --silent preview-summary -- preview.json");
+    expect(run).toContain(
+      'npm run --silent preview-summary -- preview.json --stack "$STACK" --exit-code "$PREVIEW_EXIT"',
+    );
+    const summary = preview.steps.find((s: any) => s.id === "summary");
+    expect(summary.env.PREVIEW_EXIT).toBe(gh("steps.preview.outputs.exit"));
     const comment = preview.steps.find((s: any) =>
       String(s.uses).startsWith("marocchino/sticky-pull-request-comment"),
     );
@@ -74,7 +78,13 @@ describe("preview workflow", () => {
 
   it("fails the check after commenting when the preview failed", () => {
     const last = preview.steps.at(-1);
-    expect(last.if).toBe("steps.preview.outputs.exit != '0'");
+    // preview-summary exits 1 for a preview that failed without a non-zero exit (e.g. empty output).
+    expect(last.if).toBe("steps.preview.outputs.exit != '0' || steps.summary.outputs.exit != '0'");
+    const comment = preview.steps.findIndex((s: any) =>
+      String(s.uses).startsWith("marocchino/sticky-pull-request-comment"),
+    );
+    expect(comment).toBeGreaterThan(preview.steps.findIndex((s: any) => s.id === "summary"));
+    expect(preview.steps[comment].if).toBeUndefined();
   });
 
   it("needs only read access to the code and write access to PR comments", () => {

@@ -178,6 +178,27 @@ export function schemaContract(harness: () => Promise<SchemaHarness>): void {
       expect(inspected[0]!.undeclared.map((u) => u.name)).toEqual(["b_1"]);
     });
 
+    it("rebuilds an unnamed index whose keys were reordered (refused without the allow) instead of adding a second", async () => {
+      const h = await harness();
+      const db = h.database();
+      const ab: Array<[string, 1 | -1]> = [
+        ["frequency", -1],
+        ["name", 1],
+      ];
+      await applySchema(request(h, db, { c: { indexes: [{ keys: ab }] } }));
+      const reordered = { c: { indexes: [{ keys: [ab[1]!, ab[0]!] }] } };
+      await expect(applySchema(request(h, db, reordered))).rejects.toThrow(
+        /\[index-rebuild\][\s\S]*frequency_-1_name_1 must be dropped and rebuilt as name_1_frequency_-1 because its keys were reordered/,
+      );
+      const result = await applySchema(request(h, db, reordered, true));
+      expect(result.rebuilt).toEqual(["c.name_1_frequency_-1"]);
+      expect(result.undeclaredIndexes).toEqual([]);
+      expect((await serverIndexes(h, db, "c")).map((i) => i.name).sort()).toEqual([
+        "_id_",
+        "name_1_frequency_-1",
+      ]);
+    });
+
     it("creates text, partial, sparse and collated indexes the server accepts and then sees as unchanged", async () => {
       const h = await harness();
       const db = h.database();

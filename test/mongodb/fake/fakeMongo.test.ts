@@ -76,6 +76,72 @@ describe("fake mongod: replication", () => {
   });
 });
 
+describe("fake mongod: membership changes", () => {
+  const open: MongoClient[] = [];
+  afterAll(async () => {
+    await Promise.all(open.map((c) => c.close()));
+  });
+  const admin = (c: FakeMongoCluster, ordinal: number) => {
+    const m = c.reachable([ordinal])[0]!;
+    const client = new MongoClient(`mongodb://127.0.0.1:${m.port}/?directConnection=true`, {
+      auth: root,
+      authSource: "admin",
+      serverSelectionTimeoutMS: 2000,
+    });
+    open.push(client);
+    return client.db("admin");
+  };
+
+  it("marks an added voter newlyAdded, hides the mark from replSetGetConfig, and drops it with its own reconfig", async () => {
+    const c = new FakeMongoCluster({ members: 4, root, newlyAddedRemoval: "manual" });
+    await c.start();
+    try {
+      c.initiateNow([0, 1, 2]);
+      const { config } = await admin(c, 0).command({ replSetGetConfig: 1 });
+      const added = {
+        ...config,
+        version: config.version + 1,
+        members: [...config.members, { _id: 3, host: "mongo-3:27017" }],
+      };
+      await admin(c, 0).command({ replSetReconfig: added });
+      expect(c.config!.members[3]!.newlyAdded).toBe(true);
+      const read = (await admin(c, 0).command({ replSetGetConfig: 1 })).config;
+      expect(read.members[3].newlyAdded).toBeUndefined();
+      expect(read.version).toBe(config.version + 1);
+      c.completeNewlyAdded();
+      expect(c.config!.version).toBe(config.version + 2);
+      expect(c.config!.members[3]!.newlyAdded).toBeUndefined();
+      // A reconfig built from the config read before the primary's own reconfig is stale: 103.
+      expect(
+        await code(admin(c, 0).command({ replSetReconfig: { ...read, version: read.version + 1 } })),
+      ).toBe(103);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it("keeps a removed member's config: hello says no valid config, replSetInitiate 23, replSetGetStatus 93", async () => {
+    const c = new FakeMongoCluster({ members: 3, root });
+    await c.start();
+    try {
+      c.initiateNow();
+      const { config } = await admin(c, 0).command({ replSetGetConfig: 1 });
+      await admin(c, 0).command({
+        replSetReconfig: { ...config, version: config.version + 1, members: config.members.slice(0, 2) },
+      });
+      expect(c.stateOf(2)).toBe("REMOVED");
+      const hello = await admin(c, 2).command({ hello: 1 });
+      expect(hello).toMatchObject({ isWritablePrimary: false, isreplicaset: true });
+      expect(hello.setName).toBeUndefined();
+      const fresh = { _id: "rs0", members: [{ _id: 0, host: "mongo-2:27017" }] };
+      expect(await code(admin(c, 2).command({ replSetInitiate: fresh }))).toBe(23);
+      expect(await code(admin(c, 2).command({ replSetGetStatus: 1 }))).toBe(93);
+    } finally {
+      await c.stop();
+    }
+  });
+});
+
 describe("fake mongod: authentication and users", () => {
   it("requires authentication (13) and rejects a wrong password (18)", async () => {
     expect(await code(connect(0, null).db("t").command({ listIndexes: "c" }))).toBe(13);
@@ -123,9 +189,14 @@ describe("fake mongod: index rules", () => {
     expect(reply.note).toBe("all indexes already exist");
   });
 
-  it("refuses a name reused for other keys (86) or other options (85), and a second name for one index (85)", async () => {
+  it("refuses a name reused for other keys or identifying options (86) or other options (85), and a second name for one index (85)", async () => {
     expect(await create({ key: { b: 1 }, name: "a_1" })).toBe(86);
-    expect(await create({ key: { a: 1 }, name: "a_1", unique: true })).toBe(85);
+    expect(await create({ key: { a: 1 }, name: "a_1", unique: true })).toBe(86);
+    expect(await create({ key: { a: 1 }, name: "a_1", sparse: true })).toBe(86);
+    expect(await create({ key: { a: 1 }, name: "a_1", collation: { locale: "fr" } })).toBe(86);
+    expect(await create({ key: { a: 1 }, name: "a_1", partialFilterExpression: { a: 1 } })).toBe(86);
+    expect(await create({ key: { a: 1 }, name: "a_1", hidden: true })).toBe(85);
+    expect(await create({ key: { a: 1 }, name: "a_1", expireAfterSeconds: 60 })).toBe(85);
     expect(await create({ key: { a: 1 }, name: "other" })).toBe(85);
     expect(await create({ key: { u: "text" }, name: "u_text" })).toBe(85);
   });
@@ -152,6 +223,44 @@ describe("fake mongod: index rules", () => {
     ).toBe(67);
     expect(await create({ key: { s: 1 }, name: "s_1", partialFilterExpression: { s: { $ne: 1 } } })).toBe(67);
     expect(await create({ key: { $s: 1 }, name: "bad" })).toBe(67);
+  });
+
+  it("refuses TTL out of range or on a compound or text index (67), as validateIndexSpecTTL does", async () => {
+    expect(await create({ key: { e: 1 }, name: "e_1", expireAfterSeconds: -1 })).toBe(67);
+    expect(await create({ key: { e: 1 }, name: "e_1", expireAfterSeconds: 2147483648 })).toBe(67);
+    expect(await create({ key: { e: 1, f: 1 }, name: "e_1_f_1", expireAfterSeconds: 60 })).toBe(67);
+    expect(
+      await code(
+        db.command({
+          createIndexes: "ttl_text",
+          indexes: [{ key: { e: "text" }, name: "e_text", expireAfterSeconds: 60 }],
+        }),
+      ),
+    ).toBe(67);
+    expect(await create({ key: { e: 1 }, name: "e_1", expireAfterSeconds: 0 })).toBe("no error");
+  });
+
+  it("refuses an unknown collation locale (2) and an unknown text language (67)", async () => {
+    expect(await create({ key: { l: 1 }, name: "l_1", collation: { locale: "en_XX" } })).toBe(2);
+    expect(
+      await create({ key: { l: 1 }, name: "l_1", collation: { locale: "de@collation=phonebook" } }),
+    ).toBe("no error");
+    const text = (language: string) =>
+      code(
+        db.command({
+          createIndexes: `lang_${language}`,
+          indexes: [{ key: { b: "text" }, name: "b_text", default_language: language }],
+        }),
+      );
+    expect(await text("klingon")).toBe(67);
+    expect(await text("PT")).toBe("no error");
+  });
+
+  it("refuses partial filters deeper than 4 levels (67)", async () => {
+    const nest = (levels: number): Record<string, unknown> =>
+      levels === 0 ? { x: 3 } : { $and: [nest(levels - 1)] };
+    expect(await create({ key: { p: 1 }, name: "p4", partialFilterExpression: nest(4) })).toBe(67);
+    expect(await create({ key: { p: 1 }, name: "p3", partialFilterExpression: nest(3) })).toBe("no error");
   });
 
   it("reports a missing collection (26), a missing index (27), and refuses to drop _id_ (72)", async () => {

@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { BSON } from "mongodb";
+import { isSupportedCollationLocale, isSupportedTextLanguage } from "../../../components/mongodb/serverRules";
 import {
   applyUpdate,
   cloneDoc,
@@ -80,6 +81,8 @@ export interface ConfigMember {
   tags: Doc;
   secondaryDelaySecs: number;
   votes: number;
+  /** Set by the primary on a voting member a reconfig adds; removed by its automatic reconfig. */
+  newlyAdded?: boolean;
 }
 export interface ReplConfig {
   _id: string;
@@ -125,6 +128,13 @@ export interface FakeClusterOptions {
   autoRejoin?: boolean;
   /** Profiler settings every member starts with (MongoDB's defaults: level 0, 100 ms, 1.0). */
   profiling?: Partial<ProfilingDefaults>;
+  /**
+   * When the primary drops `newlyAdded` from a member that finished its initial sync (its own
+   * reconfig, version + 1): `heartbeat` (default) at the next command any member receives, the way
+   * the primary's next heartbeat would; `manual` only when the test calls `completeNewlyAdded()`
+   * (e.g. from an injected fault's `before`, to stage the race with a bootstrap's reconfig).
+   */
+  newlyAddedRemoval?: "heartbeat" | "manual";
 }
 
 const BUILTIN_ROLES = new Set([
@@ -270,6 +280,11 @@ export class FakeMember {
   port = 0;
   up = false;
   hasConfig = false;
+  /**
+   * The config a member holds after a reconfig removed it (REMOVED): it keeps it, so
+   * `replSetInitiate` answers AlreadyInitialized while `hello` reports no valid config.
+   */
+  heldConfig?: ReplConfig;
   /** `standalone`: running without replication (the image's first-start server). */
   mode: "replica" | "standalone" = "replica";
   localUsers = new Map<string, User>();
@@ -301,12 +316,14 @@ export class FakeMongoCluster {
   private connectionIds = 1;
   readonly electionDelayMs: number;
   autoRejoin: boolean;
+  readonly newlyAddedRemoval: "heartbeat" | "manual";
   readonly profilingDefaults: ProfilingDefaults;
 
   constructor(private readonly options: FakeClusterOptions) {
     this.replicaSetName = options.replicaSetName ?? "rs0";
     this.electionDelayMs = options.electionDelayMs ?? 30;
     this.autoRejoin = options.autoRejoin ?? true;
+    this.newlyAddedRemoval = options.newlyAddedRemoval ?? "heartbeat";
     this.profilingDefaults = { level: 0, slowms: 100, sampleRate: 1, ...options.profiling };
     for (let i = 0; i < options.members; i++) this.addMember();
   }
@@ -333,6 +350,7 @@ export class FakeMongoCluster {
       ],
     ]);
     member.hasConfig = false;
+    member.heldConfig = undefined;
     member.profiling.systemProfile = new Set();
   }
 
@@ -423,10 +441,11 @@ export class FakeMongoCluster {
     ).length;
   }
 
-  stateOf(ordinal: number): "PRIMARY" | "SECONDARY" | "UNINITIATED" | "DOWN" {
+  stateOf(ordinal: number): "PRIMARY" | "SECONDARY" | "UNINITIATED" | "REMOVED" | "DOWN" {
     const m = this.members[ordinal]!;
     if (!m.up) return "DOWN";
-    if (!m.hasConfig || !this.inConfig(m)) return "UNINITIATED";
+    if (!m.hasConfig) return "UNINITIATED";
+    if (!this.inConfig(m)) return "REMOVED";
     return this.primary === m ? "PRIMARY" : "SECONDARY";
   }
 
@@ -435,6 +454,7 @@ export class FakeMongoCluster {
     if (!this.config) return;
     if (this.primary && (!this.primary.up || !this.primary.hasConfig)) this.losePrimary();
     if (this.autoRejoin) this.heartbeat();
+    if (this.newlyAddedRemoval === "heartbeat") this.completeNewlyAdded();
     const voting = this.votingMembers();
     const healthy = voting.filter((m) => m.up && m.hasConfig);
     const majority = Math.floor(voting.length / 2) + 1;
@@ -466,6 +486,23 @@ export class FakeMongoCluster {
     }
   }
 
+  /**
+   * The primary's automatic reconfig (4.4+): for each member marked `newlyAdded` that is now
+   * SECONDARY (up, synced), the primary removes the field and bumps the config version by one
+   * (replication_coordinator_impl_heartbeat.cpp, `_handleHeartbeatResponse` scheduling
+   * `_reconfigToRemoveNewlyAddedField`). One reconfig per member, as the server does.
+   */
+  completeNewlyAdded(): void {
+    if (!this.config || !this.primary) return;
+    for (const c of this.config.members) {
+      const m = this.memberByHost(c.host);
+      if (c.newlyAdded && m?.up && m.hasConfig) {
+        delete c.newlyAdded;
+        this.config.version += 1;
+      }
+    }
+  }
+
   private losePrimary(): void {
     this.primary = undefined;
     this.primaryLostAt = Date.now();
@@ -484,7 +521,8 @@ export class FakeMongoCluster {
   }
 
   private usersOf(member: FakeMember): Map<string, User> {
-    return member.hasConfig && this.inConfig(member) ? this.setUsers : member.localUsers;
+    // A REMOVED member keeps its data, so the set's users (as far as this model goes).
+    return member.hasConfig ? this.setUsers : member.localUsers;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -603,7 +641,7 @@ export class FakeMongoCluster {
       case "updateUser":
         return this.updateUser(member, db, body);
       case "rolesInfo":
-        return this.rolesInfo(db, body.rolesInfo);
+        return this.rolesInfo(db, body.rolesInfo, body.showPrivileges === true);
       case "createRole":
         return this.createRole(db, body);
       case "updateRole":
@@ -765,10 +803,12 @@ export class FakeMongoCluster {
   private requireConfig(member: FakeMember): ReplConfig {
     if (member.mode === "standalone")
       return failWith([76, "NoReplicationEnabled"], "not running with --replSet");
-    if (!member.hasConfig || !this.config || !this.inConfig(member)) {
+    if (!member.hasConfig || !this.config) {
       return failWith(CODES.NotYetInitialized, "no replset config has been received");
     }
-    const copy = structuredClone(this.config);
+    // replSetGetConfig without includeNewlyAdded hides the field (repl_set_get_config.idl).
+    const copy = structuredClone(this.inConfig(member) ? this.config : member.heldConfig!);
+    for (const c of copy.members) delete c.newlyAdded;
     copy.settings.replicaSetId = this.replicaSetId;
     return copy;
   }
@@ -816,7 +856,9 @@ export class FakeMongoCluster {
   private replSetInitiate(member: FakeMember, raw: Doc): Doc {
     if (member.mode === "standalone")
       failWith([76, "NoReplicationEnabled"], "This node was not started with replication enabled.");
-    if (member.hasConfig && this.inConfig(member)) failWith(CODES.AlreadyInitialized, "already initialized");
+    // A member that has a config answers AlreadyInitialized, REMOVED ones included: they keep
+    // the config that removed them (replication_coordinator_impl.cpp, processReplSetInitiate).
+    if (member.hasConfig) failWith(CODES.AlreadyInitialized, "already initialized");
     if (!raw || typeof raw !== "object")
       failWith(
         CODES.InvalidReplicaSetConfig,
@@ -845,9 +887,14 @@ export class FakeMongoCluster {
         );
       }
       if (other!.hasConfig) {
+        // A REMOVED member answers the quorum heartbeat with an error (topology_coordinator.cpp,
+        // prepareHeartbeatResponseV1); a member of a set reports that it has data.
+        const why = this.inConfig(other!)
+          ? "has data already, cannot initiate set"
+          : "failed with Our replica set configuration is invalid or does not include us";
         failWith(
           CODES.NodeNotFound,
-          `replSetInitiate quorum check failed because not all proposed set members responded affirmatively: ${m.host} has data already, cannot initiate set`,
+          `replSetInitiate quorum check failed because not all proposed set members responded affirmatively: ${m.host} ${why}`,
         );
       }
     }
@@ -871,6 +918,13 @@ export class FakeMongoCluster {
 
   private replSetGetStatus(member: FakeMember): Doc {
     const config = this.requireConfig(member);
+    if (!this.inConfig(member)) {
+      // REMOVED (topology_coordinator.cpp, prepareStatusResponse).
+      failWith(
+        CODES.InvalidReplicaSetConfig,
+        "Our replica set config is invalid or we are not a member of it",
+      );
+    }
     const stateOf = (host: string) => {
       const m = this.memberByHost(host);
       if (!m?.up) return [8, "(not reachable/healthy)"] as const;
@@ -958,14 +1012,24 @@ export class FakeMongoCluster {
         );
       }
     }
+    // A voting member the reconfig adds is marked newlyAdded (not counted as a voter until the
+    // primary's own reconfig drops the mark); a mark already set is kept across user reconfigs
+    // (replication_coordinator_impl.cpp, processReplSetReconfig; SERVER-46351).
+    const previous = this.config!.members;
+    for (const m of members) {
+      const old = previous.find((o) => o.host.toLowerCase() === m.host.toLowerCase());
+      if (old?.newlyAdded || (!old && m.votes > 0)) m.newlyAdded = true;
+    }
     this.config = { ...this.config!, version: raw.version, members };
     for (const host of removed) {
       const m = this.memberByHost(host);
-      if (m) m.hasConfig = false; // REMOVED: it reports no valid config from now on.
+      // REMOVED: hello reports no valid config, but the member keeps the config that removed it.
+      if (m) m.heldConfig = structuredClone(this.config);
     }
     for (const host of added) {
       const m = this.memberByHost(host)!;
-      m.hasConfig = true; // initial sync
+      m.hasConfig = true; // initial sync (a REMOVED member adopts the new config)
+      m.heldConfig = undefined;
     }
     const healthy = this.votingMembers().filter((m) => m.up && m.hasConfig).length;
     this.committed = healthy >= Math.floor(after.size / 2) + 1;
@@ -1037,7 +1101,8 @@ export class FakeMongoCluster {
     return {};
   }
 
-  private rolesInfo(db: string, arg: unknown): Doc {
+  /** Privileges are reported only with `showPrivileges: true` (role_management_commands / rolesInfo). */
+  private rolesInfo(db: string, arg: unknown, showPrivileges: boolean): Doc {
     const wanted = typeof arg === "string" ? { role: arg, db } : (arg as Doc);
     const role = this.roles.get(`${wanted?.db}.${wanted?.role}`);
     return {
@@ -1050,7 +1115,7 @@ export class FakeMongoCluster {
               isBuiltin: false,
               roles: role.roles,
               inheritedRoles: role.roles,
-              privileges: role.privileges,
+              ...(showPrivileges ? { privileges: role.privileges } : {}),
             },
           ]
         : [],
@@ -1219,15 +1284,32 @@ export class FakeMongoCluster {
     if (raw.sparse !== undefined && raw.partialFilterExpression !== undefined) {
       failWith(CODES.CannotCreateIndex, 'cannot mix "partialFilterExpression" and "sparse" options');
     }
-    if (raw.partialFilterExpression !== undefined) this.checkPartialFilter(raw.partialFilterExpression);
+    if (raw.partialFilterExpression !== undefined) {
+      this.checkPartialFilter(raw.partialFilterExpression);
+      const depth = this.filterDepth(raw.partialFilterExpression);
+      if (depth > 4) failWith(CODES.CannotCreateIndex, "partialFilterExpression depth may not exceed 4");
+    }
     if (raw.expireAfterSeconds !== undefined) {
+      // index_key_validate.cpp, validateIndexSpecTTL: range and single field, both CannotCreateIndex.
       const ttl = raw.expireAfterSeconds;
       if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl < 0 || ttl > 2147483647) {
         failWith(
-          CODES.InvalidOptions,
+          CODES.CannotCreateIndex,
           "TTL index 'expireAfterSeconds' option must be within an acceptable range, try a lower number",
         );
       }
+      if (Object.keys(raw.key).length !== 1 || text) {
+        failWith(
+          CODES.CannotCreateIndex,
+          `TTL indexes are single-field indexes, compound indexes do not support TTL. Index spec: ${show(raw)}`,
+        );
+      }
+    }
+    if (text && raw.default_language !== undefined) {
+      if (typeof raw.default_language !== "string")
+        failWith(CODES.CannotCreateIndex, "default_language needs a string type");
+      if (!isSupportedTextLanguage(raw.default_language))
+        failWith(CODES.CannotCreateIndex, "default_language is not valid");
     }
     const out: Doc = { v: 2, key: {}, name: raw.name };
     if (text) {
@@ -1254,6 +1336,8 @@ export class FakeMongoCluster {
     if (raw.collation !== undefined && raw.collation.locale !== "simple") {
       if (typeof raw.collation?.locale !== "string")
         failWith(CODES.BadValue, 'Missing expected field "locale"');
+      if (!isSupportedCollationLocale(raw.collation.locale))
+        failWith(CODES.BadValue, `Field 'locale' is invalid in: ${show(raw.collation)}`);
       if (text)
         failWith(
           CODES.CannotCreateIndex,
@@ -1296,6 +1380,31 @@ export class FakeMongoCluster {
     }
   }
 
+  /**
+   * Depth of the match expression tree the server parses a partial filter into (several conditions
+   * in one document: an AND node; one condition: that condition; $and/$or: a node over their
+   * documents; field operators: leaves), as index_catalog_impl.cpp's _checkValidFilterExpressions
+   * walks it.
+   */
+  private filterDepth(filter: Doc): number {
+    const children: number[] = [];
+    for (const [key, value] of Object.entries(filter)) {
+      if (key === "$and" || key === "$or") {
+        children.push(1 + Math.max(0, ...(value as Doc[]).map((d) => this.filterDepth(d))));
+      } else if (
+        value &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        Object.keys(value).some((k) => k.startsWith("$"))
+      ) {
+        children.push(...Object.keys(value).map(() => 1));
+      } else {
+        children.push(1);
+      }
+    }
+    return children.length === 1 ? children[0]! : 1 + Math.max(0, ...children);
+  }
+
   private identity(ix: Doc): string {
     return JSON.stringify(
       canonical({
@@ -1321,7 +1430,9 @@ export class FakeMongoCluster {
       const sameName = pending.find((ix) => ix.name === spec.name);
       if (sameName) {
         if (same(sameName, spec)) continue;
-        if (!same(Object.entries(sameName.key), Object.entries(spec.key))) {
+        // IndexDescriptor::compareIndexOptions: key pattern, unique, sparse, collation or partial
+        // filter differ -> kDifferent (86); only other options differ -> kEquivalent (85).
+        if (this.identity(sameName) !== this.identity(spec)) {
           failWith(
             CODES.IndexKeySpecsConflict,
             `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${show(spec)}, existing index: ${show(sameName)}`,

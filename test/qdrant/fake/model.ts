@@ -64,6 +64,8 @@ const notFound = (name: string): ModelResult => ({
   error: `Not found: Collection \`${name}\` doesn't exist!`,
 });
 const badRequest = (message: string): ModelResult => ({ status: 400, error: `Bad request: ${message}` });
+/** `StorageError::BadInput` / `CollectionError::BadInput`: 400 "Wrong input: ..." (src/actix/helpers.rs). */
+const badRequestInput = (message: string): ModelResult => ({ status: 400, error: `Wrong input: ${message}` });
 
 const HNSW_KEYS = [
   "m",
@@ -104,10 +106,13 @@ export function collectionNameError(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The collection a name means for collection operations: an alias first, then a collection of that
+ * name (Qdrant 1.19 `TableOfContent::resolve_name`, lib/storage/src/content_manager/toc/mod.rs).
+ */
 function resolve(state: ServerState, name: string): string | undefined {
-  if (state.collections.has(name)) return name;
-  const target = state.aliases.get(name);
-  return target !== undefined && state.collections.has(target) ? target : undefined;
+  const real = state.aliases.get(name) ?? name;
+  return state.collections.has(real) ? real : undefined;
 }
 
 function storedVector(v: Json): Json {
@@ -143,6 +148,12 @@ export function createCollection(state: ServerState, name: string, body: Json): 
   if (nameError) return { status: 422, error: nameError };
   if (state.collections.has(name))
     return { status: 409, error: `Wrong input: Collection \`${name}\` already exists!` };
+  // toc/create_collection.rs: a name taken by an alias is BadInput (400), checked after the 409.
+  if (state.aliases.has(name)) {
+    return badRequestInput(
+      `Can't create collection with name ${name}. Alias with the same name already exists`,
+    );
+  }
   const vectors = body.vectors ?? {};
   const sizeError = checkVectorSizes(vectors);
   if (sizeError) return { status: 422, error: sizeError };
@@ -205,32 +216,16 @@ export function listCollections(state: ServerState): ModelResult {
   return ok({ collections: [...state.collections.keys()].map((name) => ({ name })) });
 }
 
+/**
+ * PATCH, in the order Qdrant 1.19 applies the parts of an `UpdateCollection`, each saved as it goes
+ * (`update_collection` in lib/storage/src/content_manager/toc/collection_meta_ops.rs): optimizers,
+ * params, HNSW, vectors (all names checked first: `check_vector_names`), quantization. A failing part
+ * ends the request with what came before it applied.
+ */
 export function updateCollection(state: ServerState, name: string, body: Json): ModelResult {
   const real = resolve(state, name);
   if (!real) return notFound(name);
   const c = structuredClone(state.collections.get(real)!);
-  if (body.vectors) {
-    const single = isSingle(c.params.vectors);
-    for (const [vectorName, diff] of Object.entries(body.vectors as Record<string, Json>)) {
-      const target: Json | undefined = single
-        ? vectorName === ""
-          ? c.params.vectors
-          : undefined
-        : c.params.vectors[vectorName];
-      if (!target) return badRequest(`Wrong input: Not existing vector name error: ${vectorName}`);
-      if (typeof diff.on_disk === "boolean") target.on_disk = diff.on_disk;
-      if (diff.hnsw_config !== undefined && diff.hnsw_config !== null) {
-        const hnsw = present(diff.hnsw_config, HNSW_KEYS);
-        if (Object.keys(hnsw).length === 0) delete target.hnsw_config;
-        else target.hnsw_config = { ...(target.hnsw_config ?? {}), ...hnsw };
-      }
-      if (diff.quantization_config !== undefined && diff.quantization_config !== null) {
-        if (diff.quantization_config === "Disabled") delete target.quantization_config;
-        else target.quantization_config = diff.quantization_config;
-      }
-    }
-  }
-  if (body.hnsw_config) c.hnsw_config = { ...c.hnsw_config, ...present(body.hnsw_config, HNSW_KEYS) };
   if (body.optimizers_config) {
     const diff = present(body.optimizers_config, OPTIMIZER_KEYS);
     if (diff.max_optimization_threads === "auto") diff.max_optimization_threads = null;
@@ -245,6 +240,32 @@ export function updateCollection(state: ServerState, name: string, body: Json): 
     ];
     Object.assign(c.params, present(body.params, known));
   }
+  if (body.hnsw_config) c.hnsw_config = { ...c.hnsw_config, ...present(body.hnsw_config, HNSW_KEYS) };
+  if (body.vectors) {
+    const single = isSingle(c.params.vectors);
+    const targetOf = (vectorName: string): Json | undefined =>
+      single ? (vectorName === "" ? c.params.vectors : undefined) : c.params.vectors[vectorName];
+    const missing = Object.keys(body.vectors).find((vectorName) => !targetOf(vectorName));
+    if (missing !== undefined) {
+      state.collections.set(real, c);
+      return badRequest(`Wrong input: Not existing vector name error: ${missing}`);
+    }
+    for (const [vectorName, diff] of Object.entries(body.vectors as Record<string, Json>)) {
+      const target = targetOf(vectorName)!;
+      if (typeof diff.on_disk === "boolean") target.on_disk = diff.on_disk;
+      if (diff.hnsw_config !== undefined && diff.hnsw_config !== null) {
+        // lib/collection/src/config.rs `update_vectors_from_diff`: the diff is merged field by field
+        // into the vector's HNSW (`HnswConfigDiff::update`, operations/config_diff.rs); nothing is
+        // ever unset, so `{}` changes nothing (an empty diff is dropped before it is applied).
+        const hnsw = present(diff.hnsw_config, HNSW_KEYS);
+        if (Object.keys(hnsw).length > 0) target.hnsw_config = { ...(target.hnsw_config ?? {}), ...hnsw };
+      }
+      if (diff.quantization_config !== undefined && diff.quantization_config !== null) {
+        if (diff.quantization_config === "Disabled") delete target.quantization_config;
+        else target.quantization_config = diff.quantization_config;
+      }
+    }
+  }
   if (body.quantization_config !== undefined && body.quantization_config !== null) {
     c.quantization_config = body.quantization_config === "Disabled" ? null : body.quantization_config;
   }
@@ -252,11 +273,15 @@ export function updateCollection(state: ServerState, name: string, body: Json): 
   return ok(true);
 }
 
+/**
+ * toc/collection_meta_ops.rs `delete_collection`: the name is not resolved through aliases. The
+ * aliases pointing at a collection of that name go, then the collection; an alias name deletes
+ * nothing (answer `false`).
+ */
 export function deleteCollection(state: ServerState, name: string): ModelResult {
-  const real = resolve(state, name);
-  if (!real) return ok(false);
-  state.collections.delete(real);
-  for (const [alias, target] of state.aliases) if (target === real) state.aliases.delete(alias);
+  for (const [alias, target] of state.aliases) if (target === name) state.aliases.delete(alias);
+  if (!state.collections.has(name)) return ok(false);
+  state.collections.delete(name);
   return ok(true);
 }
 
@@ -289,6 +314,13 @@ export function deleteIndex(state: ServerState, name: string, field: string, wai
   return updateResult(wait);
 }
 
+/**
+ * lib/collection/src/collection/vector_name_schema.rs `add_vector_to_config`: an existing vector of
+ * that name with the same schema (size, distance, multivector_config, datatype as stored) is an
+ * idempotent success; a different one is 400. Adding a name to a collection with one unnamed vector
+ * turns it into named vectors with the old one under `""` (`VectorsConfig::insert`,
+ * operations/types.rs).
+ */
 export function createVector(
   state: ServerState,
   name: string,
@@ -299,23 +331,39 @@ export function createVector(
   const real = resolve(state, name);
   if (!real) return notFound(name);
   const c = state.collections.get(real)!;
-  if (isSingle(c.params.vectors))
-    return badRequest("Wrong input: collection has a single unnamed vector; named vectors cannot be added");
-  if (c.params.vectors[vector])
-    return { status: 409, error: `Wrong input: Vector \`${vector}\` already exists!` };
   if (!body.dense) return badRequest("Wrong input: only dense vectors are supported by this fake");
+  const existing: Json | undefined = isSingle(c.params.vectors)
+    ? vector === ""
+      ? c.params.vectors
+      : undefined
+    : c.params.vectors[vector];
+  if (existing) {
+    const dense = body.dense as Json;
+    const sameSchema =
+      existing.size === dense.size &&
+      existing.distance === dense.distance &&
+      JSON.stringify(existing.multivector_config ?? null) ===
+        JSON.stringify(dense.multivector_config ?? null) &&
+      (existing.datatype ?? null) === (dense.datatype ?? null);
+    if (!sameSchema)
+      return badRequestInput(`Vector \`${vector}\` already exists with a different configuration`);
+    return updateResult(wait);
+  }
+  if (isSingle(c.params.vectors)) c.params.vectors = { "": c.params.vectors };
   c.params.vectors[vector] = storedVector(body.dense);
   return updateResult(wait);
 }
 
+/** vector_name_schema.rs `remove_vector_from_config`: removing a name that is not there changes nothing. */
 export function deleteVector(state: ServerState, name: string, vector: string, wait: boolean): ModelResult {
   const real = resolve(state, name);
   if (!real) return notFound(name);
   const c = state.collections.get(real)!;
-  if (isSingle(c.params.vectors) || !c.params.vectors[vector]) {
-    return badRequest(`Wrong input: Not existing vector name error: ${vector}`);
+  if (isSingle(c.params.vectors)) {
+    if (vector === "") c.params.vectors = {};
+  } else {
+    delete c.params.vectors[vector];
   }
-  delete c.params.vectors[vector];
   return updateResult(wait);
 }
 
@@ -328,29 +376,31 @@ export function collectionAliases(state: ServerState, name: string): ModelResult
   return ok({ aliases });
 }
 
-/** All actions apply together or none does (Qdrant: "Alias changes are atomic"). */
+/**
+ * toc/collection_meta_ops.rs `update_aliases` (Qdrant 1.19.0): the actions run in order under one
+ * lock, each persisted as it goes (`AliasPersistence`, alias_mapping.rs); the first failure ends the
+ * batch and what ran before it stays. `create_alias` needs a collection (not an alias) of that name
+ * (404), an alias name that is not a collection (409), and repoints an existing alias; alias names are
+ * not validated. `delete_alias` of a missing alias succeeds; `rename_alias` of one is 404.
+ */
 export function updateAliases(state: ServerState, body: Json): ModelResult {
-  const next = new Map(state.aliases);
   for (const action of body.actions as Json[]) {
     if (action.create_alias) {
       const { collection_name, alias_name } = action.create_alias;
       if (!state.collections.has(collection_name)) return notFound(collection_name);
       if (state.collections.has(alias_name))
         return { status: 409, error: `Wrong input: Collection \`${alias_name}\` already exists!` };
-      const nameError = collectionNameError(alias_name);
-      if (nameError) return { status: 422, error: nameError };
-      next.set(alias_name, collection_name);
+      state.aliases.set(alias_name, collection_name);
     } else if (action.delete_alias) {
-      next.delete(action.delete_alias.alias_name);
+      state.aliases.delete(action.delete_alias.alias_name);
     } else if (action.rename_alias) {
       const { old_alias_name, new_alias_name } = action.rename_alias;
-      const target = next.get(old_alias_name);
+      const target = state.aliases.get(old_alias_name);
       if (target === undefined)
         return { status: 404, error: `Not found: Alias ${old_alias_name} does not exists!` };
-      next.delete(old_alias_name);
-      next.set(new_alias_name, target);
+      state.aliases.delete(old_alias_name);
+      state.aliases.set(new_alias_name, target);
     }
   }
-  state.aliases = next;
   return ok(true);
 }
