@@ -6,6 +6,7 @@
  * Serialized with the dynamic provider: no `@pulumi/*` import, `ioredis` is required inside
  * functions, and no client outlives a call.
  */
+import { errorText, type RedisClients, redisClients } from "./clients";
 import type { ClusterNodeEntry } from "./clusterState";
 import {
   isLoopback,
@@ -77,69 +78,6 @@ function configKeys(spec: FormationSpec): string[] {
   return Object.keys(spec.expectedConfig);
 }
 
-interface Pool {
-  get(member: FormationMember): Promise<any>;
-  drop(member: FormationMember): void;
-  close(): void;
-}
-
-function createPool(options: FormationOptions): Pool {
-  const Redis = require("ioredis");
-  const timeout = options.commandTimeoutMs ?? 2000;
-  const clients = new Map<string, any>();
-  const drop = (member: FormationMember) => {
-    const c = clients.get(member.advertised);
-    clients.delete(member.advertised);
-    if (c) c.disconnect();
-  };
-  return {
-    async get(member) {
-      const existing = clients.get(member.advertised);
-      if (existing && existing.status === "ready") return existing;
-      if (existing) drop(member);
-      const client = new Redis({
-        host: member.host,
-        port: member.port,
-        lazyConnect: true,
-        connectTimeout: timeout,
-        commandTimeout: timeout,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        enableReadyCheck: false,
-        retryStrategy: () => null,
-      });
-      let lastError: Error | undefined;
-      client.on("error", (error: Error) => {
-        // Kept to explain a failed connect; an unhandled 'error' event would crash the process.
-        lastError = error;
-      });
-      clients.set(member.advertised, client);
-      try {
-        await client.connect();
-        // AUTH as a command, not a client option: a refused password then comes back as this
-        // command's error instead of an event racing a "Connection is closed".
-        if (options.password) await client.call("AUTH", options.password);
-      } catch (error) {
-        drop(member);
-        // A Redis error reply ("WRONGPASS ...") says it all; a bare "Connection is closed" does not.
-        const isReply = error instanceof Error && /^[A-Z]+ /.test(error.message);
-        throw isReply || !lastError ? error : lastError;
-      }
-      return client;
-    },
-    drop,
-    close() {
-      for (const c of clients.values()) c.disconnect();
-      clients.clear();
-    },
-  };
-}
-
-function message(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s+/g, " ").trim();
-}
-
 /**
  * A Redis error reply that waiting will not change (wrong password, cluster support off, a command
  * refused), as opposed to a node that is down, starting, or loading its data.
@@ -150,7 +88,7 @@ function answeredForGood(error: string): boolean {
 }
 
 async function observeMember(
-  pool: Pool,
+  pool: RedisClients<FormationMember>,
   member: FormationMember,
   keys: string[],
 ): Promise<MemberObservation> {
@@ -186,7 +124,7 @@ async function observeMember(
     };
   } catch (error) {
     pool.drop(member);
-    const text = message(error);
+    const text = errorText(error);
     return {
       name: member.advertised,
       reachable: false,
@@ -197,7 +135,7 @@ async function observeMember(
 }
 
 async function observeAll(
-  pool: Pool,
+  pool: RedisClients<FormationMember>,
   members: FormationMember[],
   spec: FormationSpec,
 ): Promise<MemberObservation[]> {
@@ -231,7 +169,7 @@ function harmless(step: FormationStep, error: string): boolean {
 }
 
 async function applySteps(
-  pool: Pool,
+  pool: RedisClients<FormationMember>,
   byName: Map<string, FormationMember>,
   steps: FormationStep[],
   log: (line: string) => void,
@@ -250,7 +188,7 @@ async function applySteps(
           log(text);
           return text;
         } catch (error) {
-          const why = message(error);
+          const why = errorText(error);
           if (!harmless(step, why)) failures.push(`${text}: ${why}`);
           return undefined;
         }
@@ -287,7 +225,7 @@ function formingSpec(spec: FormationSpec): FormationSpec {
 
 /** Best effort after a failed fresh formation; a later run repairs whatever this could not reach. */
 async function restoreNodeTimeout(
-  pool: Pool,
+  pool: RedisClients<FormationMember>,
   members: FormationMember[],
   spec: FormationSpec,
 ): Promise<void> {
@@ -313,7 +251,7 @@ export async function inspectCluster(
   members: FormationMember[],
   options: FormationOptions,
 ): Promise<Inspection> {
-  const pool = createPool(options);
+  const pool = redisClients<FormationMember>(options);
   try {
     const observed = await observeAll(pool, members, spec);
     const plan = planFormation(spec, observed);
@@ -345,7 +283,7 @@ export async function formCluster(
   for (const name of spec.members) {
     if (!byName.has(name)) throw new Error(`Redis cluster formation: no way to reach ${name} was given.`);
   }
-  const pool = createPool(options);
+  const pool = redisClients<FormationMember>(options);
   const applied: string[] = [];
   const drift: string[] = [];
   let rounds = 0;

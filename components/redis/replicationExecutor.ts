@@ -6,6 +6,7 @@
  * Serialized with the dynamic provider: no `@pulumi/*` import, `ioredis` is required inside
  * functions, and no client outlives a call.
  */
+import { errorText, type RedisClients, redisClients } from "./clients";
 import { parseConfigReply, parseInfo } from "./clusterState";
 import {
   describeReplicationStep,
@@ -54,66 +55,6 @@ export interface ReplicationResult {
   elapsedMs: number;
 }
 
-interface Pool {
-  get(member: ReplicationMember): Promise<any>;
-  drop(member: ReplicationMember): void;
-  close(): void;
-}
-
-function createPool(options: ReplicationOptions): Pool {
-  const Redis = require("ioredis");
-  const timeout = options.commandTimeoutMs ?? 2000;
-  const clients = new Map<string, any>();
-  const key = (m: ReplicationMember) => `${m.host}:${m.port}`;
-  const drop = (member: ReplicationMember) => {
-    const c = clients.get(key(member));
-    clients.delete(key(member));
-    if (c) c.disconnect();
-  };
-  return {
-    async get(member) {
-      const existing = clients.get(key(member));
-      if (existing && existing.status === "ready") return existing;
-      if (existing) drop(member);
-      const client = new Redis({
-        host: member.host,
-        port: member.port,
-        lazyConnect: true,
-        connectTimeout: timeout,
-        commandTimeout: timeout,
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: false,
-        enableReadyCheck: false,
-        retryStrategy: () => null,
-      });
-      let lastError: Error | undefined;
-      client.on("error", (error: Error) => {
-        lastError = error;
-      });
-      clients.set(key(member), client);
-      try {
-        await client.connect();
-        await client.call("AUTH", options.password);
-      } catch (error) {
-        drop(member);
-        const isReply = error instanceof Error && /^[A-Z]+ /.test(error.message);
-        throw isReply || !lastError ? error : lastError;
-      }
-      return client;
-    },
-    drop,
-    close() {
-      for (const c of clients.values()) c.disconnect();
-      clients.clear();
-    },
-  };
-}
-
-function message(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s+/g, " ").trim();
-}
-
 function answeredForGood(error: string): boolean {
   if (/^(LOADING|BUSY|MASTERDOWN|TRYAGAIN)\b/.test(error)) return false;
   return /^(ERR|WRONGPASS|NOAUTH|NOPERM|WRONGTYPE)\b/.test(error);
@@ -127,7 +68,11 @@ function pairs(reply: unknown): Record<string, string> {
   return out;
 }
 
-async function observeNode(pool: Pool, member: ReplicationMember, keys: string[]): Promise<NodeObservation> {
+async function observeNode(
+  pool: RedisClients<ReplicationMember>,
+  member: ReplicationMember,
+  keys: string[],
+): Promise<NodeObservation> {
   try {
     const client = await pool.get(member);
     const pipeline = client.pipeline().call("INFO", "replication");
@@ -143,7 +88,7 @@ async function observeNode(pool: Pool, member: ReplicationMember, keys: string[]
     };
   } catch (error) {
     pool.drop(member);
-    const text = message(error);
+    const text = errorText(error);
     return {
       name: member.advertised,
       reachable: false,
@@ -154,7 +99,7 @@ async function observeNode(pool: Pool, member: ReplicationMember, keys: string[]
 }
 
 async function observeSentinel(
-  pool: Pool,
+  pool: RedisClients<ReplicationMember>,
   member: ReplicationMember,
   masterName: string,
 ): Promise<SentinelObservation> {
@@ -176,7 +121,7 @@ async function observeSentinel(
     };
   } catch (error) {
     pool.drop(member);
-    const text = message(error);
+    const text = errorText(error);
     return {
       name: member.advertised,
       reachable: false,
@@ -187,7 +132,7 @@ async function observeSentinel(
 }
 
 async function observeAll(
-  pool: Pool,
+  pool: RedisClients<ReplicationMember>,
   spec: ReplicationSpec,
   nodes: ReplicationMember[],
   sentinels: ReplicationMember[],
@@ -235,7 +180,7 @@ function harmless(step: ReplicationStep, error: string): boolean {
 }
 
 async function applySteps(
-  pool: Pool,
+  pool: RedisClients<ReplicationMember>,
   byName: Map<string, ReplicationMember>,
   steps: ReplicationStep[],
   options: ReplicationOptions,
@@ -256,7 +201,7 @@ async function applySteps(
           log(text);
           return text;
         } catch (error) {
-          const why = message(error);
+          const why = errorText(error);
           if (!harmless(step, why)) failures.push(`${text}: ${why}`);
           return undefined;
         }
@@ -281,7 +226,7 @@ export async function inspectReplication(
   sentinels: ReplicationMember[],
   options: ReplicationOptions,
 ): Promise<ReplicationInspection> {
-  const pool = createPool(options);
+  const pool = redisClients<ReplicationMember>(options);
   try {
     const seen = await observeAll(pool, spec, nodes, sentinels);
     const plan = planReplication(spec, seen.nodes, seen.sentinels);
@@ -313,7 +258,7 @@ export async function formReplication(
   for (const name of [...spec.nodes, ...spec.sentinels]) {
     if (!byName.has(name)) throw new Error(`Redis replication formation: no way to reach ${name} was given.`);
   }
-  const pool = createPool(options);
+  const pool = redisClients<ReplicationMember>(options);
   const applied: string[] = [];
   const drift: string[] = [];
   let rounds = 0;

@@ -1,0 +1,85 @@
+/**
+ * Connections to Redis servers for the executors (cluster formation and replication): one ioredis
+ * client per server, opened on first use, never retried behind the caller's back (the executors own
+ * their bounds), authenticated with an explicit AUTH so a refused password is that command's error.
+ */
+
+/** A server as an executor reaches it: its advertised name and where to connect from here. */
+export interface RedisServer {
+  advertised: string;
+  host: string;
+  port: number;
+}
+
+export interface RedisClients<M extends RedisServer> {
+  /** A ready client for the server, connecting (and authenticating) when it has none. */
+  get(server: M): Promise<any>;
+  /** Forgets the server's client (after an error), so the next `get` connects again. */
+  drop(server: M): void;
+  close(): void;
+}
+
+export function redisClients<M extends RedisServer>(options: {
+  password?: string;
+  /** Per connection attempt and per command. Default 2000 ms. */
+  commandTimeoutMs?: number;
+}): RedisClients<M> {
+  // Required here, not imported: callers run in the dynamic-provider host as well as in tests.
+  const Redis = require("ioredis");
+  const timeout = options.commandTimeoutMs ?? 2000;
+  const clients = new Map<string, any>();
+  // The advertised name and the address: a server that moved to a new address gets a new client.
+  const key = (s: M) => `${s.advertised}@${s.host}:${s.port}`;
+  const drop = (server: M) => {
+    const c = clients.get(key(server));
+    clients.delete(key(server));
+    if (c) c.disconnect();
+  };
+  return {
+    async get(server) {
+      const existing = clients.get(key(server));
+      if (existing && existing.status === "ready") return existing;
+      if (existing) drop(server);
+      const client = new Redis({
+        host: server.host,
+        port: server.port,
+        lazyConnect: true,
+        connectTimeout: timeout,
+        commandTimeout: timeout,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        enableReadyCheck: false,
+        retryStrategy: () => null,
+      });
+      let lastError: Error | undefined;
+      client.on("error", (error: Error) => {
+        // Kept to explain a failed connect; an unhandled 'error' event would crash the process.
+        lastError = error;
+      });
+      clients.set(key(server), client);
+      try {
+        await client.connect();
+        // AUTH as a command, not a client option: a refused password then comes back as this
+        // command's error instead of an event racing a "Connection is closed".
+        if (options.password) await client.call("AUTH", options.password);
+      } catch (error) {
+        drop(server);
+        // A Redis error reply ("WRONGPASS ...") says it all; a bare "Connection is closed" does not.
+        const isReply = error instanceof Error && /^[A-Z]+ /.test(error.message);
+        throw isReply || !lastError ? error : lastError;
+      }
+      return client;
+    },
+    drop,
+    close() {
+      for (const c of clients.values()) c.disconnect();
+      clients.clear();
+    },
+  };
+}
+
+/** An error's text on one line. */
+export function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, " ").trim();
+}
