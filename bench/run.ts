@@ -50,6 +50,12 @@ export interface ProgramFigures {
   programPeakRssMb: Record<string, number>;
   sdkFloorMs: Record<string, number>;
   sdkFloorPeakRssMb: Record<string, number>;
+  /**
+   * bench/shapeFloor.ts: trivial resources of the program's shape (two per tenant, as many
+   * top-level inputs as the program's), what the SDK charges for that shape alone.
+   */
+  shapeFloorMs: Record<string, number>;
+  shapeFloorPeakRssMb: Record<string, number>;
   programResources: Record<string, number>;
   resourcesPerTenant: number;
   /** Whole-checkpoint bytes (inputs + outputs, `__provider` included) by tenant count. */
@@ -66,6 +72,8 @@ function measureProgram(): ProgramFigures {
     programPeakRssMb: {},
     sdkFloorMs: {},
     sdkFloorPeakRssMb: {},
+    shapeFloorMs: {},
+    shapeFloorPeakRssMb: {},
     programResources: {},
     resourcesPerTenant: 0,
     stateBytes: {},
@@ -76,8 +84,10 @@ function measureProgram(): ProgramFigures {
   for (const tenants of TENANT_COUNTS) {
     const program: ChildFigures[] = [];
     const floor: ChildFigures[] = [];
+    const shape: ChildFigures[] = [];
     for (let i = 0; i < REPEATS; i++) {
       floor.push(runChild("sdkFloor.ts", tenants));
+      shape.push(runChild("shapeFloor.ts", tenants));
       program.push(runChild("program.ts", tenants));
     }
     const key = String(tenants);
@@ -85,12 +95,14 @@ function measureProgram(): ProgramFigures {
     figures.programPeakRssMb[key] = round(median(program.map((f) => f.peakRssMb)));
     figures.sdkFloorMs[key] = round(median(floor.map((f) => f.ms)));
     figures.sdkFloorPeakRssMb[key] = round(median(floor.map((f) => f.peakRssMb)));
+    figures.shapeFloorMs[key] = round(median(shape.map((f) => f.ms)));
+    figures.shapeFloorPeakRssMb[key] = round(median(shape.map((f) => f.peakRssMb)));
     figures.programResources[key] = program[0]!.resources;
     // Bytes do not vary from run to run: the first run's.
     figures.stateBytes[key] = program[0]!.stateBytes;
     figures.sdkFloorStateBytes[key] = floor[0]!.stateBytes;
     process.stderr.write(
-      `  ${tenants} tenants: program ${figures.programMs[key]} ms / ${figures.programPeakRssMb[key]} MB, floor ${figures.sdkFloorMs[key]} ms / ${figures.sdkFloorPeakRssMb[key]} MB\n`,
+      `  ${tenants} tenants: program ${figures.programMs[key]} ms / ${figures.programPeakRssMb[key]} MB, floor ${figures.sdkFloorMs[key]} ms / ${figures.sdkFloorPeakRssMb[key]} MB, shape floor ${figures.shapeFloorMs[key]} ms / ${figures.shapeFloorPeakRssMb[key]} MB\n`,
     );
   }
   const r = figures.programResources;
@@ -117,6 +129,13 @@ async function main(): Promise<void> {
     Object.assign(results, p);
     const timeRatio = p.programMs["1000"]! / p.sdkFloorMs["1000"]!;
     const rssRatio = p.programPeakRssMb["1000"]! / p.sdkFloorPeakRssMb["1000"]!;
+    // Not goals: where the gap is. The SDK's charge for the shape, and the program's own share.
+    results.shapeFloorRatios = {
+      shapeFloorOverSdkFloorMs: round(p.shapeFloorMs["1000"]! / p.sdkFloorMs["1000"]!, 2),
+      programOverShapeFloorMs: round(p.programMs["1000"]! / p.shapeFloorMs["1000"]!, 2),
+      shapeFloorOverSdkFloorRss: round(p.shapeFloorPeakRssMb["1000"]! / p.sdkFloorPeakRssMb["1000"]!, 2),
+      programOverShapeFloorRss: round(p.programPeakRssMb["1000"]! / p.shapeFloorPeakRssMb["1000"]!, 2),
+    };
     const perTenantSmall = (p.programMs["100"]! - p.programMs["10"]!) / 90;
     const perTenantLarge = (p.programMs["1000"]! - p.programMs["100"]!) / 900;
     goals.push({
@@ -214,19 +233,20 @@ function printTable(
   const lines: string[] = [];
   if (results.programMs) {
     lines.push(
-      "| tenants | program ms | SDK floor ms | program peak RSS MB | floor peak RSS MB | resources | state bytes | floor state bytes |",
+      "| tenants | program ms | SDK floor ms | shape floor ms | program peak RSS MB | floor peak RSS MB | shape floor peak RSS MB | resources | state bytes | floor state bytes |",
     );
-    lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    lines.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const t of TENANT_COUNTS) {
       const k = String(t);
       lines.push(
-        `| ${t} | ${results.programMs[k]} | ${results.sdkFloorMs[k]} | ${results.programPeakRssMb[k]} | ${results.sdkFloorPeakRssMb[k]} | ${results.programResources[k]} | ${results.stateBytes[k]} | ${results.sdkFloorStateBytes[k]} |`,
+        `| ${t} | ${results.programMs[k]} | ${results.sdkFloorMs[k]} | ${results.shapeFloorMs[k]} | ${results.programPeakRssMb[k]} | ${results.sdkFloorPeakRssMb[k]} | ${results.shapeFloorPeakRssMb[k]} | ${results.programResources[k]} | ${results.stateBytes[k]} | ${results.sdkFloorStateBytes[k]} |`,
       );
     }
     lines.push(`resourcesPerTenant: ${results.resourcesPerTenant}`);
     lines.push(
       `stateBytesPerTenant: ${results.stateBytesPerTenant}  sdkFloorStateBytesPerTenant: ${results.sdkFloorStateBytesPerTenant}`,
     );
+    lines.push(`shapeFloorRatios: ${JSON.stringify(results.shapeFloorRatios)}`);
   }
   if (results.redisFormSeconds !== undefined) {
     lines.push(
