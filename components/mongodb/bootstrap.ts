@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeShim } from "../runtimeShim";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
+import { UNKNOWN } from "../shared/unknown";
 import { bootstrapReplicaSet, readReplicaSetMembers } from "./bootstrapExecutor";
 
 export interface MongoReplicaSetBootstrapArgs {
@@ -71,9 +72,6 @@ const WATCHED: Array<keyof BootstrapInputs> = [
   "timeoutSeconds",
   "serverRevision",
 ];
-
-/** What the engine sends for a value not known yet (at preview, e.g. names other resources compute). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const bootstrapProvider: pulumi.dynamic.ResourceProvider = {
   // A value not known yet (at preview) is checked at the next preview or up that knows it.

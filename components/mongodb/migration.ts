@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runtimeShim } from "../runtimeShim";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
 import { formatProblem } from "../shared/problems";
+import { hasUnknown } from "../shared/unknown";
 import { inspectMigration, type MigrationRequest, runMigration } from "./migrationExecutor";
 import {
   type JsonValue,
@@ -50,15 +51,6 @@ export interface MongoMigrationArgs {
   password: pulumi.Input<string>;
   /** Bound of the wait for a primary. Default 120. */
   timeoutSeconds?: pulumi.Input<number>;
-}
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function hasUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(hasUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(hasUnknown);
-  return false;
 }
 
 const SPEC_KEYS = [

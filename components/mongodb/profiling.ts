@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runtimeShim } from "../runtimeShim";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
 import { formatProblem } from "../shared/problems";
+import { hasUnknown } from "../shared/unknown";
 import { applyProfiling, inspectProfiling, type ProfilingRequest, resetProfiling } from "./profilingExecutor";
 import {
   inSync,
@@ -53,16 +54,6 @@ interface ProfilingInputs extends ProfilingSettings {
   username: string;
   password: string;
   timeoutSeconds?: number;
-}
-
-/** What Pulumi passes for a value not known yet at preview (e.g. the members before they exist). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function hasUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(hasUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(hasUnknown);
-  return false;
 }
 
 function settingsOf(inputs: Record<string, any>): ProfilingSettings {

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runtimeShim } from "../runtimeShim";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
 import { formatProblem } from "../shared/problems";
+import { hasUnknown } from "../shared/unknown";
 import { applySchema, inspectSchema, type SchemaRequest } from "./schemaExecutor";
 import { declaredRebuilds, rebuildRefusal, type UndeclaredIndex } from "./schemaPlan";
 import { type CollectionSpec, type IndexSpec, indexName, validateDatabaseSchema } from "./schemaSpec";
@@ -65,16 +66,6 @@ function execute<T>(inputs: SchemaInputs, fn: (request: SchemaRequest) => Promis
 
 function outs(inputs: SchemaInputs, undeclaredIndexes: UndeclaredIndex[]) {
   return { ...inputs, allowIndexRebuild: inputs.allowIndexRebuild === true, undeclaredIndexes };
-}
-
-/** What the engine sends for a value not known yet (at preview, e.g. members other resources name). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function hasUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(hasUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(hasUnknown);
-  return false;
 }
 
 export const schemaProvider: pulumi.dynamic.ResourceProvider = {

@@ -9,6 +9,7 @@
  * collection first, so it is read and converged instead.
  */
 import { type EngineAccess, type ReachableMember, withReachableMembers } from "../shared/access";
+import { hasUnknown, UNKNOWN } from "../shared/unknown";
 import {
   type ActualCollection,
   type AliasAction,
@@ -342,16 +343,6 @@ export interface CheckFailure {
 }
 
 /** Validation at preview: every rule, and refusal of destructive changes against the previous inputs. */
-/** What Pulumi passes for a value not known yet at preview (e.g. a cluster's access before it exists). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function hasUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(hasUnknown);
-  if (value && typeof value === "object") return Object.values(value).some(hasUnknown);
-  return false;
-}
-
 export function checkCollection(
   olds: Record<string, any>,
   news: Record<string, any>,

@@ -16,6 +16,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
+import { hasUnknown } from "../shared/unknown";
 import { type FormationMember, formCluster, inspectCluster } from "./formationExecutor";
 import { describeStep, type FormationSpec, type ObservedShard } from "./formationPlan";
 import { SLOT_COUNT, type SlotRange } from "./topology";
@@ -42,16 +43,6 @@ export interface FormationOutputs extends FormationInputs {
   drift: string[];
   /** `formed`, or what the last read found still to do. */
   status: string;
-}
-
-/** The engine's placeholder for a value not known yet during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function hasUnknowns(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(hasUnknowns);
-  if (value && typeof value === "object") return Object.values(value).some(hasUnknowns);
-  return false;
 }
 
 function specOf(inputs: FormationInputs): FormationSpec {
@@ -127,7 +118,7 @@ function meaningfulInputs(inputs: FormationInputs): string {
 
 export const redisFormationProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: FormationInputs, news: FormationInputs) {
-    if (hasUnknowns(news)) return { inputs: news };
+    if (hasUnknown(news)) return { inputs: news };
     const problems = formationInputProblems(news);
     return {
       inputs: news,
@@ -136,7 +127,7 @@ export const redisFormationProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: FormationOutputs, news: FormationInputs) {
-    if (hasUnknowns(news)) return { changes: true, replaces: [], deleteBeforeReplace: false };
+    if (hasUnknown(news)) return { changes: true, replaces: [], deleteBeforeReplace: false };
     if (meaningfulInputs(olds) !== meaningfulInputs(news) || (olds.status ?? "formed") !== "formed") {
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }

@@ -16,6 +16,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type EngineAccess, withReachableMembers } from "../shared/access";
+import { hasUnknown } from "../shared/unknown";
 import { formReplication, inspectReplication, type ReplicationMember } from "./replicationExecutor";
 import { describeReplicationStep, type ReplicationSpec } from "./replicationPlan";
 
@@ -43,16 +44,6 @@ export interface ReplicationOutputs extends ReplicationInputs {
   drift: string[];
   /** `formed`, or what the last read found still to do. */
   status: string;
-}
-
-/** The engine's placeholder for a value not known yet during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function hasUnknowns(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(hasUnknowns);
-  if (value && typeof value === "object") return Object.values(value).some(hasUnknowns);
-  return false;
 }
 
 function specOf(inputs: ReplicationInputs): ReplicationSpec {
@@ -170,7 +161,7 @@ function meaningfulInputs(inputs: ReplicationInputs): string {
 
 export const redisReplicationProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: ReplicationInputs, news: ReplicationInputs) {
-    if (hasUnknowns(news)) return { inputs: news };
+    if (hasUnknown(news)) return { inputs: news };
     return {
       inputs: news,
       failures: replicationInputProblems(news).map((reason) => ({ property: "access", reason })),
@@ -178,7 +169,7 @@ export const redisReplicationProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: ReplicationOutputs, news: ReplicationInputs) {
-    if (hasUnknowns(news)) return { changes: true, replaces: [], deleteBeforeReplace: false };
+    if (hasUnknown(news)) return { changes: true, replaces: [], deleteBeforeReplace: false };
     if (meaningfulInputs(olds) !== meaningfulInputs(news) || (olds.status ?? "formed") !== "formed") {
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
