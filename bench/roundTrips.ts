@@ -79,7 +79,7 @@ export async function measureRoundTrips(): Promise<RoundTrips> {
 
   const fake = await startFakeQdrant({ apiKey: "bench-key", peers: 3 });
   try {
-    // KATO 3.0's collection settings (kato-data-model.md) with the guide's payload fields indexed.
+    // KATO 3.0's collection settings (docs/kato.md) with the guide's payload fields indexed.
     const inputs = {
       name: "vectors_bench_kato",
       ...plan.qdrant,

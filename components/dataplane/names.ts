@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 
-/** Characters KATO 3.0.0 replaces with `_` in node ids and in SERVICE_NAME (kato-data-model.md). */
+/** Characters KATO 3.0.0 replaces with `_` in node ids and in SERVICE_NAME (docs/kato.md). */
 const KATO_UNSAFE = /[/\\."$*<>:|?\- ]/g;
 
 /** KATO's cap on a database name, in characters (Python `len`, i.e. code points). */

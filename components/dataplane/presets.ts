@@ -117,7 +117,7 @@ const GUIDE_QDRANT = (size: number): QdrantCollectionSettings => ({
   hnsw: { m: 16, efConstruct: 100 },
 });
 
-/** KATO 3.0.0's collections and the seven indexes it creates on start (kato-data-model.md). */
+/** KATO 3.0.0's collections and the seven indexes it creates on start (docs/kato.md). */
 const KATO_V3_COLLECTIONS: Collections = {
   patterns_kb: {
     indexes: [

@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 
 /**
  * Where a component runs. Every component takes one `target`; the engine code is the same for both
- * kinds and only the wiring differs (design.md: the target is an argument, not a second class tree).
+ * kinds and only the wiring differs (README "Architecture": the target is an argument, not a second class tree).
  */
 export type Target = DockerTarget | KubernetesTarget;
 

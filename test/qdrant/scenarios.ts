@@ -25,7 +25,7 @@ export interface ScenarioServer {
   name(base: string): string;
 }
 
-/** The collection KATO 3.0.0's code creates (kato-data-model.md), at a small vector size. */
+/** The collection KATO 3.0.0's code creates (docs/kato.md), at a small vector size. */
 export function katoCollection(
   server: ScenarioServer,
   base: string,

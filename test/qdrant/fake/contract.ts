@@ -1,5 +1,5 @@
 /**
- * Qdrant 1.19.0's REST contract (/work/shared/contracts/qdrant-openapi.json, OpenAPI 3.0.1) turned
+ * Qdrant 1.19.0's REST contract (contracts/qdrant-openapi.json in this repository, OpenAPI 3.0.1) turned
  * into JSON Schema validators (ajv): one per operation for path/query parameters, request body and
  * each response status.
  *
