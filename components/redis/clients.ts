@@ -83,3 +83,23 @@ export function errorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/\s+/g, " ").trim();
 }
+
+/**
+ * What an executor records for a server it could not read: the client is dropped so the next round
+ * reconnects, and `refused` marks an answer that waiting will not change (`forGood` decides).
+ */
+export function unreached<M extends RedisServer>(
+  clients: RedisClients<M>,
+  server: M,
+  error: unknown,
+  forGood: (text: string) => boolean,
+): { name: string; reachable: false; error: string; refused?: true } {
+  clients.drop(server);
+  const text = errorText(error);
+  return {
+    name: server.advertised,
+    reachable: false,
+    error: `${server.host}:${server.port}: ${text}`,
+    ...(forGood(text) ? { refused: true as const } : {}),
+  };
+}

@@ -6,7 +6,7 @@
  * Serialized with the dynamic provider: no `@pulumi/*` import, `ioredis` is required inside
  * functions, and no client outlives a call.
  */
-import { errorText, type RedisClients, redisClients } from "./clients";
+import { errorText, type RedisClients, redisClients, unreached } from "./clients";
 import type { ClusterNodeEntry } from "./clusterState";
 import {
   isLoopback,
@@ -123,14 +123,7 @@ async function observeMember(
       config: parseConfigReply(configReply),
     };
   } catch (error) {
-    pool.drop(member);
-    const text = errorText(error);
-    return {
-      name: member.advertised,
-      reachable: false,
-      error: `${member.host}:${member.port}: ${text}`,
-      ...(answeredForGood(text) ? { refused: true } : {}),
-    };
+    return unreached(pool, member, error, answeredForGood);
   }
 }
 

@@ -6,7 +6,7 @@
  * Serialized with the dynamic provider: no `@pulumi/*` import, `ioredis` is required inside
  * functions, and no client outlives a call.
  */
-import { errorText, type RedisClients, redisClients } from "./clients";
+import { errorText, type RedisClients, redisClients, unreached } from "./clients";
 import { parseConfigReply, parseInfo } from "./clusterState";
 import {
   describeReplicationStep,
@@ -87,14 +87,7 @@ async function observeNode(
       config: keys.length > 0 ? parseConfigReply(replies[1]![1]) : {},
     };
   } catch (error) {
-    pool.drop(member);
-    const text = errorText(error);
-    return {
-      name: member.advertised,
-      reachable: false,
-      error: `${member.host}:${member.port}: ${text}`,
-      ...(answeredForGood(text) ? { refused: true } : {}),
-    };
+    return unreached(pool, member, error, answeredForGood);
   }
 }
 
@@ -120,14 +113,7 @@ async function observeSentinel(
       sentinels: sentinels.map(pairs),
     };
   } catch (error) {
-    pool.drop(member);
-    const text = errorText(error);
-    return {
-      name: member.advertised,
-      reachable: false,
-      error: `${member.host}:${member.port}: ${text}`,
-      ...(answeredForGood(text) ? { refused: true } : {}),
-    };
+    return unreached(pool, member, error, answeredForGood);
   }
 }
 
