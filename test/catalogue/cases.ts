@@ -1,8 +1,8 @@
 /**
  * The bad-input catalogue: every kind of input kato-infra refuses, each run through the real code
  * path that refuses it (stack config at preview, schema checks, the diff that guards data). The
- * README's "Bad-input catalogue" table is generated from these cases and their actual messages
- * (`npm run catalogue`), and refusals.test.ts fails when the README and the code disagree.
+ * docs/bad-input.md table is generated from these cases and their actual messages
+ * (`npm run catalogue`), and refusals.test.ts fails when that page and the code disagree.
  */
 import { loadStackConfig } from "../../components/config/load";
 import { migrationProvider } from "../../components/mongodb/migration";
@@ -228,7 +228,7 @@ export const CASES: RefusalCase[] = [
   },
 ];
 
-/** The README table: one row per case, with every message the code produced, in one line each. */
+/** The docs/bad-input.md table: one row per case, with every message the code produced, in one line each. */
 export async function renderCatalogue(): Promise<string> {
   const rows = ["| where | input | refused with |", "|---|---|---|"];
   for (const c of CASES) {

@@ -1,5 +1,5 @@
 /**
- * Pulumi.yaml's config block and the README's config reference are generated from the same FieldDoc
+ * Pulumi.yaml's config block and docs/reference.md are generated from the same FieldDoc
  * lists the code validates with; these tests fail when either is out of step (fix: `npm run docs`).
  */
 import * as fs from "node:fs";
@@ -40,8 +40,8 @@ describe("Pulumi.yaml", () => {
   });
 });
 
-describe("README config reference", () => {
-  const readme = read("README.md");
+describe("docs/reference.md", () => {
+  const readme = read("docs/reference.md");
 
   it("is the generated reference", () => {
     expect(readme).toContain(configReference());
