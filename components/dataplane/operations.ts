@@ -206,12 +206,6 @@ export function wireOperations(
     );
   }
   if (enabled(args.monitoring)) {
-    if (!qdrant.settings.apiKey) {
-      pulumi.log.warn(
-        "monitoring: Qdrant runs without an API key (qdrant.apiKey false), so its /metrics is not scraped; MongoDB and Redis are.",
-        parent,
-      );
-    }
     out.monitoring = new DataTierMonitoring(
       names.monitoring,
       {
@@ -224,16 +218,13 @@ export function wireOperations(
           password: mongodb.rootPassword,
         },
         redis: { endpoints: endpoints.redis, password: redis.password, mode: redis.settings.mode },
-        ...(qdrant.settings.apiKey
-          ? {
-              qdrant: {
-                endpoints: endpoints.qdrant,
-                // Scraping reads: the read-only key is enough.
-                apiKey: qdrant.readOnlyApiKey as pulumi.Output<string>,
-                podSelector: selectorLabels("qdrant", engineNames.qdrant),
-              },
-            }
-          : {}),
+        qdrant: {
+          endpoints: endpoints.qdrant,
+          // Scraping reads: the read-only key is enough. Without a key (KATO 3.0.0 sends none),
+          // /metrics is open like the rest of the API and is scraped without one.
+          ...(qdrant.settings.apiKey ? { apiKey: qdrant.readOnlyApiKey as pulumi.Output<string> } : {}),
+          podSelector: selectorLabels("qdrant", engineNames.qdrant),
+        },
       },
       after(parent, [mongodb, qdrant, redis]),
     );

@@ -39,8 +39,12 @@ export interface DataTierMonitoringArgs extends DataTierMonitoringSettings {
   mongodb?: { endpoints: string[]; username: pulumi.Input<string>; password: pulumi.Input<string> };
   /** Every Redis node (`host:port`) and the password. */
   redis?: { endpoints: string[]; password: pulumi.Input<string>; mode?: "cluster" | "replication" };
-  /** Qdrant peers (`host:6333`), an API key (the read-only key is enough) and, on Kubernetes, the peers' pod labels. */
-  qdrant?: { endpoints: string[]; apiKey: pulumi.Input<string>; podSelector?: Record<string, string> };
+  /**
+   * Qdrant peers (`host:6333`), the API key when the peers have one (the read-only key is enough;
+   * without one, `/metrics` is open like every other endpoint and is scraped without a header) and,
+   * on Kubernetes, the peers' pod labels.
+   */
+  qdrant?: { endpoints: string[]; apiKey?: pulumi.Input<string>; podSelector?: Record<string, string> };
   /** Docker: the data network. Default: `target.networkName`. */
   network?: pulumi.Input<string>;
   /** Kubernetes: extra labels on the exporter pods (e.g. what the engines' NetworkPolicies admit). */
@@ -161,7 +165,7 @@ export class DataTierMonitoring extends pulumi.ComponentResource {
           ? { "mongodb-user": args.mongodb.username, "mongodb-password": args.mongodb.password }
           : {}),
         ...(args.redis ? { "redis-password": args.redis.password } : {}),
-        ...(args.qdrant ? { "qdrant-api-key": args.qdrant.apiKey } : {}),
+        ...(args.qdrant?.apiKey ? { "qdrant-api-key": args.qdrant.apiKey } : {}),
       },
       this,
       target,
@@ -271,7 +275,9 @@ export class DataTierMonitoring extends pulumi.ComponentResource {
             port: "http",
             path: "/metrics",
             interval: s.scrapeInterval,
-            authorization: { type: "Bearer", credentials: { name: secretName, key: "qdrant-api-key" } },
+            ...(args.qdrant.apiKey
+              ? { authorization: { type: "Bearer", credentials: { name: secretName, key: "qdrant-api-key" } } }
+              : {}),
           },
         ],
       });
@@ -393,7 +399,9 @@ export class DataTierMonitoring extends pulumi.ComponentResource {
       interval: s.scrapeInterval,
       ...(targets.mongodb ? { mongodbTargets: targets.mongodb } : {}),
       ...(targets.redis ? { redisTargets: targets.redis } : {}),
-      ...(args.qdrant ? { qdrantTargets: args.qdrant.endpoints } : {}),
+      ...(args.qdrant
+        ? { qdrantTargets: args.qdrant.endpoints, ...(args.qdrant.apiKey ? {} : { qdrantKeyFile: null }) }
+        : {}),
     });
     return { jobs, endpoints, scrapeConfigYaml: stringify({ scrape_configs: scrape }) };
   }

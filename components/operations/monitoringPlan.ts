@@ -455,8 +455,11 @@ export function dockerScrapeConfig(opts: {
   mongodbTargets?: string[];
   redisTargets?: string[];
   qdrantTargets?: string[];
-  /** File on the Prometheus host holding the Qdrant API key. */
-  qdrantKeyFile?: string;
+  /**
+   * File on the Prometheus host holding the Qdrant API key; `null` when Qdrant runs without a key
+   * (then the job sends no Authorization header). Default /etc/prometheus/kato-qdrant-api-key.
+   */
+  qdrantKeyFile?: string | null;
 }): Record<string, unknown>[] {
   const jobs: Record<string, unknown>[] = [];
   if (opts.mongodbTargets?.length) {
@@ -478,10 +481,14 @@ export function dockerScrapeConfig(opts: {
       job_name: "kato-qdrant",
       scrape_interval: opts.interval,
       metrics_path: "/metrics",
-      authorization: {
-        type: "Bearer",
-        credentials_file: opts.qdrantKeyFile ?? "/etc/prometheus/kato-qdrant-api-key",
-      },
+      ...(opts.qdrantKeyFile === null
+        ? {}
+        : {
+            authorization: {
+              type: "Bearer",
+              credentials_file: opts.qdrantKeyFile ?? "/etc/prometheus/kato-qdrant-api-key",
+            },
+          }),
       static_configs: [{ targets: opts.qdrantTargets }],
     });
   }

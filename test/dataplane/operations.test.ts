@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { parse } from "yaml";
 import { loadStackConfig } from "../../components/config/load";
 import { KatoDataPlane, OPERATIONS_POD_LABELS, REDIS_DATA_CLAIM } from "../../components/dataplane";
 import { program } from "../../components/dataplane/program";
@@ -217,7 +218,7 @@ describe("a Qdrant cluster without API key", () => {
     expect(container.command.join("\n")).not.toMatch(/QDRANT_API_KEY|api-key/);
   });
 
-  it("is left out of the monitoring, with a warning; MongoDB and Redis are monitored", async () => {
+  it("is scraped without a key (its /metrics is as open as its API), with no warning", async () => {
     const h = installMocks({ stack: "lib" });
     const warn = vi.spyOn(pulumi.log, "warn");
     warn.mockClear();
@@ -228,10 +229,34 @@ describe("a Qdrant cluster without API key", () => {
       monitoring: { prometheusOperator: true },
     });
     await waitForRegistrations();
-    expect(warn.mock.calls.map((c) => c[0]).some((m) => /Qdrant .* not scraped/.test(m))).toBe(true);
-    expect(h.resources.filter((r) => r.name === "kato-monitoring-qdrant-metrics")).toEqual([]);
+    expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => /Qdrant/.test(m))).toEqual([]);
+    expect(h.resources.filter((r) => r.name === "kato-monitoring-qdrant-metrics")).toHaveLength(2);
+    const monitor = h
+      .ofType("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
+      .find((r) => r.name === "kato-monitoring-qdrant-metrics")!;
+    const endpoint = (monitor.inputs as any).spec.endpoints[0];
+    expect(endpoint.path).toBe("/metrics");
+    expect(endpoint.authorization).toBeUndefined();
+    const secret = h.ofType("kubernetes:core/v1:Secret").find((r) => r.name === "kato-monitoring-exporters")!;
+    expect(Object.keys(unwrapSecrets(secret.inputs).stringData)).not.toContain("qdrant-api-key");
     expect(h.ofType("kubernetes:apps/v1:Deployment")).toHaveLength(2);
   });
+
+  it("is scraped without a key on Docker too: the scrape job sends no Authorization header", async () => {
+    installMocks({ stack: "lib" });
+    const plane = new KatoDataPlane("kato", {
+      target: { kind: "docker", networkName: "kato-data" },
+      qdrant: { apiKey: false },
+      schema: SCHEMA,
+      monitoring: {},
+    });
+    await waitForRegistrations();
+    const yaml = await resolved(plane.operations.monitoring!.scrapeConfigYaml);
+    const job = parse(yaml!).scrape_configs.find((j: any) => j.job_name === "kato-qdrant");
+    expect(job.static_configs[0].targets.length).toBeGreaterThan(0);
+    expect(job.authorization).toBeUndefined();
+  });
+
 });
 
 describe("backups to S3 from a stack", () => {
