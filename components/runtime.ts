@@ -10,6 +10,7 @@
  * `read`, `diff`, `update` and `delete` must accept the outputs earlier releases wrote.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { placementProvider } from "./dataplane/placement";
 import { bootstrapProvider } from "./mongodb/bootstrap";
 import { migrationProvider } from "./mongodb/migration";
 import { profilingProvider } from "./mongodb/profiling";
@@ -30,4 +31,5 @@ export const providers: Record<RuntimeProviderName, pulumi.dynamic.ResourceProvi
   QdrantCollection: qdrantCollectionProvider,
   RedisClusterFormation: redisFormationProvider,
   RedisReplicationFormation: redisReplicationProvider,
+  DataTierPlacement: placementProvider,
 };

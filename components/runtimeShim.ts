@@ -31,7 +31,8 @@ export type RuntimeProviderName =
   | "MongoMigration"
   | "QdrantCollection"
   | "RedisClusterFormation"
-  | "RedisReplicationFormation";
+  | "RedisReplicationFormation"
+  | "DataTierPlacement";
 
 /**
  * The provider named `n` in the runtime: `kato-infra/runtime` resolved from the project directory

@@ -23,6 +23,7 @@ import {
   type Placement,
   wireOperations,
 } from "./operations";
+import { DataTierPlacement } from "./placement";
 import { planSchema, type SchemaPlan, type SchemaPlanInput, type TenantSchema } from "./presets";
 import { type DataPlaneProfiling, resolveDataPlaneProfiling } from "./profiling";
 
@@ -78,6 +79,13 @@ export interface KatoDataPlaneArgs {
    * the stack config key that becomes `allowDataLoss`. Default: the resources' own argument names.
    */
   dataLossHint?: string;
+  /**
+   * What a refused move of the data tier (a new Kubernetes namespace) calls the namespace setting,
+   * e.g. the stack config key. Default `target.namespace`.
+   */
+  namespaceField?: string;
+  /** What a refused move between Docker and Kubernetes calls the target setting. Default `target.kind`. */
+  targetField?: string;
 }
 
 /** What KATO's container reads; the values carrying a credential are secrets. */
@@ -171,8 +179,24 @@ export class KatoDataPlane extends pulumi.ComponentResource {
     // What the preset dropped is said once per deployment, not once per tenant.
     for (const warning of plan.warnings) pulumi.log.warn(warning, this);
 
-    const { target, placement } = this.place(name, args.target, args.allowDataLoss === true);
-    const child = { parent: this };
+    // Recorded so that a move (new namespace, other kind) is refused at preview: placement.ts.
+    const guard = new DataTierPlacement(
+      `${name}-placement`,
+      {
+        placement:
+          args.target.kind === "kubernetes"
+            ? { kind: "kubernetes", namespace: args.target.namespace }
+            : { kind: "docker" },
+        allowDataLoss: args.allowDataLoss === true,
+        ...(args.namespaceField ? { namespaceField: args.namespaceField } : {}),
+        ...(args.targetField ? { targetField: args.targetField } : {}),
+        ...(args.dataLossHint ? { dataLossHint: args.dataLossHint } : {}),
+      },
+      { parent: this },
+    );
+    const { target, placement } = this.place(name, args.target, args.allowDataLoss === true, guard);
+    // Nothing that holds data is registered (so replaced) before the guard's check has passed.
+    const child = { parent: this, dependsOn: [guard] };
     const engineNames = { mongodb: `${name}-mongodb`, qdrant: `${name}-qdrant`, redis: `${name}-redis` };
     const mongodb = new MongoReplicaSet(engineNames.mongodb, { target, ...args.mongodb }, child);
     const qdrant = new QdrantCluster(engineNames.qdrant, { target, ...args.qdrant }, child);
@@ -278,6 +302,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
     name: string,
     target: DataPlaneDockerTarget | DataPlaneKubernetesTarget,
     allowDataLoss: boolean,
+    guard: DataTierPlacement,
   ): { target: Target; placement: pulumi.Output<string> } {
     if (target.kind === "docker") {
       const { externalNetwork, networkName, ...rest } = target;
@@ -286,7 +311,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
         : new docker.Network(
             `${name}-network`,
             { name: networkName, driver: "bridge", attachable: true },
-            { parent: this, ...(target.provider ? { provider: target.provider } : {}) },
+            { parent: this, dependsOn: [guard], ...(target.provider ? { provider: target.provider } : {}) },
           );
       const placement = network ? network.name : pulumi.output(networkName);
       return { target: { ...rest, kind: "docker", networkName: placement }, placement };
@@ -298,6 +323,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
           { metadata: { name: namespace, labels: { "app.kubernetes.io/part-of": "kato" } } },
           {
             parent: this,
+            dependsOn: [guard],
             retainOnDelete: !allowDataLoss,
             ...(target.provider ? { provider: target.provider } : {}),
           },

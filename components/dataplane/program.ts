@@ -78,6 +78,8 @@ export function program(config: StackConfig): ProgramOutputs {
     allowDataLoss: config.allowDataLoss,
     // Refusals name what the stack's user can set, not the library arguments it becomes.
     dataLossHint: DATA_LOSS_HINT,
+    namespaceField: "kato-infra:kubernetes.namespace",
+    targetField: "kato-infra:target",
     protect: config.protect,
     // Each engine's backup and the monitoring are deployed unless their `enabled` is false.
     backups: {

@@ -5,6 +5,8 @@
  * (`npm run catalogue`), and refusals.test.ts fails when that page and the code disagree.
  */
 import { loadStackConfig } from "../../components/config/load";
+import { placementProblem } from "../../components/dataplane/placement";
+import { DATA_LOSS_HINT } from "../../components/dataplane/program";
 import { migrationProvider } from "../../components/mongodb/migration";
 import { patternsVersionMigration } from "../../components/mongodb/migrationPlan";
 import { schemaProvider } from "../../components/mongodb/schema";
@@ -15,7 +17,7 @@ import { stackConfig } from "../stacks/stackFiles";
 
 export interface RefusalCase {
   /** Where the refusal happens, as a user meets it. */
-  stage: "preview: stack config" | "preview: schema check" | "preview: diff";
+  stage: "preview: stack config" | "preview: schema check" | "preview: diff" | "preview: placement check";
   /** What the user wrote (YAML or the change), short. */
   input: string;
   /** Runs the real code and returns every message it produced (empty: not refused). */
@@ -224,6 +226,22 @@ export const CASES: RefusalCase[] = [
       } catch (error) {
         return [(error as Error).message];
       }
+    },
+  },
+  {
+    stage: "preview: placement check",
+    input: "kubernetes: { namespace: kato-staging-2 } on a stack deployed in kato-staging",
+    expect: /kato-infra:kubernetes\.namespace/,
+    refuse: async () => {
+      const olds = { placement: { kind: "kubernetes" as const, namespace: "kato-staging" } };
+      const news = {
+        placement: { kind: "kubernetes" as const, namespace: "kato-staging-2" },
+        allowDataLoss: false,
+        namespaceField: "kato-infra:kubernetes.namespace",
+        dataLossHint: DATA_LOSS_HINT,
+      };
+      const problem = placementProblem(olds, news);
+      return problem ? [formatProblem(problem)] : [];
     },
   },
 ];

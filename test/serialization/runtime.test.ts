@@ -11,6 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { providers } from "../../components/runtime";
 import { dynamicResources, type NodeProgramRun, runProgramUnderNode } from "../support/nodeProgram";
 import { loadProviderInFreshProcess } from "../support/providerProcess";
 
@@ -24,6 +25,7 @@ const NAMES: Record<string, string> = {
   collection: "QdrantCollection",
   formation: "RedisClusterFormation",
   replication: "RedisReplicationFormation",
+  placement: "DataTierPlacement",
 };
 /**
  * Bound of one `__provider`. The host stores it twice per resource (inputs and outputs) and a
@@ -98,6 +100,10 @@ afterAll(() => {
 });
 
 describe("__provider of every dynamic resource", () => {
+  it("covers every provider the runtime exports (a new one cannot escape these checks)", () => {
+    expect(Object.values(NAMES).sort()).toEqual(Object.keys(providers).sort());
+  });
+
   it("is the runtime shim: small, the same for every resource but its name, no path, nothing inlined", () => {
     expect(original.errors).toEqual([]);
     const found = byName(original);
