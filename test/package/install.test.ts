@@ -1,7 +1,7 @@
 /**
  * kato-infra as another Pulumi project gets it: `npm pack` (its `prepack` builds dist/ afresh), the
  * tarball installed into a fresh consumer project next to the peer dependencies a Pulumi program
- * has, the README's library example type-checked and run there under Pulumi's mocks, and every
+ * has, the library example of docs/library.md type-checked and run there under Pulumi's mocks, and every
  * dynamic provider it declares loaded by the real Pulumi dynamic-provider host started from the
  * consumer's directory, as `pulumi up` would.
  *
@@ -88,7 +88,7 @@ beforeAll(async () => {
   });
   await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], consumer);
 
-  example = readmeLibraryExample();
+  example = libraryExample();
   writeFileSync(join(consumer, "index.ts"), example);
   // The settings of a `pulumi new typescript` project: strict, CommonJS, classic node resolution,
   // and no skipLibCheck (so kato-infra's declaration files are checked too).
@@ -198,7 +198,7 @@ describe("installed into a fresh consumer project", () => {
     }
   });
 
-  it("type-checks the README's library example with a Pulumi project's settings", async () => {
+  it("type-checks the library example of docs/library.md with a Pulumi project's settings", async () => {
     expect(example).toMatch(/from "kato-infra"/);
     await run(process.execPath, [tscOf(consumer), "-p", "tsconfig.json"], consumer);
     expect(existsSync(join(consumer, "bin", "index.js"))).toBe(true);
@@ -284,13 +284,19 @@ function plain(value: unknown): any {
   return value;
 }
 
-/** The first TypeScript block of README.md that imports from the package: the library example. */
-function readmeLibraryExample(): string {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  for (const m of readme.matchAll(/```ts\n([\s\S]*?)```/g)) {
-    if (m[1]!.includes(`from "${PKG.name}"`)) return m[1]!;
+/**
+ * The library example: the ```ts block right after the `library-example` marker in docs/library.md
+ * (a marker, so another TypeScript block on that page cannot be taken for it).
+ */
+function libraryExample(): string {
+  const page = readFileSync(join(ROOT, "docs", "library.md"), "utf8");
+  const m = /<!-- library-example[^>]*-->\s*```ts\n([\s\S]*?)```/.exec(page);
+  if (!m || !m[1]!.includes(`from "${PKG.name}"`)) {
+    throw new Error(
+      `docs/library.md has no \`\`\`ts block importing from "${PKG.name}" after its <!-- library-example --> marker`,
+    );
   }
-  throw new Error(`README.md has no \`\`\`ts block importing from "${PKG.name}" (the library example)`);
+  return m[1]!;
 }
 
 function tscOf(project: string): string {

