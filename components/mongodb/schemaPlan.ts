@@ -222,7 +222,7 @@ export function rebuildRefusal(
     ...lines,
     "While an index is rebuilt, queries that use it scan the collection and a unique constraint is not enforced.",
     dataLossHint
-      ? `Fix: ${dataLossHint} for one \`pulumi up\` (then set it back), or keep the old index definition.`
+      ? `Fix: ${dataLossHint}; or keep the old index definition.`
       : "Fix: set allowIndexRebuild: true on this schema for one `pulumi up` (then remove it), or keep the old index definition.",
   ].join("\n");
 }
