@@ -1,0 +1,53 @@
+/**
+ * What a test file does, read from its text and the test-local modules it imports (transitively):
+ * `real` when it runs a program from Debian's packages (redis-server, redis-cli, redis-sentinel,
+ * haproxy, python3 with redis-py, promtool, shellcheck, busybox, sh/bash), `process` when it starts
+ * other processes (Node children as Pulumi runs them, npm), else `pure`. Used by test/meta/tiers.test.ts
+ * to keep test/tiers.ts honest.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+export type Tier = "pure" | "process" | "real";
+
+const ROOT = resolve(__dirname, "..", "..");
+// Built from parts so that this file, which tiers.test.ts imports, does not match itself.
+const CHILD = ["child", "process"].join("_");
+const SPAWNS = new RegExp(`(?:from |require\\()"(?:node:)?${CHILD}"`);
+const REAL_PROGRAM =
+  /["'`](redis-server|redis-cli|redis-sentinel|haproxy|\/usr\/bin\/python3|python3|promtool|shellcheck|busybox|sh|bash)["'`]/;
+
+function localImports(file: string, text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/(?:from|import|require\()\s*"(\.{1,2}\/[^"]+)"/g)) {
+    const base = resolve(dirname(file), m[1]!);
+    for (const candidate of [`${base}.ts`, join(base, "index.ts"), base]) {
+      if (candidate.endsWith(".ts") && existsSync(candidate)) {
+        found.push(candidate);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** The file's tier, judged from what it and the test helpers it reaches do (components/ excluded: they never spawn in tests). */
+export function tierOf(file: string): Tier {
+  const seen = new Set<string>();
+  let spawns = false;
+  let real = false;
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    const text = readFileSync(path, "utf8");
+    if (SPAWNS.test(text)) {
+      spawns = true;
+      if (REAL_PROGRAM.test(text)) real = true;
+    }
+    for (const dep of localImports(path, text)) {
+      if (relative(ROOT, dep).startsWith("test/")) visit(dep);
+    }
+  };
+  visit(resolve(ROOT, file));
+  return real ? "real" : spawns ? "process" : "pure";
+}
