@@ -1,8 +1,14 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
-import { PROCESS_TESTS, REAL_TESTS } from "./test/tiers";
 
-// Three tiers (test/tiers.ts says what each may do). `npm test` runs them all (CI); `npm run
-// test:fast` runs `pure` alone.
+// Three tiers (docs/testing.md): `pure` (in-process only: plans, Pulumi mocks, the fakes), `process`
+// (fresh Node processes as Pulumi runs them), `real` (programs from Debian's packages). A test file
+// is `pure` unless test/tiers.json lists it; test/meta/tiers.test.ts checks each file is where what
+// it runs puts it. `npm test` runs all three (CI); `npm run test:fast` runs `pure` alone.
+// vitest runs from the project root (npm test), where this file is.
+const tiers: { process: string[]; real: string[] } = JSON.parse(readFileSync("test/tiers.json", "utf8"));
+const PROCESS_TESTS = tiers.process;
+const REAL_TESTS = tiers.real;
 export default defineConfig({
   test: {
     testTimeout: 60_000,

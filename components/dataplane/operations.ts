@@ -200,6 +200,7 @@ export function wireOperations(
         target,
         endpoints: endpoints.redis,
         password: redis.password,
+        mode: redis.settings.mode,
         ...(target.kind === "kubernetes" ? { dataClaims: endpoints.redisDataClaims } : {}),
       },
       after(parent, [redis]),

@@ -276,7 +276,9 @@ export class DataTierMonitoring extends pulumi.ComponentResource {
             path: "/metrics",
             interval: s.scrapeInterval,
             ...(args.qdrant.apiKey
-              ? { authorization: { type: "Bearer", credentials: { name: secretName, key: "qdrant-api-key" } } }
+              ? {
+                  authorization: { type: "Bearer", credentials: { name: secretName, key: "qdrant-api-key" } },
+                }
               : {}),
           },
         ],

@@ -36,6 +36,8 @@ import {
 } from "./k8sJobs";
 import {
   nodeDirName,
+  REPLICATION_COPY_DIR,
+  type RedisBackupMode,
   type RedisBackupSettings,
   type ResolvedRedisBackupSettings,
   redisDockerBackupScript,
@@ -59,6 +61,12 @@ export interface RedisBackupArgs extends RedisBackupSettings {
   dataClaims?: string[];
   s3Credentials?: S3Credentials;
   podLabels?: Record<string, string>;
+  /**
+   * How the nodes are formed: `cluster` (each node holds its own slots: a copy per node) or
+   * `replication` (each node holds the whole dataset: one copy per run, from an in-sync replica,
+   * restored into every node). Default `cluster`.
+   */
+  mode?: RedisBackupMode;
 }
 
 const ARG_KEYS = [
@@ -69,6 +77,7 @@ const ARG_KEYS = [
   "dataClaims",
   "s3Credentials",
   "podLabels",
+  "mode",
 ];
 /** Placeholder the operator replaces with the copy's time stamp in a rendered restore Job. */
 export const STAMP_PLACEHOLDER = "STAMP";
@@ -86,6 +95,16 @@ function endpointProblems(name: string, args: RedisBackupArgs): Problem[] {
     if (!/^[A-Za-z0-9._-]+$/.test(host) || !Number.isInteger(port) || port < 1 || port > 65535) {
       out.push(problem(`${name}.endpoints`, e, "is not a host:port.", "pass endpoints as host:port."));
     }
+  }
+  if (args.mode !== undefined && args.mode !== "cluster" && args.mode !== "replication") {
+    out.push(
+      problem(
+        `${name}.mode`,
+        args.mode,
+        "must be cluster or replication.",
+        "pass the Redis component's settings.mode.",
+      ),
+    );
   }
   for (const key of ["containers", "dataClaims"] as const) {
     const list = args[key];
@@ -131,6 +150,7 @@ export class RedisBackup extends pulumi.ComponentResource {
     assertNoProblems(problems, `RedisBackup ${name}`);
     const s = resolved.settings!;
     this.settings = s;
+    const mode: RedisBackupMode = args.mode ?? "cluster";
     const { labels } = opsLabels("kato-redis-backup", name);
     const restoreScript = redisRestoreNodeScript({
       dataDir: s.dataDir,
@@ -170,6 +190,7 @@ export class RedisBackup extends pulumi.ComponentResource {
           endpoints: args.endpoints,
           outDir: copiesDir(name, claimName),
           ...(claimName ? { retentionDays: s.retentionDays } : {}),
+          mode,
         }),
         secretEnv: { REDISCLI_AUTH: "redis-password" },
       };
@@ -191,7 +212,8 @@ export class RedisBackup extends pulumi.ComponentResource {
         const claims = args.dataClaims;
         manifests = pulumi.output(ns).apply((namespace) =>
           args.endpoints.map((endpoint, i) => {
-            const nodeDir = nodeDirName(endpoint);
+            // Replication: every node is restored from the one copy of the dataset.
+            const nodeDir = mode === "replication" ? REPLICATION_COPY_DIR : nodeDirName(endpoint);
             const key = `${nodeDir}/dump-${STAMP_PLACEHOLDER}.rdb`;
             const copyPath = `${copiesDir(name, claimName)}/${key}`;
             const pod = backupPodSpec({
@@ -235,8 +257,9 @@ export class RedisBackup extends pulumi.ComponentResource {
         envFile: hostScriptPaths(name).envFile,
         saveTimeoutSeconds: s.saveTimeoutSeconds,
         retentionDays: s.retentionDays,
+        mode,
       });
-      hostRestoreScript = redisDockerRestoreScript({ componentName: name, settings: s });
+      hostRestoreScript = redisDockerRestoreScript({ componentName: name, settings: s, mode, containers });
       cronLine = hostCronLine(name, s);
       credentialsEnvFile = pulumi.secret(
         pulumi.output(args.password).apply((pw) => envFileContent({ REDISCLI_AUTH: pw })),

@@ -13,6 +13,16 @@
  * Both check the `REDIS` magic before a copy counts, and write `CLUSTER NODES` beside it so a
  * restore can tell which node owned which slots.
  *
+ * Replication mode (one primary, replicas, Sentinels) is different: every node holds the whole
+ * dataset, so a run takes ONE copy, into `dataset/`, from the replica that is connected to its
+ * primary (`master_link_status:up`) and furthest along (`slave_repl_offset`), so the fork and the
+ * transfer load a replica while the primary keeps serving KATO; only when no replica is in sync is
+ * the copy taken from the primary, and the log line says which. Replication is asynchronous: a
+ * replica's copy may miss the primary's last writes (up to `min-replicas-max-lag` seconds). The
+ * restore loads that one copy into every node, with all of them stopped: whichever node Sentinel
+ * makes primary when they start holds the restored data, and a replica's full resync from it
+ * cannot bring anything else back.
+ *
  * Why restore needs care: with `appendonly yes` Redis loads the AOF at start and ignores dump.rdb;
  * with no AOF it starts empty and writes an empty AOF (seen on Redis 7.0). So the restore moves the
  * AOF aside, loads the RDB into a private server with `appendonly no`, switches AOF on there (which
@@ -176,6 +186,43 @@ function retentionLines(root: string, retentionDays: number | undefined): string
 
 const MAGIC_CHECK = ["is_rdb() {", '  [ "$(head -c 5 "$1")" = "REDIS" ]', "}"];
 
+/** Redis formation of the nodes being copied: a Redis Cluster (a copy per node) or replication (one copy). */
+export type RedisBackupMode = "cluster" | "replication";
+
+/** Directory (under the backup root) of the one copy a replication-mode run takes. */
+export const REPLICATION_COPY_DIR = "dataset";
+
+/**
+ * Shell (sh) that sets `source` to the node a replication-mode copy is taken from, and `source_role`
+ * to why: for each node id in `$nodes` (each passed to `cli <id> ...`, which prints the reply without
+ * CR), INFO replication; the in-sync replica with the highest `slave_repl_offset`, else the primary.
+ */
+function pickSourceLines(nodesVar: string): string[] {
+  return [
+    "pick_source() {",
+    '  source=""; source_role=""; best_offset=-1; primary=""',
+    `  for id in ${nodesVar}; do`,
+    '    info=$(cli "$id" INFO replication 2>/dev/null) || continue',
+    `    role=$(printf '%s\\n' "$info" | sed -n 's/^role://p')`,
+    '    if [ "$role" = "master" ]; then [ -n "$primary" ] || primary=$id; continue; fi',
+    '    [ "$role" = "slave" ] || continue',
+    `    [ "$(printf '%s\\n' "$info" | sed -n 's/^master_link_status://p')" = "up" ] || continue`,
+    `    offset=$(printf '%s\\n' "$info" | sed -n 's/^slave_repl_offset://p')`,
+    '    case "$offset" in ""|*[!0-9]*) offset=0 ;; esac',
+    '    if [ "$offset" -gt "$best_offset" ]; then source=$id; best_offset=$offset; fi',
+    "  done",
+    '  if [ -n "$source" ]; then',
+    '    source_role="replica in sync with its primary (master_link_status:up, offset $best_offset)"',
+    '  elif [ -n "$primary" ]; then',
+    '    source=$primary; source_role="primary: no replica is in sync"',
+    "  else",
+    '    echo "no node answered as a primary or an in-sync replica; nothing copied" >&2',
+    "    return 1",
+    "  fi",
+    "}",
+  ];
+}
+
 /**
  * Kubernetes: stream a fresh RDB from every node with `redis-cli --rdb` (sh; the official image has
  * it). The password comes from `REDISCLI_AUTH`, which redis-cli reads itself.
@@ -184,8 +231,11 @@ export function redisRdbStreamScript(opts: {
   endpoints: readonly string[];
   outDir: string;
   retentionDays?: number;
+  /** `replication`: one copy, from an in-sync replica (see the file's comment). Default `cluster`. */
+  mode?: RedisBackupMode;
 }): string {
   const root = shQuote(opts.outDir);
+  if (opts.mode === "replication") return replicationStreamScript(root, opts.endpoints, opts.retentionDays);
   const nodes = opts.endpoints.map((e) => shQuote(`${e} ${nodeDirName(e)}`)).join(" ");
   return `${[
     "#!/bin/sh",
@@ -217,6 +267,37 @@ export function redisRdbStreamScript(opts: {
   ].join("\n")}\n`;
 }
 
+function replicationStreamScript(root: string, endpoints: readonly string[], retentionDays?: number): string {
+  return `${[
+    "#!/bin/sh",
+    "set -eu",
+    ': "${REDISCLI_AUTH:?REDISCLI_AUTH is not set}"',
+    "umask 077",
+    ...MAGIC_CHECK,
+    "cli() {",
+    "  id=$1; shift",
+    '  redis-cli --no-auth-warning -h "${id%:*}" -p "${id##*:}" "$@" | tr -d \'\\r\'',
+    "}",
+    `nodes=${shQuote(endpoints.join(" "))}`,
+    ...pickSourceLines("$nodes"),
+    "pick_source",
+    "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
+    `dir=${root}/${REPLICATION_COPY_DIR}`,
+    'mkdir -p "$dir"',
+    'partial="$dir/dump-$stamp.rdb.partial"',
+    'echo "copying from $source ($source_role)"',
+    'if redis-cli --no-auth-warning -h "${source%:*}" -p "${source##*:}" --rdb "$partial" >/dev/null && is_rdb "$partial"; then',
+    '  mv "$partial" "$dir/dump-$stamp.rdb"',
+    '  echo "copied $source -> $dir/dump-$stamp.rdb ($(wc -c < "$dir/dump-$stamp.rdb") bytes)"',
+    "else",
+    '  rm -f "$partial"',
+    '  echo "FAILED to copy the RDB of $source; old copies kept" >&2',
+    "  exit 1",
+    "fi",
+    ...retentionLines(root, retentionDays),
+  ].join("\n")}\n`;
+}
+
 export interface RedisDockerNode {
   /** Container name on the Docker host. */
   container: string;
@@ -237,8 +318,12 @@ export function redisDockerBackupScript(opts: {
   envFile: string;
   saveTimeoutSeconds: number;
   retentionDays: number;
+  /** `replication`: one copy, from an in-sync replica (see the file's comment). Default `cluster`. */
+  mode?: RedisBackupMode;
 }): string {
   const nodes = opts.nodes.map((n) => shQuote(`${n.container} ${n.port} ${nodeDirName(n.endpoint)}`));
+  const replication = opts.mode === "replication";
+  const ids = opts.nodes.map((n) => `${n.container}:${n.port}`).join(" ");
   return `${[
     ...hostScriptHeader({
       title: `Backup for RedisBackup "${opts.componentName}"`,
@@ -301,13 +386,28 @@ export function redisDockerBackupScript(opts: {
     "}",
     'mkdir -p "$BACKUP_DIR"',
     "stamp=$(date -u +%Y%m%dT%H%M%SZ)",
-    "failures=0",
-    `for node in ${nodes.join(" ")}; do`,
-    "  # shellcheck disable=SC2086",
-    "  set -- $node",
-    '  backup_node "$1" "$2" "$3" || failures=$((failures + 1))',
-    "done",
-    'if [ "$failures" -gt 0 ]; then echo "$failures node(s) failed; old copies kept" >&2; exit 1; fi',
+    ...(replication
+      ? [
+          "node_cli() {",
+          "  local id=$1",
+          "  shift",
+          '  cli "${id%:*}" "${id##*:}" "$@"',
+          "}",
+          ...pickSourceLines("$nodes").map((line) => line.replace('cli "$id"', 'node_cli "$id"')),
+          `nodes=${shQuote(ids)}`,
+          "pick_source",
+          'echo "copying from $source ($source_role)"',
+          `backup_node "\${source%:*}" "\${source##*:}" ${REPLICATION_COPY_DIR} || { echo "the copy failed; old copies kept" >&2; exit 1; }`,
+        ]
+      : [
+          "failures=0",
+          `for node in ${nodes.join(" ")}; do`,
+          "  # shellcheck disable=SC2086",
+          "  set -- $node",
+          '  backup_node "$1" "$2" "$3" || failures=$((failures + 1))',
+          "done",
+          'if [ "$failures" -gt 0 ]; then echo "$failures node(s) failed; old copies kept" >&2; exit 1; fi',
+        ]),
     ...retentionLines('"$BACKUP_DIR"', opts.retentionDays),
   ].join("\n")}\n`;
 }
@@ -373,6 +473,12 @@ export function redisRestoreNodeScript(opts: {
 export function redisDockerRestoreScript(opts: {
   componentName: string;
   settings: ResolvedRedisBackupSettings;
+  /**
+   * `replication`: `restore.sh <dataset/dump-STAMP.rdb>` stops every node in `containers`, loads the
+   * one copy into each, and starts them all. Default `cluster` (one node per run).
+   */
+  mode?: RedisBackupMode;
+  containers?: readonly string[];
 }): string {
   const s = opts.settings;
   const inner = redisRestoreNodeScript({
@@ -381,6 +487,8 @@ export function redisDockerRestoreScript(opts: {
     appendDirName: s.appendDirName,
     timeoutSeconds: s.saveTimeoutSeconds,
   });
+  if (opts.mode === "replication")
+    return replicationDockerRestore(opts.componentName, s, inner, opts.containers ?? []);
   return `${[
     "#!/usr/bin/env bash",
     "set -euo pipefail",
@@ -399,5 +507,38 @@ export function redisDockerRestoreScript(opts: {
     ),
     'docker start "$container" >/dev/null',
     'echo "restored $container from $copy"',
+  ].join("\n")}\n`;
+}
+
+function replicationDockerRestore(
+  componentName: string,
+  s: ResolvedRedisBackupSettings,
+  inner: string,
+  containers: readonly string[],
+): string {
+  const usage = `usage: $0 <${REPLICATION_COPY_DIR}/dump-STAMP.rdb>`;
+  return `${[
+    "#!/usr/bin/env bash",
+    "set -euo pipefail",
+    `# Restore of RedisBackup "${componentName}" (replication mode), rendered by kato-infra.`,
+    "# Every node holds the whole dataset: stop them all, load the one copy into each, start them all;",
+    "# whichever node Sentinel keeps or makes primary then holds the restored data.",
+    `BACKUP_DIR="\${KATO_BACKUP_DIR:-${s.hostDirectory}}"`,
+    `IMAGE=${shQuote(s.image)}`,
+    `containers=(${containers.map(shQuote).join(" ")})`,
+    `copy="\${1:?${usage}}"`,
+    `case "$copy" in /*|*..*) echo "give the path under $BACKUP_DIR, e.g. ${REPLICATION_COPY_DIR}/dump-STAMP.rdb" >&2; exit 2;; esac`,
+    'test -s "$BACKUP_DIR/$copy" || { echo "no such copy: $BACKUP_DIR/$copy" >&2; exit 2; }',
+    'for container in "${containers[@]}"; do',
+    '  if [ "$(docker inspect -f \'{{.State.Running}}\' "$container")" = "true" ]; then docker stop "$container" >/dev/null; fi',
+    "done",
+    'for container in "${containers[@]}"; do',
+    ...containerScriptHeredoc(
+      `docker run --rm -i --network none --user ${s.uid}:${s.uid} --volumes-from "$container" -v "$BACKUP_DIR:/backups:ro" --entrypoint sh "$IMAGE" -s "/backups/$copy"`,
+      inner,
+    ),
+    "done",
+    'for container in "${containers[@]}"; do docker start "$container" >/dev/null; done',
+    'echo "restored ${#containers[@]} nodes from $copy"',
   ].join("\n")}\n`;
 }

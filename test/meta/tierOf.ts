@@ -3,7 +3,7 @@
  * `real` when it runs a program from Debian's packages (redis-server, redis-cli, redis-sentinel,
  * haproxy, python3 with redis-py, promtool, shellcheck, busybox, sh/bash), `process` when it starts
  * other processes (Node children as Pulumi runs them, npm), else `pure`. Used by test/meta/tiers.test.ts
- * to keep test/tiers.ts honest.
+ * to keep test/tiers.json honest.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";

@@ -1,15 +1,17 @@
 /**
- * Every test file runs in the tier that matches what it does (test/tiers.ts): a file that starts a
+ * Every test file runs in the tier that matches what it does (test/tiers.json): a file that starts a
  * real server or another process cannot slip into the fast `pure` tier, and a listed file that no
  * longer does so is moved back.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PROCESS_TESTS, REAL_TESTS } from "../tiers";
+import tiers from "../tiers.json";
 import { type Tier, tierOf } from "./tierOf";
 
 const ROOT = resolve(__dirname, "..", "..");
+const PROCESS_TESTS: readonly string[] = tiers.process;
+const REAL_TESTS: readonly string[] = tiers.real;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -25,6 +25,9 @@ const endpoints = [0, 1, 2, 3, 4, 5].map((i) => `kato-redis-${i}.kato-redis-hl.k
 let k8sBackup: RedisBackup;
 let s3Backup: RedisBackup;
 let dockerBackup: RedisBackup;
+let k8sReplication: RedisBackup;
+let dockerReplication: RedisBackup;
+const replicationNodes = [0, 1, 2].map((i) => `kato-redis-${i}.kato-redis-hl.kato.svc.cluster.local:6379`);
 
 beforeAll(async () => {
   const pw = new random.RandomPassword("redis-pw", { length: 32 });
@@ -50,7 +53,22 @@ beforeAll(async () => {
     endpoints: ["kato-redis-0:6379", "kato-redis-1:6379", "kato-redis-2:6379"],
     password: pw.result,
   });
+  k8sReplication = new RedisBackup("redis-repl", {
+    target: { kind: "kubernetes", namespace: "kato" },
+    endpoints: replicationNodes,
+    password: pw.result,
+    dataClaims: replicationNodes.map((_, i) => `data-kato-redis-${i}`),
+    mode: "replication",
+  });
+  dockerReplication = new RedisBackup("redis-repl-docker", {
+    target: { kind: "docker", networkName: "kato-net" },
+    endpoints: ["kato-redis-0:6379", "kato-redis-1:6379", "kato-redis-2:6379"],
+    password: pw.result,
+    mode: "replication",
+  });
   await settle(
+    k8sReplication.restoreJobManifests,
+    dockerReplication.hostBackupScript,
     k8sBackup.restoreJobManifests,
     s3Backup.restoreJobManifests,
     dockerBackup.hostBackupScript,
@@ -139,6 +157,58 @@ describe("RedisBackup on Docker", () => {
   it("keeps the password in the secret env-file output only", async () => {
     expect(await isSecret(dockerBackup.credentialsEnvFile)).toBe(true);
     expect(plaintextSecretLeaks(harness)).toEqual([]);
+  });
+});
+
+describe("RedisBackup in replication mode (every node holds the whole dataset)", () => {
+  it("Kubernetes: one copy per run into dataset/, from an in-sync replica, else the primary", () => {
+    const script: string = cron("redis-repl").spec.jobTemplate.spec.template.spec.containers[0].command[2];
+    expect(script).toContain("pick_source");
+    expect(script).toContain("master_link_status");
+    expect(script).toContain(`nodes='${replicationNodes.join(" ")}'`);
+    expect(script).toContain("dir=/backups/redis-repl/dataset");
+    // One --rdb stream, not one per node.
+    expect(script.match(/--rdb/g)).toHaveLength(1);
+    expect(syntaxErrors(script, "sh")).toBe("");
+    expect(shellcheckFindings(script, "sh")).toBe("");
+  });
+
+  it("Kubernetes: every node's restore Job loads the same dataset copy", async () => {
+    const manifests = (await resolved(k8sReplication.restoreJobManifests))!;
+    expect(manifests).toHaveLength(3);
+    for (const [i, manifest] of manifests.entries()) {
+      const pod = parse(manifest).spec.template.spec;
+      expect(pod.containers[0].command.at(-1)).toBe("/backups/redis-repl/dataset/dump-STAMP.rdb");
+      expect(pod.volumes).toContainEqual({
+        name: "node-data",
+        persistentVolumeClaim: { claimName: `data-kato-redis-${i}` },
+      });
+    }
+  });
+
+  it("Docker: the host script copies one node, and the restore loads the copy into every container", async () => {
+    const script = (await resolved(dockerReplication.hostBackupScript))!;
+    expect(script).toContain("nodes='kato-redis-0:6379 kato-redis-1:6379 kato-redis-2:6379'");
+    expect(script).toContain('backup_node "${source%:*}" "${source##*:}" dataset');
+    expect(syntaxErrors(script)).toBe("");
+    expect(shellcheckFindings(script)).toBe("");
+    const restore = (await resolved(dockerReplication.hostRestoreScript))!;
+    expect(restore).toContain("containers=(kato-redis-0 kato-redis-1 kato-redis-2)");
+    expect(restore).toContain("usage: $0 <dataset/dump-STAMP.rdb>");
+    expect(syntaxErrors(restore)).toBe("");
+    expect(shellcheckFindings(restore)).toBe("");
+  });
+
+  it("refuses an unknown mode", () => {
+    expect(
+      () =>
+        new RedisBackup("redis-bad-mode", {
+          target: { kind: "docker", networkName: "kato-net" },
+          endpoints: ["kato-redis-0:6379"],
+          password: "x",
+          mode: "sentinel" as any,
+        }),
+    ).toThrow(/redis-bad-mode.mode = "sentinel": must be cluster or replication/);
   });
 });
 
