@@ -22,6 +22,12 @@ import {
   redisRdbStreamScript,
   redisRestoreNodeScript,
 } from "../../components/operations/redisBackupPlan";
+import { formReplication } from "../../components/redis/replicationExecutor";
+import {
+  haveReplicationTools,
+  type RedisReplicationSet,
+  startReplicationSet,
+} from "../support/redisReplication";
 import {
   hasRedisServer,
   type KeySnapshot,
@@ -79,9 +85,9 @@ async function fill(client: RunningRedis["client"]): Promise<void> {
   }
 }
 
-function expectSameKeys(restored: Map<string, KeySnapshot>): void {
-  expect([...restored.keys()].sort()).toEqual([...original.keys()].sort());
-  for (const [key, before] of original) {
+function expectSameKeys(restored: Map<string, KeySnapshot>, baseline = original): void {
+  expect([...restored.keys()].sort()).toEqual([...baseline.keys()].sort());
+  for (const [key, before] of baseline) {
     const after = restored.get(key)!;
     expect({ key, type: after.type, value: after.value }).toEqual({
       key,
@@ -242,3 +248,174 @@ describe.skipIf(!ready)("Redis backup and restore against a real redis-server", 
     expect([...keys.keys()]).toEqual(["stale-only"]);
   });
 });
+
+/**
+ * Replication mode: every node holds the whole dataset, so a run copies ONE node, an in-sync
+ * replica (the primary keeps serving), and the restore loads that copy into every node. On a real
+ * primary with two replicas and three Sentinels, formed by the replication executor as `pulumi up`
+ * forms them.
+ */
+describe.skipIf(!haveReplicationTools())(
+  "Redis backup and restore in replication mode, on a real set",
+  () => {
+    let set: RedisReplicationSet;
+    let baseline: Map<string, KeySnapshot>;
+    let copy: string;
+    const out = () => join(work, "replication-backups");
+    const nodeClient = (i: number) => {
+      const Redis = require("ioredis");
+      const c = new Redis({ port: set.nodes[i]!.port, password: set.password, lazyConnect: true });
+      c.on("error", () => {});
+      return c;
+    };
+    const form = () =>
+      formReplication(set.spec(), set.nodeMembers(), set.sentinelMembers(), {
+        password: set.password,
+        timeoutMs: 30_000,
+      });
+    const forks = async (i: number): Promise<number> => {
+      const c = nodeClient(i);
+      try {
+        return Number(/total_forks:(\d+)/.exec(await c.info("stats"))![1]);
+      } finally {
+        c.disconnect();
+      }
+    };
+    const backup = () => {
+      const script = join(work, "redis-replication-stream.sh");
+      writeFileSync(
+        script,
+        redisRdbStreamScript({
+          endpoints: set.spec().nodes,
+          outDir: out(),
+          retentionDays: 7,
+          mode: "replication",
+        }),
+      );
+      return run("sh", [script], { REDISCLI_AUTH: set.password });
+    };
+
+    beforeAll(async () => {
+      set = await startReplicationSet();
+      await form();
+      const primary = nodeClient(0);
+      await fill(primary);
+      // Both replicas have every write before the copy is taken (WAIT: acknowledged by 2 replicas).
+      expect(await primary.wait(2, 10_000)).toBe(2);
+      baseline = await snapshotKeys(primary);
+      primary.disconnect();
+    }, 120_000);
+
+    afterAll(async () => {
+      await set?.destroy();
+    });
+
+    it("copies one node, a replica in sync with its primary: the primary does not fork", async () => {
+      const primaryForks = await forks(0);
+      const result = backup();
+      expect(result.status, result.stderr).toBe(0);
+      const source = /copying from (\S+) \((.*)\)/.exec(result.stdout)!;
+      expect(source[2]).toMatch(/^replica in sync with its primary \(master_link_status:up, offset \d+\)$/);
+      expect(set.spec().nodes.slice(1)).toContain(source[1]);
+      expect(await forks(0)).toBe(primaryForks);
+      const files = readdirSync(join(out(), "dataset"));
+      expect(files.filter((f) => f.endsWith(".rdb"))).toHaveLength(1);
+      copy = join(out(), "dataset", files.find((f) => f.endsWith(".rdb"))!);
+      expect(readFileSync(copy).subarray(0, 5).toString()).toBe("REDIS");
+      // Only the dataset directory: not one copy per node.
+      expect(readdirSync(out())).toEqual(["dataset"]);
+    });
+
+    it("the Docker host script too: BGSAVE and docker cp on a replica only", async () => {
+      const bin = join(work, "bin-replication");
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(join(bin, "docker"), DOCKER_SHIM);
+      chmodSync(join(bin, "docker"), 0o755);
+      const envFile = join(work, "redis-replication.env");
+      writeFileSync(envFile, `REDISCLI_AUTH='${set.password}'\n`, { mode: 0o600 });
+      const backupDir = join(work, "docker-replication-backups");
+      const script = join(work, "redis-replication-backup.sh");
+      writeFileSync(
+        script,
+        redisDockerBackupScript({
+          componentName: "kato-redis",
+          nodes: set.nodes.map((n, i) => ({
+            container: `kato-redis-${i}`,
+            port: n.port,
+            endpoint: `kato-redis-${i}:6379`,
+          })),
+          hostDirectory: "/nonexistent",
+          envFile: "/nonexistent.env",
+          saveTimeoutSeconds: 60,
+          retentionDays: 7,
+          mode: "replication",
+        }),
+      );
+      const primaryForks = await forks(0);
+      const log = join(work, "docker-replication.log");
+      const result = run("bash", [script], {
+        PATH: `${bin}:${process.env.PATH}`,
+        KATO_ENV_FILE: envFile,
+        KATO_BACKUP_DIR: backupDir,
+        SHIM_LOG: log,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/copying from kato-redis-[12]:\d+ \(replica in sync with its primary/);
+      const calls = readFileSync(log, "utf8");
+      expect(calls.match(/ BGSAVE$/gm)).toHaveLength(1);
+      expect(calls).not.toContain(`-p ${set.nodes[0]!.port} BGSAVE`);
+      expect(await forks(0)).toBe(primaryForks);
+      const copies = readdirSync(join(backupDir, "dataset")).filter((f) =>
+        /^dump-\d{8}T\d{6}Z\.rdb$/.test(f),
+      );
+      expect(copies).toHaveLength(1);
+      expect(readdirSync(backupDir)).toEqual(["dataset"]);
+    });
+
+    it("restores the copy into every node: after the next formation, primary and replicas hold it exactly", async () => {
+      // What happens after the copy must be undone by the restore.
+      const primary = nodeClient(0);
+      await primary.set("written-after-the-backup", "must not survive");
+      await primary.del("kato:session:plain");
+      await primary.wait(2, 10_000);
+      primary.disconnect();
+      for (let i = 0; i < set.nodes.length; i++) await set.stopNode(i);
+      const script = join(work, "restore-replication-node.sh");
+      for (const node of set.nodes) {
+        writeFileSync(
+          script,
+          redisRestoreNodeScript({
+            dataDir: node.dir,
+            dbFilename: "dump.rdb",
+            appendDirName: "appendonlydir",
+            timeoutSeconds: 60,
+          }),
+        );
+        const result = run("sh", [script, copy], {});
+        expect(result.status, result.stderr).toBe(0);
+      }
+      for (let i = 0; i < set.nodes.length; i++) await set.startNode(i);
+      const formed = await form();
+      expect(formed.summary.primary).toBe(set.spec().nodes[0]);
+      const c = nodeClient(0);
+      expect(await c.wait(2, 10_000)).toBe(2);
+      c.disconnect();
+      for (let i = 0; i < set.nodes.length; i++) {
+        const node = nodeClient(i);
+        expectSameKeys(await snapshotKeys(node), baseline);
+        node.disconnect();
+      }
+    });
+
+    it("falls back to the primary when no replica is in sync, and says so", async () => {
+      await set.stopNode(1);
+      await set.stopNode(2);
+      const result = backup();
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`copying from ${set.spec().nodes[0]} (primary: no replica is in sync)`);
+      expect(
+        readdirSync(join(out(), "dataset")).filter((f) => f.endsWith(".rdb")).length,
+      ).toBeGreaterThanOrEqual(1);
+    });
+  },
+);
