@@ -32,7 +32,25 @@ describe("Pulumi.yaml", () => {
   it("runs index.ts as the program (package.json's main is the library)", () => {
     expect(project.name).toBe("kato-infra");
     expect(project.main).toBe("index.ts");
-    expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true } });
+    expect(project.runtime).toEqual({
+      name: "nodejs",
+      options: { typescript: true, tsconfig: "tsconfig.pulumi.json" },
+    });
+  });
+
+  it("runs the program transpile-only, as the Node language host decides it", () => {
+    // Re-stated from pulumi v3.248.0: sdk/nodejs/cmd/pulumi-language-nodejs/main.go passes the
+    // `tsconfig` runtime option as PULUMI_NODEJS_TSCONFIG_PATH; sdk/nodejs/cmd/run/run.ts reads that
+    // file's own `compilerOptions` (tsutils.loadTypeScriptCompilerOptions: the raw file, `extends` not
+    // followed) and, unless PULUMI_NODEJS_TRANSPILE_ONLY is set, registers ts-node with
+    // `transpileOnly: compilerOptions.noCheck` (undefined: ts-node type-checks everything it loads).
+    const tsconfigPath = project.runtime.options.tsconfig as string;
+    const raw = parse(read(tsconfigPath));
+    const transpileOnly = raw.compilerOptions?.noCheck;
+    expect(transpileOnly).toBe(true);
+    // The same compiler options as the ones `tsc --noEmit` checks in CI, which keeps type checking.
+    expect(raw.extends).toBe("./tsconfig.json");
+    expect(parse(read("tsconfig.json")).compilerOptions.noCheck).toBeUndefined();
   });
 
   it("is left unchanged by the generator", () => {
