@@ -1,6 +1,6 @@
 /**
  * Which long-lived stacks a pull request's changed files affect, for the preview workflow:
- * - a change to the program (index.ts, components/, stacks/, Pulumi.yaml, package files, tsconfig)
+ * - a change to the program (index.ts, components/, stacks/, Pulumi.yaml, package files, the tsconfigs, runtime.js)
  *   affects every previewed stack;
  * - a change to `Pulumi.<stack>.yaml` affects that stack;
  * - anything else (docs, tests, tools, workflows) affects none.
@@ -17,7 +17,8 @@ const PROGRAM = [
   /^stacks\//,
   /^Pulumi\.yaml$/,
   /^package(-lock)?\.json$/,
-  /^tsconfig\.json$/,
+  /^tsconfig(\.pulumi)?\.json$/,
+  /^runtime\.js$/,
 ];
 const STACK_FILE = /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/;
 

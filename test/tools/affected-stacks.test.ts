@@ -23,6 +23,8 @@ describe("affected stacks", () => {
     ["stacks/profiles.ts"],
     ["Pulumi.yaml"],
     ["package-lock.json"],
+    ["tsconfig.pulumi.json"],
+    ["runtime.js"],
   ])("a change to the program (%s) affects every stack", (file) => {
     expect(affectedStacks(["README.md", file], stacks)).toEqual(stacks);
   });
