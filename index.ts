@@ -11,7 +11,7 @@
  * alertRules, prometheusScrapeConfig, exporterEndpoints and mongodbProfiling (README "Day-2
  * operations", "Profiling", "Migrations"). An output that does not apply is absent, not undefined.
  */
-import { readStackConfig } from "./components/config";
-import { program } from "./components/dataplane/program";
+import { readStackConfig } from "./program/config";
+import { program } from "./program/program";
 
 export = program(readStackConfig());

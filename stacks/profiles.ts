@@ -199,7 +199,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = { dev, staging, 
  * MongoDB members from 27017, Redis nodes from 7000, Qdrant REST from 16333 and gRPC from 16433
  * (Qdrant's defaults, 6333 + i, would put peer 1 and 2 on 6334 and 6335, Qdrant's own gRPC and P2P
  * port numbers), the exporters from 9216 (mongodb_exporter) and 9121 (redis_exporter). The program
- * refuses ranges that overlap (components/config/load.ts, hostPortProblems).
+ * refuses ranges that overlap (program/config/load.ts, hostPortProblems).
  */
 export const DOCKER_HOST_PORTS: {
   mongodb: MongoSettings;

@@ -9,8 +9,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { CONFIG_KEYS, loadStackConfig } from "../components/config/load";
 import type { FieldDoc } from "../components/shared/fields";
+import { CONFIG_KEYS, loadStackConfig } from "../program/config/load";
 
 /**
  * What Pulumi.yaml declares under `config:`: nothing. The Pulumi CLI (3.248.0,
@@ -20,7 +20,7 @@ import type { FieldDoc } from "../components/shared/fields";
  * most keys to its profile (a `pr-<N>` stack sets none). A `default` would be written into the stack's
  * config and override the profile layering, and a `type` is checked by the CLI one key at a time
  * before the program runs, hiding the program's report of every problem at once. Keys the project
- * does not declare are accepted as they are; the program checks them all (components/config/load.ts).
+ * does not declare are accepted as they are; the program checks them all (program/config/load.ts).
  */
 export function pulumiYamlConfig(): Record<string, never> {
   return {};

@@ -85,6 +85,23 @@ export const placementProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: any, news: any) {
     // Unknown at preview (computed elsewhere): checked when known.
     if (hasUnknown(news.placement)) return { inputs: news, failures: [] };
+    const p = news.placement;
+    const valid =
+      p !== null &&
+      typeof p === "object" &&
+      (p.kind === "docker" ||
+        (p.kind === "kubernetes" && typeof p.namespace === "string" && p.namespace !== ""));
+    if (!valid) {
+      return {
+        inputs: news,
+        failures: [
+          {
+            property: "placement",
+            reason: `placement = ${JSON.stringify(p ?? null)}: must be { kind: "docker" } or { kind: "kubernetes", namespace: "<name>" }.`,
+          },
+        ],
+      };
+    }
     const problem = placementProblem(olds, news);
     return {
       inputs: news,

@@ -18,7 +18,7 @@ import {
 
 /**
  * The index key kinds kato-infra manages: ascending, descending, text. The check below and the
- * generated config reference (components/config/fields.ts) both read this list.
+ * generated config reference (program/config/fields.ts) both read this list.
  */
 export const INDEX_KEY_DIRECTIONS = [1, -1, "text"] as const;
 export type IndexDirection = (typeof INDEX_KEY_DIRECTIONS)[number];

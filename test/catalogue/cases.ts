@@ -4,15 +4,16 @@
  * docs/bad-input.md table is generated from these cases and their actual messages
  * (`npm run catalogue`), and refusals.test.ts fails when that page and the code disagree.
  */
-import { loadStackConfig } from "../../components/config/load";
+
 import { placementProblem } from "../../components/dataplane/placement";
-import { DATA_LOSS_HINT } from "../../components/dataplane/program";
 import { migrationProvider } from "../../components/mongodb/migration";
 import { patternsVersionMigration } from "../../components/mongodb/migrationPlan";
 import { schemaProvider } from "../../components/mongodb/schema";
 import { checkCollectionSpec } from "../../components/qdrant/collection-spec";
 import { diffCollection } from "../../components/qdrant/executor";
 import { formatProblem } from "../../components/shared/problems";
+import { loadStackConfig } from "../../program/config/load";
+import { DATA_LOSS_HINT } from "../../program/program";
 import { stackConfig } from "../stacks/stackFiles";
 
 export interface RefusalCase {

@@ -6,7 +6,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_KEYS } from "../../components/config/load";
 import { MONGO_FIELDS } from "../../components/mongodb/settings";
 import {
   DATA_TIER_MONITORING_FIELDS,
@@ -16,6 +15,7 @@ import {
 } from "../../components/operations";
 import { QDRANT_FIELDS } from "../../components/qdrant/settings";
 import { REDIS_FIELDS } from "../../components/redis/config";
+import { CONFIG_KEYS } from "../../program/config/load";
 import { configReference, pulumiYamlConfig, withPulumiConfig, withReference } from "../../tools/config-docs";
 
 const root = path.join(__dirname, "..", "..");

@@ -4,8 +4,8 @@
  * with a publish address pulumi up cannot reach.
  */
 import { describe, expect, it } from "vitest";
-import { loadStackConfig } from "../../components/config/load";
 import { formatProblem } from "../../components/shared/problems";
+import { loadStackConfig } from "../../program/config/load";
 
 const problemsOf = (stack: string, config: Record<string, unknown>) =>
   loadStackConfig({

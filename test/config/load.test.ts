@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { formatProblem } from "../../components/shared/problems";
 import {
   type ConfigInput,
   loadStackConfig,
   mergeSettings,
   profileOfStack,
   secretsProviderProblems,
-} from "../../components/config/load";
-import { formatProblem } from "../../components/shared/problems";
+} from "../../program/config/load";
 
 /** Config as Pulumi hands it to the program: namespaced keys, objects and lists as JSON text. */
 function input(

@@ -4,8 +4,8 @@
  * the nearest name).
  */
 import { describe, expect, it } from "vitest";
-import { type ConfigInput, loadStackConfig } from "../../components/config/load";
 import { formatProblem } from "../../components/shared/problems";
+import { type ConfigInput, loadStackConfig } from "../../program/config/load";
 
 function input(stack: string, config: Record<string, unknown> = {}): ConfigInput {
   const all: Record<string, string> = {};

@@ -4,8 +4,8 @@
  * directory and bucket prefix per stack), the stack's overrides, and refusals with their messages.
  */
 import { describe, expect, it } from "vitest";
-import { type ConfigInput, loadStackConfig } from "../../components/config/load";
 import { formatProblem } from "../../components/shared/problems";
+import { type ConfigInput, loadStackConfig } from "../../program/config/load";
 
 function input(stack: string, config: Record<string, unknown> = {}, secretKeys: string[] = []): ConfigInput {
   const all: Record<string, string> = {};

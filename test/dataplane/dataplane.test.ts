@@ -4,10 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { loadStackConfig, type StackConfig } from "../../components/config/load";
 import { GUIDE_DROPPED, isStateful, KatoDataPlane } from "../../components/dataplane";
-import { planeName, program } from "../../components/dataplane/program";
 import { formatProblem } from "../../components/shared/problems";
+import { loadStackConfig, type StackConfig } from "../../program/config/load";
+import { planeName, program } from "../../program/program";
 import { recordOptions } from "../program/harness";
 import {
   installMocks,

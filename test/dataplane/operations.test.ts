@@ -8,11 +8,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
-import { loadStackConfig } from "../../components/config/load";
 import { KatoDataPlane, OPERATIONS_POD_LABELS, REDIS_DATA_CLAIM } from "../../components/dataplane";
-import { program } from "../../components/dataplane/program";
 import { REDIS_UID } from "../../components/redis/wiring";
 import { formatProblem } from "../../components/shared/problems";
+import { loadStackConfig } from "../../program/config/load";
+import { program } from "../../program/program";
 import { recordOptions } from "../program/harness";
 import { stackOutputLeaks } from "../program/operations";
 import {
@@ -256,7 +256,6 @@ describe("a Qdrant cluster without API key", () => {
     expect(job.static_configs[0].targets.length).toBeGreaterThan(0);
     expect(job.authorization).toBeUndefined();
   });
-
 });
 
 describe("backups to S3 from a stack", () => {

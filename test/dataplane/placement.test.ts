@@ -77,6 +77,13 @@ describe("its provider, as the host runs it", () => {
     expect((await provider.call<any>("diff", "placement", inputs, news)).changes).toBe(true);
   });
 
+  it("refuses a placement it cannot read", async () => {
+    for (const placement of [undefined, { kind: "kubernetes" }, { kind: "nomad" }]) {
+      const result = await provider.call<any>("check", {}, { ...inputs, placement });
+      expect(result.failures[0].reason).toMatch(/must be \{ kind: "docker" \} or \{ kind: "kubernetes"/);
+    }
+  });
+
   it("passes an unchanged placement, a first deployment and a namespace not known yet", async () => {
     for (const [olds, news] of [
       [inputs, inputs],

@@ -1,6 +1,5 @@
 /** Preview-time validation of tenant schemas: each MongoDB rule refused with its name and a fix. */
 import { describe, expect, it } from "vitest";
-import { COLLECTION_FIELDS } from "../../components/config/fields";
 import {
   defaultIndexName,
   INDEX_KEY_DIRECTIONS,
@@ -10,6 +9,7 @@ import {
   validateDatabaseSchema,
   validateIndexSpec,
 } from "../../components/mongodb/schemaSpec";
+import { COLLECTION_FIELDS } from "../../program/config/fields";
 
 const rules = (raw: unknown) =>
   validateIndexSpec("ix", raw).map((p) => /^\[([a-z-]+)\]/.exec(p.message)?.[1]);

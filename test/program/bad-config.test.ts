@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { readStackConfig, StackConfigError } from "../../components/config";
+import { readStackConfig, StackConfigError } from "../../program/config";
 import { stackConfig, stackFileText } from "../stacks/stackFiles";
 import { installMocks } from "../support/mocks";
 

@@ -22,11 +22,42 @@ describe("library exports", () => {
       expect(fields.length).toBeGreaterThan(5);
   });
 
-  it("keeps each engine's other exports under its namespace, where names do not collide", () => {
-    expect(typeof lib.mongodb.planCollection).toBe("function");
-    expect(typeof lib.qdrant.planCollection).toBe("function");
-    expect(lib.mongodb.planCollection).not.toBe(lib.qdrant.planCollection);
-    expect(typeof lib.config.loadStackConfig).toBe("function");
+  it("exports exactly the documented names, nothing by accident (docs/library.md lists each)", () => {
+    expect(Object.keys(lib).sort()).toEqual(
+      [
+        "ConfigError",
+        "DATA_TIER_MONITORING_FIELDS",
+        "DataTierMonitoring",
+        "KatoDataPlane",
+        "MIGRATION_CATALOGUE",
+        "MONGO_BACKUP_FIELDS",
+        "MONGO_FIELDS",
+        "MongoBackup",
+        "MongoDatabaseSchema",
+        "MongoMigration",
+        "MongoProfiling",
+        "MongoReplicaSet",
+        "QDRANT_FIELDS",
+        "QDRANT_SNAPSHOTS_FIELDS",
+        "QdrantCluster",
+        "QdrantCollection",
+        "QdrantSnapshots",
+        "REDIS_BACKUP_FIELDS",
+        "REDIS_FIELDS",
+        "RedisBackup",
+        "RedisCluster",
+        "SCHEMA_PRESETS",
+        "katoCollectionName",
+        "katoDatabaseName",
+        "planSchema",
+        "resolveMongoSettings",
+        "resolveQdrantSettings",
+        "resolveRedisSettings",
+      ].sort(),
+    );
+    const documented = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "library.md"), "utf8");
+    for (const name of Object.keys(lib))
+      expect(documented, `docs/library.md names ${name}`).toContain(`\`${name}\``);
   });
 
   it("is what package.json points at once built", () => {

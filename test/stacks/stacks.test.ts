@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadStackConfig } from "../../components/config/load";
 import { formatProblem } from "../../components/shared/problems";
+import { loadStackConfig } from "../../program/config/load";
 import { stackConfig, stackFileText, stackNames } from "./stackFiles";
 
 describe("stack files", () => {

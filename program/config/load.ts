@@ -5,20 +5,12 @@
  */
 
 import {
-  DOCKER_HOST_PORTS,
-  PROFILE_NAMES,
-  PROFILES,
-  type Profile,
-  type ProfileName,
-  SINGLE_NODE,
-} from "../../stacks/profiles";
-import {
   MIGRATION_FIELDS,
   type ResolvedDataPlaneMigration,
   resolveDataPlaneMigrations,
-} from "../dataplane/migrations";
-import { planeNameFor } from "../dataplane/names";
-import { operationsDefaults } from "../dataplane/operationsDefaults";
+} from "../../components/dataplane/migrations";
+import { planeNameFor } from "../../components/dataplane/names";
+import { operationsDefaults } from "../../components/dataplane/operationsDefaults";
 import {
   type CustomCollection,
   PRESET_MONGO_BASE,
@@ -27,22 +19,42 @@ import {
   SCHEMA_PRESETS,
   type SchemaPlan,
   type SchemaPreset,
-} from "../dataplane/presets";
+} from "../../components/dataplane/presets";
 import {
   PRESET_PROFILING,
   PROFILING_FIELDS,
   type ResolvedDataPlaneProfiling,
   resolveDataPlaneProfiling,
-} from "../dataplane/profiling";
-import type { IndexSpec } from "../mongodb/schemaSpec";
-import { MONGO_FIELDS, type ResolvedMongoSettings, resolveMongoSettings } from "../mongodb/settings";
-import { MONGO_BACKUP_FIELDS } from "../operations/mongoBackupPlan";
-import { DATA_TIER_MONITORING_FIELDS } from "../operations/monitoringPlan";
-import { QDRANT_SNAPSHOTS_FIELDS } from "../operations/qdrantSnapshotsPlan";
-import { REDIS_BACKUP_FIELDS } from "../operations/redisBackupPlan";
-import { QDRANT_FIELDS, type ResolvedQdrantSettings, resolveQdrantSettings } from "../qdrant/settings";
-import { REDIS_FIELDS, type ResolvedRedisSettings, resolveRedisSettings } from "../redis/config";
-import { check, checkKnownKeys, closest, type Problem, problem } from "../shared/problems";
+} from "../../components/dataplane/profiling";
+import type { IndexSpec } from "../../components/mongodb/schemaSpec";
+import {
+  MONGO_FIELDS,
+  type ResolvedMongoSettings,
+  resolveMongoSettings,
+} from "../../components/mongodb/settings";
+import { MONGO_BACKUP_FIELDS } from "../../components/operations/mongoBackupPlan";
+import { DATA_TIER_MONITORING_FIELDS } from "../../components/operations/monitoringPlan";
+import { QDRANT_SNAPSHOTS_FIELDS } from "../../components/operations/qdrantSnapshotsPlan";
+import { REDIS_BACKUP_FIELDS } from "../../components/operations/redisBackupPlan";
+import {
+  QDRANT_FIELDS,
+  type ResolvedQdrantSettings,
+  resolveQdrantSettings,
+} from "../../components/qdrant/settings";
+import {
+  REDIS_FIELDS,
+  type ResolvedRedisSettings,
+  resolveRedisSettings,
+} from "../../components/redis/config";
+import { check, checkKnownKeys, closest, type Problem, problem } from "../../components/shared/problems";
+import {
+  DOCKER_HOST_PORTS,
+  PROFILE_NAMES,
+  PROFILES,
+  type Profile,
+  type ProfileName,
+  SINGLE_NODE,
+} from "../../stacks/profiles";
 import {
   COLLECTION_FIELDS,
   type ConfigKeyDoc,

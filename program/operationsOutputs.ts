@@ -7,10 +7,10 @@
  * an Output that resolves to undefined.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config/load";
-import { hostScriptPaths } from "../operations/common";
-import { type DataPlaneOperations, operationsNames } from "./operations";
-import type { BackupEngine } from "./operationsDefaults";
+import { type DataPlaneOperations, operationsNames } from "../components/dataplane/operations";
+import type { BackupEngine } from "../components/dataplane/operationsDefaults";
+import { hostScriptPaths } from "../components/operations/common";
+import type { StackConfig } from "./config/load";
 
 type MaybeString = pulumi.Output<string | undefined>;
 type Present = pulumi.Output<string>;

@@ -5,10 +5,14 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../config/load";
-import { type DataPlaneDockerTarget, type DataPlaneKubernetesTarget, KatoDataPlane } from "./index";
-import { type MongoOperationsOutputs, mongoOperationsOutputs } from "./mongoOperations";
-import { planeNameFor } from "./names";
+import {
+  type DataPlaneDockerTarget,
+  type DataPlaneKubernetesTarget,
+  KatoDataPlane,
+} from "../components/dataplane/index";
+import { type MongoOperationsOutputs, mongoOperationsOutputs } from "../components/dataplane/mongoOperations";
+import { planeNameFor } from "../components/dataplane/names";
+import type { StackConfig } from "./config/load";
 import { type OperationsOutputs, operationsOutputs } from "./operationsOutputs";
 
 export interface ProgramOutputs extends OperationsOutputs, MongoOperationsOutputs {

@@ -5,21 +5,28 @@
  * over (lowest first) what the engines imply (operationsDefaults), the profile, and the stack's
  * object, so stacks get the messages a library user of the components gets. Pure.
  */
-import type { ProfileBackups } from "../../stacks/profiles";
-import type { BackupEngine } from "../dataplane/operationsDefaults";
-import { BACKUP_ENGINES, type OperationsDefaults } from "../dataplane/operationsDefaults";
-import { type ResolvedMongoBackupSettings, resolveMongoBackupSettings } from "../operations/mongoBackupPlan";
+
+import type { BackupEngine } from "../../components/dataplane/operationsDefaults";
+import { BACKUP_ENGINES, type OperationsDefaults } from "../../components/dataplane/operationsDefaults";
+import {
+  type ResolvedMongoBackupSettings,
+  resolveMongoBackupSettings,
+} from "../../components/operations/mongoBackupPlan";
 import {
   type DataTierMonitoringSettings,
   type ResolvedDataTierMonitoringSettings,
   resolveDataTierMonitoringSettings,
-} from "../operations/monitoringPlan";
+} from "../../components/operations/monitoringPlan";
 import {
   type ResolvedQdrantSnapshotsSettings,
   resolveQdrantSnapshotsSettings,
-} from "../operations/qdrantSnapshotsPlan";
-import { type ResolvedRedisBackupSettings, resolveRedisBackupSettings } from "../operations/redisBackupPlan";
-import { checkKnownKeys, type Problem, problem } from "../shared/problems";
+} from "../../components/operations/qdrantSnapshotsPlan";
+import {
+  type ResolvedRedisBackupSettings,
+  resolveRedisBackupSettings,
+} from "../../components/operations/redisBackupPlan";
+import { checkKnownKeys, type Problem, problem } from "../../components/shared/problems";
+import type { ProfileBackups } from "../../stacks/profiles";
 import { PROJECT } from "./fields";
 
 export interface BackupsConfig {

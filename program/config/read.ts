@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type Problem } from "../shared/problems";
+import { ConfigError, type Problem } from "../../components/shared/problems";
 import { loadStackConfig, type StackConfig } from "./load";
 
 /** Config keys holding secrets, as the CLI lists them for the program (never shown in messages). */

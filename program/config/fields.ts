@@ -4,8 +4,8 @@
  * the README's reference are checked against these lists by test/config/docs.test.ts.
  * Pure data.
  */
-import { INDEX_KEY_DIRECTIONS, INDEX_OPTION_KEYS } from "../mongodb/schemaSpec";
-import type { FieldDoc } from "../shared/fields";
+import { INDEX_KEY_DIRECTIONS, INDEX_OPTION_KEYS } from "../../components/mongodb/schemaSpec";
+import type { FieldDoc } from "../../components/shared/fields";
 
 /** The project name, which is also the config namespace (`kato-infra:<key>`). */
 export const PROJECT = "kato-infra";
