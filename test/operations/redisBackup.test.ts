@@ -189,6 +189,7 @@ describe("RedisBackup in replication mode (every node holds the whole dataset)",
   it("Docker: the host script copies one node, and the restore loads the copy into every container", async () => {
     const script = (await resolved(dockerReplication.hostBackupScript))!;
     expect(script).toContain("nodes='kato-redis-0:6379 kato-redis-1:6379 kato-redis-2:6379'");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     expect(script).toContain('backup_node "${source%:*}" "${source##*:}" dataset');
     expect(syntaxErrors(script)).toBe("");
     expect(shellcheckFindings(script)).toBe("");
