@@ -25,6 +25,7 @@
  * are capped and aggregated so a stack with 1000 tenants still gives a comment of a few dozen lines.
  */
 import * as fs from "node:fs";
+import { isObject } from "../components/shared/values";
 
 /** The part of `pulumi preview --json` this tool reads (pulumi v3.248.0 pkg/display/json.go). */
 export interface PreviewJson {
@@ -328,10 +329,6 @@ const RISKY_KINDS: readonly ResourceKind[] = [
   "mongo-schema",
   "qdrant-schema",
 ];
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /**
  * Accumulates a preview digest, step by step and diagnostic by diagnostic, keeping only what the

@@ -13,6 +13,7 @@
 import { type MigrationSpec, patternsVersionMigration, validateMigration } from "../mongodb/migrationPlan";
 import type { FieldDoc } from "../shared/fields";
 import { checkKnownKeys, closest, type Problem, problem } from "../shared/problems";
+import { isObject } from "../shared/values";
 import {
   PRESET_PATTERNS_COLLECTION,
   presetDatabasePattern,
@@ -85,10 +86,6 @@ export const MIGRATION_FIELDS: readonly FieldDoc[] = [
 
 /** From the schema plan: the preset, SERVICE_NAME, and the declared tenants (where a migration without databasePattern runs). */
 export type MigrationsContext = Pick<SchemaPlan, "preset" | "serviceName" | "tenants">;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The MongoMigration declaration (without access and credentials) of one resolved entry. */
 export function migrationSpec(

@@ -14,11 +14,13 @@ import {
   type ProfilingLevel,
   type ProfilingLevelInput,
   type ProfilingSettings,
+  profilingLevelOf,
   resolveProfiling,
 } from "../mongodb/profilingPlan";
 import type { ResolvedMongoSettings } from "../mongodb/settings";
 import type { FieldDoc } from "../shared/fields";
 import { check, checkKnownKeys, closest, type Problem, problem } from "../shared/problems";
+import { isObject } from "../shared/values";
 import type { SchemaPreset, TenantSchema } from "./presets";
 
 /** What a stack writes under `kato-infra:profiling` (and a library user passes to KatoDataPlane). */
@@ -95,27 +97,6 @@ export const PROFILING_FIELDS: readonly FieldDoc[] = [
   },
 ];
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function levelOf(field: string, value: unknown): { level?: ProfilingLevel; problems: Problem[] } {
-  if (value === 0 || value === 1 || value === 2) return { level: value, problems: [] };
-  if (typeof value === "string" && Object.hasOwn(PROFILING_LEVEL_WORDS, value)) {
-    return { level: PROFILING_LEVEL_WORDS[value as keyof typeof PROFILING_LEVEL_WORDS], problems: [] };
-  }
-  return {
-    problems: [
-      problem(
-        field,
-        value,
-        "[profiling-level] MongoDB's profiling levels are 0 (off), 1 (slow operations) and 2 (every operation).",
-        `set ${field} to 0, 1 or 2 (or "off", "slowOp", "all").`,
-      ),
-    ],
-  };
-}
-
 export interface ProfilingContext {
   /** Lower layers, e.g. the preset's `enabled` and the replica set's slowms. */
   base?: DataPlaneProfiling;
@@ -140,7 +121,7 @@ export function resolveDataPlaneProfiling(
 
   const enabled = pick("enabled") ?? true;
   problems.push(...check.boolean(`${field}.enabled`, enabled));
-  const level = levelOf(`${field}.level`, pick("level") ?? DATA_PLANE_PROFILING_DEFAULTS.level);
+  const level = profilingLevelOf(`${field}.level`, pick("level") ?? DATA_PLANE_PROFILING_DEFAULTS.level);
   problems.push(...level.problems);
 
   const rawOverrides = {

@@ -58,9 +58,16 @@ export const PROFILING_DEFAULTS = { slowms: 100, sampleRate: 1, level: 0 as Prof
 export const MAX_SLOWMS = 3_600_000;
 const KEYS = ["databases", "slowms", "sampleRate", "serverDefaults"] as const;
 
-function levelOf(field: string, value: unknown): { level?: ProfilingLevel; problems: Problem[] } {
+/**
+ * A profiling level as a user may write it: 0, 1, 2 or "off", "slowOp", "all". Only the words'
+ * own keys count ("toString" is on every object's prototype and is not a level).
+ */
+export function profilingLevelOf(
+  field: string,
+  value: unknown,
+): { level?: ProfilingLevel; problems: Problem[] } {
   if (value === 0 || value === 1 || value === 2) return { level: value, problems: [] };
-  if (typeof value === "string" && value in PROFILING_LEVEL_WORDS) {
+  if (typeof value === "string" && Object.hasOwn(PROFILING_LEVEL_WORDS, value)) {
     return { level: PROFILING_LEVEL_WORDS[value as keyof typeof PROFILING_LEVEL_WORDS], problems: [] };
   }
   return {
@@ -110,7 +117,7 @@ export function resolveProfiling(
   } else {
     for (const name of Object.keys(declared).sort()) {
       problems.push(...validateDatabaseName(f(`databases.${name}`), name));
-      const { level, problems: p } = levelOf(
+      const { level, problems: p } = profilingLevelOf(
         f(`databases.${name}`),
         (declared as Record<string, unknown>)[name],
       );
@@ -125,7 +132,7 @@ export function resolveProfiling(
   const rawDefaults = input.serverDefaults ?? {};
   problems.push(...checkKnownKeys(f("serverDefaults"), rawDefaults, ["level", "slowms", "sampleRate"]));
   const d = (typeof rawDefaults === "object" && rawDefaults ? rawDefaults : {}) as Record<string, unknown>;
-  const defaultLevel = levelOf(f("serverDefaults.level"), d.level ?? PROFILING_DEFAULTS.level);
+  const defaultLevel = profilingLevelOf(f("serverDefaults.level"), d.level ?? PROFILING_DEFAULTS.level);
   problems.push(...defaultLevel.problems);
   const defaultSlowms = d.slowms ?? PROFILING_DEFAULTS.slowms;
   problems.push(...slowmsProblems(f("serverDefaults.slowms"), defaultSlowms));

@@ -14,6 +14,7 @@ import {
   STORAGE_KEYS,
 } from "../shared/resources";
 import type { ResourceArgs, StorageArgs } from "../shared/target";
+import { isObject } from "../shared/values";
 
 /** Slow-operation profiling (mongod.conf `operationProfiling`). */
 export interface MongoProfilingSettings {
@@ -197,10 +198,6 @@ export const MONGO_FIELDS: readonly FieldDoc[] = [
 const REPLICA_SET_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
 const VERSION = /^([0-9]+)\.([0-9]+)\.([0-9]+)$/;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** GB of a `wiredTigerCacheSizeGb` value, or undefined when it neither is a number nor parses. */
 export function cacheSizeGb(value: unknown): number | undefined {

@@ -9,6 +9,7 @@
  * Imported by the dynamic provider, so serialized with it: no `@pulumi/*` import.
  */
 import { checkKnownKeys, type Problem, problem } from "../shared/problems";
+import { isObject } from "../shared/values";
 
 export const DISTANCES = ["Cosine", "Euclid", "Dot", "Manhattan"] as const;
 export type Distance = (typeof DISTANCES)[number];
@@ -169,10 +170,6 @@ export const COLLECTION_NAME_MAX = 255;
 export const VECTOR_NAME_MAX_BYTES = 200;
 /** Qdrant 1.19: dense vectors have 1 to 65536 dimensions. */
 export const VECTOR_SIZE_MAX = 65536;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Problems of a collection or alias name under Qdrant 1.19's rules. */
 export function collectionNameProblems(field: string, name: unknown, what = "collection name"): Problem[] {

@@ -14,6 +14,7 @@ import {
   resolveStorage,
   STORAGE_KEYS,
 } from "../shared/resources";
+import { isObject } from "../shared/values";
 
 export const QDRANT_LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] as const;
 export type QdrantLogLevel = (typeof QDRANT_LOG_LEVELS)[number];
@@ -184,10 +185,6 @@ export const QDRANT_FIELDS: readonly FieldDoc[] = [
 
 const TOP_KEYS = QDRANT_FIELDS.map((f) => f.name);
 const SNAPSHOT_KEYS = ["path", "size", "storageClass"] as const;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** `base` then `raw` over the defaults, one level deep for the nested objects. */
 function merge(raw: Record<string, unknown>, base: Partial<QdrantSettings>): Record<string, unknown> {

@@ -14,6 +14,7 @@ import {
   STORAGE_KEYS,
 } from "../shared/resources";
 import type { ResourceArgs, StorageArgs } from "../shared/target";
+import { isObject } from "../shared/values";
 import { checkRedisConf } from "./redisConf";
 import {
   ALL_EVICTION_POLICIES,
@@ -387,10 +388,6 @@ export const REDIS_FIELDS: readonly FieldDoc[] = [
 /** Bytes `maxmemory` may take of a container limit. */
 export function maxmemoryCeiling(memoryLimitBytes: number): number {
   return Math.floor(memoryLimitBytes * MAXMEMORY_SHARE_OF_LIMIT);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

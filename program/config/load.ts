@@ -47,6 +47,7 @@ import {
   resolveRedisSettings,
 } from "../../components/redis/config";
 import { check, checkKnownKeys, closest, type Problem, problem } from "../../components/shared/problems";
+import { isObject } from "../../components/shared/values";
 import {
   DOCKER_HOST_PORTS,
   PROFILE_NAMES,
@@ -242,10 +243,6 @@ function parseValue(
       return { value, problems: [] };
     }
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Base and override merged one level deep: nested objects (storage, resources) are merged, not replaced. */

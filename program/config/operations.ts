@@ -26,6 +26,7 @@ import {
   resolveRedisBackupSettings,
 } from "../../components/operations/redisBackupPlan";
 import { checkKnownKeys, type Problem, problem } from "../../components/shared/problems";
+import { isObject } from "../../components/shared/values";
 import type { ProfileBackups } from "../../stacks/profiles";
 import { PROJECT } from "./fields";
 
@@ -64,10 +65,6 @@ export interface OperationsInput {
 }
 
 const field = (key: string): string => `${PROJECT}:${key}`;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 type Resolver<R> = (raw: unknown, f: string, base: any) => { settings?: R; problems: Problem[] };
 

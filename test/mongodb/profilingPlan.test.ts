@@ -8,6 +8,7 @@ import {
   type MemberProfilingState,
   observe,
   type ProfileCommand,
+  profilingLevelOf,
   type ResolvedProfiling,
   readCommands,
   removedDatabases,
@@ -58,6 +59,20 @@ function stateOf(m: ModelMember, spec: ResolvedProfiling): MemberProfilingState 
 }
 
 describe("resolveProfiling", () => {
+  it("reads a level as 0, 1, 2 or its word, and nothing a plain object inherits", () => {
+    expect(profilingLevelOf("p", "slowOp")).toEqual({ level: 1, problems: [] });
+    expect(profilingLevelOf("p", 2)).toEqual({ level: 2, problems: [] });
+    for (const inherited of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
+      const { level, problems } = profilingLevelOf("p", inherited);
+      expect(level, inherited).toBeUndefined();
+      expect(problems.map(formatProblem).join("\n"), inherited).toMatch(/\[profiling-level\]/);
+    }
+    // The program's declaration reads levels with the same function.
+    expect(() => resolved({ databases: { node_a_kato: "toString" } })).toThrow(
+      /node_a_kato = "toString": \[profiling-level\]/,
+    );
+  });
+
   it("takes the guide's declaration: level 1 and 100 ms per tenant database", () => {
     expect(resolved({ databases: { node_b_kato: 1, node_a_kato: "slowOp" }, slowms: 100 })).toEqual({
       databases: { node_a_kato: 1, node_b_kato: 1 },
