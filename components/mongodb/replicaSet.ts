@@ -3,6 +3,7 @@
  * bootstrap that initiates it and creates KATO's user. The target is an argument; both targets
  * share the plan (settings, topology, mongod.conf) and the bootstrap.
  */
+
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
@@ -32,7 +33,8 @@ import {
   selectorLabels,
   volumeClaimTemplate,
 } from "../shared/k8s";
-import { assertNoProblems, problem } from "../shared/problems";
+import { componentNameProblems } from "../shared/names";
+import { assertNoProblems } from "../shared/problems";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
 import { generatedSecret } from "../shared/secrets";
 import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
@@ -53,20 +55,6 @@ export type MongoReplicaSetArgs = { target: Target } & MongoSettings;
 /** Length of the generated keyFile (MongoDB accepts 6 to 1024 base64 characters). */
 const KEYFILE_LENGTH = 756;
 const ROOT_PASSWORD_FILE = "root-password";
-
-/** Names used for containers and Kubernetes objects must be DNS labels with room for suffixes. */
-function componentNameProblems(name: string) {
-  return /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(name)
-    ? []
-    : [
-        problem(
-          "name",
-          name,
-          "must be a DNS label of at most 40 characters (lower-case letters, digits, '-'): it names containers, pods and Services.",
-          "name the component like mongodb or kato-mongo.",
-        ),
-      ];
-}
 
 export class MongoReplicaSet extends pulumi.ComponentResource {
   /** Advertised `host:port` of each member, as clients inside the network or cluster see them. */
@@ -90,7 +78,10 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
     super("kato:data:MongoReplicaSet", name, {}, opts);
     const { target, ...raw } = args;
     const { settings, problems } = resolveMongoSettings(raw, "mongodb");
-    assertNoProblems([...problems, ...componentNameProblems(name)], `MongoReplicaSet ${name}`);
+    assertNoProblems(
+      [...problems, ...componentNameProblems("MongoReplicaSet name", name, "kato-mongodb")],
+      `MongoReplicaSet ${name}`,
+    );
     this.settings = settings!;
     const s = this.settings;
 

@@ -1,23 +1,14 @@
 /**
  * Names, labels, arguments and host files of the operations components. Pure: no Pulumi, no I/O.
  */
+import { componentNameProblems as sharedNameProblems } from "../shared/names";
 import { type Problem, problem } from "../shared/problems";
 import type { Target } from "../shared/target";
 import { crontabLine } from "./schedule";
 
-/** A component name becomes Kubernetes object names (CronJob names are at most 52 characters) and file prefixes. */
+/** A component name becomes Kubernetes object names (CronJobs, Jobs, Secrets, PVCs) and host file prefixes. */
 export function componentNameProblems(kind: string, name: string): Problem[] {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 40) {
-    return [
-      problem(
-        `${kind} name`,
-        name,
-        "must be a DNS label of at most 40 characters (lowercase letters, digits, '-').",
-        "name the component e.g. kato-mongo-backup.",
-      ),
-    ];
-  }
-  return [];
+  return sharedNameProblems(`${kind} name`, name, "kato-mongo-backup");
 }
 
 /** Labels of everything an operations component creates; `selector` is the stable subset. */

@@ -1,13 +1,3 @@
-/**
- * The topology of a Qdrant cluster as plain data: peer names, their stable P2P URIs, how each peer
- * starts (peer 0 with `--uri`, the others with `--bootstrap <peer 0> --uri <own>`, as the official
- * qdrant-helm chart does), the rendered `config.yaml`, and the client endpoint. Pure: no Pulumi.
- *
- * Peer addresses never change: on Docker a peer is its container name on the private network, on
- * Kubernetes the DNS name of its pod under the headless Service. Qdrant records each peer's URI in
- * its Raft state, so an address that changed would strand the peer.
- */
-import { type Problem, problem } from "../shared/problems";
 import {
   QDRANT_GRPC_PORT,
   QDRANT_HTTP_PORT,
@@ -120,39 +110,6 @@ function containerPorts(settings: ResolvedQdrantSettings): { name: string; port:
     ...(settings.grpc ? [{ name: "grpc", port: QDRANT_GRPC_PORT }] : []),
     { name: "p2p", port: QDRANT_P2P_PORT },
   ];
-}
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** StatefulSet pods get a `controller-revision-hash` label of name + 11 characters (max 63). */
-const K8S_NAME_MAX = 52 - "-headless".length;
-const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-/** Problems with a component name used to derive container, pod and Service names. */
-export function qdrantNameProblems(name: string, target: "docker" | "kubernetes"): Problem[] {
-  if (target === "kubernetes") {
-    if (!DNS_LABEL.test(name) || name.length > K8S_NAME_MAX) {
-      return [
-        problem(
-          "QdrantCluster name",
-          name,
-          `must be a DNS label of at most ${K8S_NAME_MAX} characters (lower-case letters, digits, '-'), since pods, Services and DNS names derive from it.`,
-          `name the component e.g. "kato-qdrant".`,
-        ),
-      ];
-    }
-    return [];
-  }
-  if (!DOCKER_NAME.test(name) || name.length > 60) {
-    return [
-      problem(
-        "QdrantCluster name",
-        name,
-        "must be a valid Docker container name prefix (letters, digits, '_', '.', '-', at most 60 characters).",
-        `name the component e.g. "kato-qdrant".`,
-      ),
-    ];
-  }
-  return [];
 }
 
 /** Docker: peer i is container `<name>-<i>` on the private network, REST published at hostPortBase + i. */

@@ -2,6 +2,7 @@
  * `QdrantCluster`: a clustered Qdrant on Docker or Kubernetes, wired from the pure plan
  * (cluster-plan.ts). One class for both targets; only the wiring differs.
  */
+
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
@@ -31,6 +32,7 @@ import {
   selectorLabels,
   volumeClaimTemplate,
 } from "../shared/k8s";
+import { componentNameProblems } from "../shared/names";
 import { assertNoProblems } from "../shared/problems";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
 import { generatedSecret } from "../shared/secrets";
@@ -45,7 +47,6 @@ import {
   QDRANT_READ_ONLY_API_KEY_ENV,
   QDRANT_START_SCRIPT_FILE,
   qdrantKubernetesNames,
-  qdrantNameProblems,
 } from "./cluster-plan";
 import {
   QDRANT_GRPC_PORT,
@@ -82,7 +83,10 @@ export class QdrantCluster extends pulumi.ComponentResource {
     super("kato:data:QdrantCluster", name, {}, opts);
     const { target, ...raw } = args;
     const { settings, problems } = resolveQdrantSettings(raw, "qdrant");
-    assertNoProblems([...problems, ...qdrantNameProblems(name, target.kind)], `QdrantCluster ${name}`);
+    assertNoProblems(
+      [...problems, ...componentNameProblems("QdrantCluster name", name, "kato-qdrant")],
+      `QdrantCluster ${name}`,
+    );
     this.settings = settings!;
 
     const keys = this.settings.apiKey

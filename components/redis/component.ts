@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineAccess } from "../shared/access";
-import { assertNoProblems, type Problem, problem } from "../shared/problems";
+import { componentNameProblems } from "../shared/names";
+import { assertNoProblems } from "../shared/problems";
 import { generatedSecret } from "../shared/secrets";
 import type { Target } from "../shared/target";
 import {
@@ -22,22 +23,6 @@ export type RedisClusterArgs = { target: Target } & RedisSettings & {
     /** Use this password instead of generating one (it is treated as a secret). */
     password?: pulumi.Input<string>;
   };
-
-/**
- * The component name becomes container, pod, Service and volume names (`<name>-<i>`, `<name>-headless`)
- * and the nodes' announced hostnames: it must be a DNS label with room for those suffixes.
- */
-export function componentNameProblems(name: string): Problem[] {
-  if (/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/.test(name)) return [];
-  return [
-    problem(
-      "name",
-      name,
-      "is not usable as container, pod and DNS names: lowercase letters, digits and '-', starting with a letter, at most 42 characters.",
-      `name the RedisCluster like "kato-redis".`,
-    ),
-  ];
-}
 
 /** Keys of ResolvedRedisSettings that are derived, not settings: accepted (and recomputed) so resolved settings can be passed back in. */
 const DERIVED_KEYS = ["redisVersion", "image", "maxmemoryBytes"] as const;
@@ -82,7 +67,10 @@ export class RedisCluster extends pulumi.ComponentResource {
     }
     for (const key of DERIVED_KEYS) delete settingsOnly[key];
     const { settings, problems } = resolveRedisSettings(settingsOnly, "redis");
-    assertNoProblems([...componentNameProblems(name), ...problems], `RedisCluster "${name}" settings`);
+    assertNoProblems(
+      [...componentNameProblems("RedisCluster name", name, "kato-redis"), ...problems],
+      `RedisCluster "${name}" settings`,
+    );
     const resolved = settings!;
 
     const password =

@@ -4,7 +4,6 @@ import {
   planQdrantDocker,
   planQdrantKubernetes,
   QDRANT_DOCKER_READYZ_SCRIPT,
-  qdrantNameProblems,
   renderQdrantConfig,
 } from "../../components/qdrant/cluster-plan";
 import { QDRANT_DEFAULTS, type ResolvedQdrantSettings } from "../../components/qdrant/settings";
@@ -97,15 +96,5 @@ describe("config.yaml", () => {
     expect(yaml).toContain("telemetry_disabled: true");
     expect(yaml).not.toMatch(/api_key/);
     expect(renderQdrantConfig(settings({ grpc: true }))).toContain("grpc_port: 6334");
-  });
-});
-
-describe("component names", () => {
-  it("refuses a Kubernetes name that is not a short DNS label, naming the rule", () => {
-    expect(qdrantNameProblems("kato-qdrant", "kubernetes")).toEqual([]);
-    expect(qdrantNameProblems("Kato_Qdrant", "kubernetes")[0]!.message).toMatch(/DNS label/);
-    expect(qdrantNameProblems("q".repeat(44), "kubernetes")).toHaveLength(1);
-    expect(qdrantNameProblems("Kato_Qdrant", "docker")).toEqual([]);
-    expect(qdrantNameProblems("-bad", "docker")).toHaveLength(1);
   });
 });

@@ -214,7 +214,7 @@ describe("RedisCluster on Docker with other settings", () => {
 
   it("refuses a component name that cannot be a container, pod or DNS name", () => {
     expect(() => new RedisCluster("Kato_Redis", { target: { kind: "docker" } })).toThrow(
-      /name = "Kato_Redis": is not usable as container, pod and DNS names/,
+      /RedisCluster name = "Kato_Redis": must be a DNS label of at most 40 characters/,
     );
   });
 
