@@ -5,6 +5,7 @@
  * settings KATO reads. Day-2 parts when asked: backups and monitoring (./operations.ts), MongoDB
  * profiling and catalogue migrations (./mongoOperations.ts).
  */
+
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,6 +15,7 @@ import { QdrantCluster, QdrantCollection, type QdrantSettings } from "../qdrant"
 import { RedisCluster, type RedisSettings } from "../redis";
 import { assertNoProblems } from "../shared/problems";
 import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
+import { DEFAULT_CLUSTER_DOMAIN } from "../shared/target";
 import { redisUrl } from "./kato-env";
 import { type DataPlaneMigration, resolveDataPlaneMigrations } from "./migrations";
 import { type DataPlaneMongoOperations, wireMongoOperations } from "./mongoOperations";
@@ -241,7 +243,7 @@ export class KatoDataPlane extends pulumi.ComponentResource {
         : {
             kind: "kubernetes",
             namespace: args.target.namespace,
-            clusterDomain: args.target.clusterDomain ?? "cluster.local",
+            clusterDomain: args.target.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
           };
     const operations = wireOperations(this, {
       name,

@@ -38,6 +38,7 @@ import { assertNoProblems } from "../shared/problems";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
 import { generatedSecret } from "../shared/secrets";
 import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
+import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../shared/target";
 import { MongoReplicaSetBootstrap } from "./bootstrap";
 import { MONGO_PORT, type MongoSettings, type ResolvedMongoSettings, resolveMongoSettings } from "./settings";
 import {
@@ -210,7 +211,9 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
     return {
       servers,
       endpoints: pulumi.output(advertised),
-      access: pulumi.output(dockerAccess(advertised, target.publishAddress ?? "127.0.0.1", hostPorts)),
+      access: pulumi.output(
+        dockerAccess(advertised, target.publishAddress ?? DEFAULT_PUBLISH_ADDRESS, hostPorts),
+      ),
       revision: pulumi.output(image.imageId).apply((id) => revision(conf, id ?? s.image)),
     };
   }
@@ -222,7 +225,7 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
     rootPassword: pulumi.Output<string>,
     keyFile: pulumi.Output<string>,
   ) {
-    const clusterDomain = target.clusterDomain ?? "cluster.local";
+    const clusterDomain = target.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
     const namespace = pulumi.output(target.namespace);
     const topology = namespace.apply((ns) =>
       mongoTopology(name, s, { kind: "kubernetes", namespace: ns, clusterDomain }),

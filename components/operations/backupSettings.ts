@@ -3,6 +3,7 @@
  * documentation and their validation. Each engine's backup settings are these plus a few of its own.
  * Pure: no Pulumi, no I/O.
  */
+import { REDIS_DEFAULTS } from "../redis/config";
 import type { FieldDoc } from "../shared/fields";
 import { asSettingsObject, check, checkKnownKeys, type Problem, problem } from "../shared/problems";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
@@ -201,7 +202,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 
 /** Problems of an image reference that is not pinned (no tag or digest, or `latest`). */
 export function imageProblems(field: string, value: unknown): Problem[] {
-  const fix = `set ${field} to an image with a version tag, e.g. "redis:7.4.2" (or a @sha256: digest).`;
+  const fix = `set ${field} to an image with a version tag, e.g. "redis:${REDIS_DEFAULTS.version}" (or a @sha256: digest).`;
   if (typeof value !== "string" || /\s/.test(value) || value === "") {
     return [problem(field, value, "must be an image reference.", fix)];
   }

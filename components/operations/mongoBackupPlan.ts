@@ -13,6 +13,7 @@
  * only its user can read, on a memory-backed volume, and passes `--config=<file>` (database tools
  * 100.3.0+).
  */
+import { MONGO_DEFAULTS } from "../mongodb/settings";
 import type { FieldDoc } from "../shared/fields";
 import { check, type Problem, problem } from "../shared/problems";
 import {
@@ -52,7 +53,8 @@ export interface ResolvedMongoBackupSettings extends ResolvedBackupCommon {
   restoreDrop: boolean;
 }
 
-export const DEFAULT_MONGO_TOOLS_IMAGE = "mongo:8.0.4";
+/** The engine's own default image: mongodump/mongorestore match the servers (one declaration). */
+export const DEFAULT_MONGO_TOOLS_IMAGE = MONGO_DEFAULTS.image;
 const MONGO_KEYS = [...COMMON_BACKUP_KEYS, "image", "readPreference", "restoreFrom", "restoreDrop"] as const;
 
 export const MONGO_BACKUP_FIELDS: readonly FieldDoc[] = [

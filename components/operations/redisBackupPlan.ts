@@ -29,6 +29,7 @@
  * rewrites a fresh AOF from memory), waits for the rewrite, and shuts it down; the node then starts
  * as configured and loads that AOF. nodes.conf is never touched.
  */
+import { REDIS_DEFAULTS } from "../redis/config";
 import type { FieldDoc } from "../shared/fields";
 import { check, type Problem } from "../shared/problems";
 import {
@@ -65,7 +66,8 @@ export interface ResolvedRedisBackupSettings extends ResolvedBackupCommon {
   uid: number;
 }
 
-export const DEFAULT_REDIS_TOOLS_IMAGE = "redis:7.4.2";
+/** The engine's own default image: backup tools and servers share a version (one declaration). */
+export const DEFAULT_REDIS_TOOLS_IMAGE = `redis:${REDIS_DEFAULTS.version}`;
 const REDIS_KEYS = [
   ...COMMON_BACKUP_KEYS,
   "image",

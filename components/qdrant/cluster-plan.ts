@@ -1,3 +1,4 @@
+import { DEFAULT_CLUSTER_DOMAIN } from "../shared/target";
 import {
   QDRANT_GRPC_PORT,
   QDRANT_HTTP_PORT,
@@ -159,7 +160,7 @@ export function planQdrantKubernetes(
   where: { namespace: string; clusterDomain?: string },
 ): QdrantKubernetesPlan {
   const names = qdrantKubernetesNames(name);
-  const domain = where.clusterDomain ?? "cluster.local";
+  const domain = where.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
   const pods = Array.from({ length: settings.peers }, (_, i) => `${names.statefulSet}-${i}`);
   const hosts = pods.map((pod) => `${pod}.${names.headlessService}.${where.namespace}.svc.${domain}`);
   const first = p2pUri(hosts[0]!);

@@ -37,6 +37,7 @@ import { assertNoProblems } from "../shared/problems";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
 import { generatedSecret } from "../shared/secrets";
 import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
+import { DEFAULT_PUBLISH_ADDRESS } from "../shared/target";
 import {
   planQdrantDocker,
   planQdrantKubernetes,
@@ -196,7 +197,7 @@ function wireDocker(
     );
     containers.push(container);
   }
-  const publish = target.publishAddress ?? "127.0.0.1";
+  const publish = target.publishAddress ?? DEFAULT_PUBLISH_ADDRESS;
   const ready = pulumi.all(containers.map((c) => c.id));
   return {
     endpoints: ready.apply(() => plan.peers.map((p) => p.endpoint)),

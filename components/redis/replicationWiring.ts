@@ -4,6 +4,7 @@
  * sentinel.conf and haproxy.cfg). The password only travels inside secret Outputs (a Kubernetes
  * Secret, Docker uploads whose content is a secret); HAProxy and Sentinel read it from files.
  */
+
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
@@ -36,6 +37,7 @@ import {
 } from "../shared/k8s";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
 import type { DockerTarget, KubernetesTarget } from "../shared/target";
+import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../shared/target";
 import type { ResolvedRedisSettings } from "./config";
 import {
   CLIENT_PORT,
@@ -289,7 +291,7 @@ export function wireReplicationDocker(
     ),
   );
 
-  const publish = target.publishAddress ?? "127.0.0.1";
+  const publish = target.publishAddress ?? DEFAULT_PUBLISH_ADDRESS;
   return {
     endpoints: pulumi.output(nodeNames),
     access: pulumi.output(dockerAccess(nodeNames, publish, ports.nodes)),
@@ -340,7 +342,7 @@ export function wireReplicationKubernetes(
   password: pulumi.Output<string>,
 ): WiredReplication {
   const namespace = target.namespace;
-  const domain = target.clusterDomain ?? "cluster.local";
+  const domain = target.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
   const opts = (extra: pulumi.CustomResourceOptions = {}) => k8sChildOptions(parent, target, extra);
   const headless = replicationHeadlessNames(name);
   const sentinelSet = `${name}-sentinel`;

@@ -3,6 +3,7 @@
  * (resolved settings, topology, rendered redis.conf). The password only ever travels inside secret
  * Outputs: a Kubernetes Secret, Docker uploads whose content is a secret.
  */
+
 import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
@@ -35,6 +36,7 @@ import {
 } from "../shared/k8s";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
 import type { DockerTarget, KubernetesTarget } from "../shared/target";
+import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../shared/target";
 import type { ResolvedRedisSettings } from "./config";
 import {
   BUS_PORT_OFFSET,
@@ -155,7 +157,7 @@ export function wireDocker(
   }
   return {
     endpoints: pulumi.output(names),
-    access: pulumi.output(dockerAccess(names, target.publishAddress ?? "127.0.0.1", hostPorts)),
+    access: pulumi.output(dockerAccess(names, target.publishAddress ?? DEFAULT_PUBLISH_ADDRESS, hostPorts)),
     servers: containers,
   };
 }
@@ -177,7 +179,7 @@ export function wireKubernetes(
   password: pulumi.Output<string>,
 ): WiredServers {
   const namespace = target.namespace;
-  const domain = target.clusterDomain ?? "cluster.local";
+  const domain = target.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
   const labels = engineLabels("redis", name, settings.version);
   const selector = selectorLabels("redis", name);
   const headless = headlessServiceName(name);

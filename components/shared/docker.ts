@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
 import type { DockerTarget } from "./target";
+import { DEFAULT_PUBLISH_ADDRESS } from "./target";
 
 /**
  * Docker wiring shared by the three engines: a private network, named volumes that survive
@@ -62,7 +63,7 @@ export function publishedPort(
   internal: number,
   external: number,
 ): docker.types.input.ContainerPort {
-  return { internal, external, ip: target.publishAddress ?? "127.0.0.1", protocol: "tcp" };
+  return { internal, external, ip: target.publishAddress ?? DEFAULT_PUBLISH_ADDRESS, protocol: "tcp" };
 }
 
 /** Container labels as the Docker provider wants them. */

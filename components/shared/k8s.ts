@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { parseCpuMillis, parseK8sBytes } from "./quantity";
 import type { KubernetesTarget } from "./target";
+import { DEFAULT_CLUSTER_DOMAIN } from "./target";
 
 /**
  * Kubernetes wiring shared by the three engines: what a careful operator gives every stateful
@@ -35,7 +36,7 @@ export function podDnsName(
   ordinal: number,
   headless: string,
   namespace: string,
-  clusterDomain = "cluster.local",
+  clusterDomain = DEFAULT_CLUSTER_DOMAIN,
 ): string {
   return `${statefulSet}-${ordinal}.${headless}.${namespace}.svc.${clusterDomain}`;
 }

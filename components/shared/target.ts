@@ -8,6 +8,11 @@ import type * as pulumi from "@pulumi/pulumi";
  */
 export type Target = DockerTarget | KubernetesTarget;
 
+/** Where Docker publishes ports unless told otherwise: this host only. */
+export const DEFAULT_PUBLISH_ADDRESS = "127.0.0.1";
+/** The cluster DNS domain of stable pod names unless told otherwise. */
+export const DEFAULT_CLUSTER_DOMAIN = "cluster.local";
+
 export interface DockerTarget {
   kind: "docker";
   /**

@@ -4,8 +4,10 @@
  * the README's reference are checked against these lists by test/config/docs.test.ts.
  * Pure data.
  */
+
 import { INDEX_KEY_DIRECTIONS, INDEX_OPTION_KEYS } from "../../components/mongodb/schemaSpec";
 import type { FieldDoc } from "../../components/shared/fields";
+import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../../components/shared/target";
 
 /** The project name, which is also the config namespace (`kato-infra:<key>`). */
 export const PROJECT = "kato-infra";
@@ -41,7 +43,7 @@ export const DOCKER_FIELDS: readonly FieldDoc[] = [
   {
     name: "publishAddress",
     type: "string",
-    default: "127.0.0.1",
+    default: DEFAULT_PUBLISH_ADDRESS,
     description:
       "Host address the members' client ports are published on. The default keeps them unreachable from other machines; `0.0.0.0` publishes on every interface.",
   },
@@ -91,7 +93,7 @@ export const KUBERNETES_FIELDS: readonly FieldDoc[] = [
   {
     name: "clusterDomain",
     type: "string",
-    default: "cluster.local",
+    default: DEFAULT_CLUSTER_DOMAIN,
     description:
       "Cluster DNS domain in the members' stable names (`<pod>.<service>.<namespace>.svc.<domain>`).",
   },

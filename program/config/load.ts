@@ -47,6 +47,7 @@ import {
   resolveRedisSettings,
 } from "../../components/redis/config";
 import { check, checkKnownKeys, closest, type Problem, problem } from "../../components/shared/problems";
+import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../../components/shared/target";
 import { isObject } from "../../components/shared/values";
 import {
   DOCKER_HOST_PORTS,
@@ -330,7 +331,7 @@ function resolveDocker(
   );
   const user = isObject(raw) ? raw : {};
   const merged = mergeSettings(profile.docker, user);
-  const publishAddress = merged.publishAddress ?? "127.0.0.1";
+  const publishAddress = merged.publishAddress ?? DEFAULT_PUBLISH_ADDRESS;
   problems.push(
     ...check.pattern(
       `${f}.publishAddress`,
@@ -426,7 +427,7 @@ function resolveKubernetes(
   const createNamespace = merged.createNamespace ?? false;
   problems.push(...check.boolean(`${f}.createNamespace`, createNamespace));
   problems.push(...optionalString(`${f}.storageClass`, merged.storageClass));
-  const clusterDomain = merged.clusterDomain ?? "cluster.local";
+  const clusterDomain = merged.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
   problems.push(
     ...check.pattern(
       `${f}.clusterDomain`,

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { MONGO_FIELDS } from "../../components/mongodb/settings";
+import { MONGO_DEFAULTS, MONGO_FIELDS } from "../../components/mongodb/settings";
 import {
   DATA_TIER_MONITORING_FIELDS,
   MONGO_BACKUP_FIELDS,
@@ -14,9 +14,16 @@ import {
   REDIS_BACKUP_FIELDS,
 } from "../../components/operations";
 import { QDRANT_FIELDS } from "../../components/qdrant/settings";
-import { REDIS_FIELDS } from "../../components/redis/config";
+import { REDIS_DEFAULTS, REDIS_FIELDS } from "../../components/redis/config";
 import { CONFIG_KEYS } from "../../program/config/load";
-import { configReference, pulumiYamlConfig, withPulumiConfig, withReference } from "../../tools/config-docs";
+import {
+  configReference,
+  operationsTables,
+  pulumiYamlConfig,
+  withOperationsTables,
+  withPulumiConfig,
+  withReference,
+} from "../../tools/config-docs";
 
 const root = path.join(__dirname, "..", "..");
 const read = (file: string) => fs.readFileSync(path.join(root, file), "utf8");
@@ -111,5 +118,28 @@ describe("docs/reference.md", () => {
   it("shows each profile's resolved value for engine fields", () => {
     expect(configReference()).toMatch(/\| `maxmemory` \| [^|]+ \| 256mb \| 1gb \| 2gb \| 256mb \|/);
     expect(configReference()).toMatch(/\| `antiAffinity` \| .+ \| soft \| soft \| required \| soft \|/);
+  });
+});
+
+describe("docs/operations.md field tables", () => {
+  const text = read("docs/operations.md");
+
+  it("are generated from the components' field declarations (run npm run docs after a change)", () => {
+    expect(withOperationsTables(text)).toBe(text);
+  });
+
+  it("show every field once, the tools images being the engines' own", () => {
+    const tables = operationsTables();
+    expect(Object.keys(tables)).toEqual([
+      "backups-common",
+      "backups-mongodb",
+      "backups-qdrant",
+      "backups-redis",
+      "monitoring",
+    ]);
+    for (const fields of Object.values(tables))
+      for (const f of fields) expect(text).toContain(`| \`${f.name}\` |`);
+    expect(text).toContain(`| \`image\` | string | \`"${MONGO_DEFAULTS.image}"\` |`);
+    expect(text).toContain(`| \`image\` | string | \`"redis:${REDIS_DEFAULTS.version}"\` |`);
   });
 });
