@@ -7,10 +7,10 @@
  */
 import { spawnSync } from "node:child_process";
 import Redis from "ioredis";
-import { REDIS_DEFAULTS } from "../components/redis/config";
 import { formCluster } from "../components/redis/formationExecutor";
 import type { FormationSpec } from "../components/redis/formationPlan";
 import { expectedRuntimeConfig } from "../components/redis/redisConf";
+import { REDIS_DEFAULTS } from "../components/redis/settings";
 import { planTopology } from "../components/redis/topology";
 import { type RedisTestCluster, startRedisNodes, testSettings } from "../test/support/redisNodes";
 

@@ -5,7 +5,7 @@
  */
 import { planSchema } from "../components/dataplane/presets";
 import { applySchema } from "../components/mongodb/schemaExecutor";
-import { createCollection, readCollection, updateCollection } from "../components/qdrant/executor";
+import { createCollection, readCollection, updateCollection } from "../components/qdrant/collectionExecutor";
 import { FakeMongoCluster } from "../test/mongodb/fake/fakeMongo";
 import { startFakeQdrant } from "../test/qdrant/fake/server";
 

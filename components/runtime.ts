@@ -15,7 +15,7 @@ import { bootstrapProvider } from "./mongodb/bootstrap";
 import { migrationProvider } from "./mongodb/migration";
 import { profilingProvider } from "./mongodb/profiling";
 import { schemaProvider } from "./mongodb/schema";
-import { qdrantCollectionProvider } from "./qdrant/provider";
+import { qdrantCollectionProvider } from "./qdrant/collectionProvider";
 import { redisFormationProvider } from "./redis/formationProvider";
 import { redisReplicationProvider } from "./redis/replicationProvider";
 import type { RuntimeProviderName } from "./runtimeShim";

@@ -13,7 +13,7 @@ import type {
   RedisBackupSettings,
 } from "../components/operations";
 import type { QdrantSettings } from "../components/qdrant/settings";
-import type { RedisSettings } from "../components/redis/config";
+import type { RedisSettings } from "../components/redis/settings";
 
 export const PROFILE_NAMES = ["dev", "staging", "prod", "pr"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];

@@ -16,7 +16,7 @@ import { RedisCluster, type RedisSettings } from "../redis";
 import { assertNoProblems } from "../shared/problems";
 import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
 import { DEFAULT_CLUSTER_DOMAIN } from "../shared/target";
-import { redisUrl } from "./kato-env";
+import { redisUrl } from "./katoEnv";
 import { type DataPlaneMigration, resolveDataPlaneMigrations } from "./migrations";
 import { type DataPlaneMongoOperations, wireMongoOperations } from "./mongoOperations";
 import {
@@ -29,7 +29,7 @@ import { DataTierPlacement } from "./placement";
 import { planSchema, type SchemaPlan, type SchemaPlanInput, type TenantSchema } from "./presets";
 import { type DataPlaneProfiling, resolveDataPlaneProfiling } from "./profiling";
 
-export * from "./kato-env";
+export * from "./katoEnv";
 export * from "./migrations";
 export * from "./mongoOperations";
 export * from "./names";

@@ -1,7 +1,7 @@
 /**
  * Tenant names: how a KATO `node_id` becomes a MongoDB database name and a Qdrant collection name.
  * The servers' limits on those names are the engines' to check (components/mongodb/schemaSpec,
- * components/qdrant/collection-spec). Pure (node:crypto only for KATO's md5 rule).
+ * components/qdrant/collectionSpec). Pure (node:crypto only for KATO's md5 rule).
  */
 import { createHash } from "node:crypto";
 

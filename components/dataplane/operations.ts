@@ -30,8 +30,8 @@ import {
   type S3Credentials,
 } from "../operations";
 import type { QdrantCluster } from "../qdrant";
-import { planQdrantDocker, planQdrantKubernetes } from "../qdrant/cluster-plan";
 import { QDRANT_HTTP_PORT } from "../qdrant/settings";
+import { planQdrantDocker, planQdrantKubernetes } from "../qdrant/topology";
 import type { RedisCluster } from "../redis";
 import { CLIENT_PORT as REDIS_PORT } from "../redis/redisConf";
 import { dockerNodeName, headlessServiceName as redisHeadlessService } from "../redis/wiring";

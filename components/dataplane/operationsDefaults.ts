@@ -8,8 +8,8 @@
 import type { ResolvedMongoSettings } from "../mongodb/settings";
 import type { MongoBackupSettings, QdrantSnapshotsSettings, RedisBackupSettings } from "../operations";
 import type { ResolvedQdrantSettings } from "../qdrant/settings";
-import type { ResolvedRedisSettings } from "../redis/config";
 import { DATA_DIR } from "../redis/redisConf";
+import type { ResolvedRedisSettings } from "../redis/settings";
 
 export const BACKUP_ENGINES = ["mongodb", "qdrant", "redis"] as const;
 export type BackupEngine = (typeof BACKUP_ENGINES)[number];

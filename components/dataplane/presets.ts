@@ -7,7 +7,7 @@
  * - `kato-v3`: what KATO 3.0.0's code creates itself, so that KATO finds its schema already there and
  *   its own `create_index` calls are no-ops (same keys, options and default index names).
  *
- * Schema is written in the engines' terms (components/mongodb/schemaSpec, components/qdrant/collection-spec)
+ * Schema is written in the engines' terms (components/mongodb/schemaSpec, components/qdrant/collectionSpec)
  * and checked with their validators, so a preset, a tenant name or a stack's custom index is refused
  * at preview for exactly the reasons the MongoDatabaseSchema or QdrantCollection resource would.
  */
@@ -23,7 +23,7 @@ import {
   checkCollectionSpec,
   collectionNameProblems,
   type QdrantCollectionSpec,
-} from "../qdrant/collection-spec";
+} from "../qdrant/collectionSpec";
 import { type Problem, problem } from "../shared/problems";
 import {
   guideCollectionName,

@@ -5,11 +5,11 @@
  */
 
 export * from "./bootstrap";
+export * from "./component";
 export * from "./migration";
 export * from "./migrationPlan";
 export * from "./profiling";
 export * from "./profilingPlan";
-export * from "./replicaSet";
 export * from "./replicaSetPlan";
 export * from "./schema";
 export * from "./schemaPlan";

@@ -3,7 +3,7 @@
  * documentation and their validation. Each engine's backup settings are these plus a few of its own.
  * Pure: no Pulumi, no I/O.
  */
-import { REDIS_DEFAULTS } from "../redis/config";
+import { REDIS_DEFAULTS } from "../redis/settings";
 import type { FieldDoc } from "../shared/fields";
 import { asSettingsObject, check, checkKnownKeys, type Problem, problem } from "../shared/problems";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";

@@ -29,7 +29,7 @@
  * rewrites a fresh AOF from memory), waits for the rewrite, and shuts it down; the node then starts
  * as configured and loads that AOF. nodes.conf is never touched.
  */
-import { REDIS_DEFAULTS } from "../redis/config";
+import { REDIS_DEFAULTS } from "../redis/settings";
 import type { FieldDoc } from "../shared/fields";
 import { check, type Problem } from "../shared/problems";
 import {

@@ -6,15 +6,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeShim } from "../runtimeShim";
-import type { QdrantCluster } from "./cluster";
+import type { QdrantConnection, RetryPolicy } from "./collectionExecutor";
 import type {
   HnswSpec,
   OptimizersSpec,
   PayloadIndexSpec,
   QuantizationSpec,
   VectorSpec,
-} from "./collection-spec";
-import type { QdrantConnection, RetryPolicy } from "./executor";
+} from "./collectionSpec";
+import type { QdrantCluster } from "./component";
 
 export interface QdrantCollectionArgs {
   /** Collection name; default: the resource name. */

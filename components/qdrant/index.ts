@@ -1,13 +1,5 @@
-export { QDRANT_UID, QdrantCluster, type QdrantClusterArgs } from "./cluster";
-export {
-  planQdrantDocker,
-  planQdrantKubernetes,
-  type QdrantClusterPlan,
-  type QdrantKubernetesPlan,
-  type QdrantPeerPlan,
-  renderQdrantConfig,
-} from "./cluster-plan";
 export { QdrantCollection, type QdrantCollectionArgs } from "./collection";
+export type { QdrantConnection, RetryPolicy } from "./collectionExecutor";
 export {
   type CollectionPlan,
   type CollectionStep,
@@ -15,7 +7,7 @@ export {
   observeCollection,
   planCollection,
   summarizeObserved,
-} from "./collection-plan";
+} from "./collectionPlan";
 export {
   checkCollectionSpec,
   collectionNameProblems,
@@ -25,8 +17,8 @@ export {
   type QdrantCollectionSpec,
   type QuantizationSpec,
   type VectorSpec,
-} from "./collection-spec";
-export type { QdrantConnection, RetryPolicy } from "./executor";
+} from "./collectionSpec";
+export { QDRANT_UID, QdrantCluster, type QdrantClusterArgs } from "./component";
 export {
   QDRANT_DEFAULT_IMAGE,
   QDRANT_DEFAULTS,
@@ -35,3 +27,11 @@ export {
   type ResolvedQdrantSettings,
   resolveQdrantSettings,
 } from "./settings";
+export {
+  planQdrantDocker,
+  planQdrantKubernetes,
+  type QdrantClusterPlan,
+  type QdrantKubernetesPlan,
+  type QdrantPeerPlan,
+  renderQdrantConfig,
+} from "./topology";

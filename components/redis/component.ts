@@ -4,18 +4,18 @@ import { componentNameProblems } from "../shared/names";
 import { assertNoProblems } from "../shared/problems";
 import { generatedSecret } from "../shared/secrets";
 import type { Target } from "../shared/target";
+import { RedisClusterFormation } from "./formation";
+import { expectedRuntimeConfig } from "./redisConf";
+import { RedisReplicationFormation } from "./replication";
+import { DEFAULT_MASTER_NAME, sentinelMasterConfig } from "./replicationPlan";
+import { wireReplicationDocker, wireReplicationKubernetes } from "./replicationWiring";
 import {
   CLUSTER_KEYS,
   REPLICATION_KEYS,
   type RedisSettings,
   type ResolvedRedisSettings,
   resolveRedisSettings,
-} from "./config";
-import { RedisClusterFormation } from "./formation";
-import { expectedRuntimeConfig } from "./redisConf";
-import { RedisReplicationFormation } from "./replication";
-import { DEFAULT_MASTER_NAME, sentinelMasterConfig } from "./replicationPlan";
-import { wireReplicationDocker, wireReplicationKubernetes } from "./replicationWiring";
+} from "./settings";
 import { planTopology, type RedisTopology } from "./topology";
 import { dockerNodeName, wireDocker, wireKubernetes } from "./wiring";
 

@@ -1,17 +1,6 @@
 /** Redis: settings, plans, the component (cluster or replication mode) and the formation executors. */
 
 export { RedisCluster, type RedisClusterArgs } from "./component";
-export {
-  type AppendFsync,
-  MAXMEMORY_SHARE_OF_LIMIT,
-  REDIS_DEFAULTS,
-  REDIS_FIELDS,
-  type RedisMode,
-  type RedisSettings,
-  type ResolvedRedisSettings,
-  resolveRedisSettings,
-  type SaveRule,
-} from "./config";
 export { RedisClusterFormation, type RedisClusterFormationArgs } from "./formation";
 export { type FormationResult, formCluster, inspectCluster } from "./formationExecutor";
 export { type FormationInputs, redisFormationProvider } from "./formationProvider";
@@ -30,5 +19,16 @@ export {
   renderSentinelConf,
 } from "./replicationPlan";
 export { type ReplicationInputs, redisReplicationProvider } from "./replicationProvider";
+export {
+  type AppendFsync,
+  MAXMEMORY_SHARE_OF_LIMIT,
+  REDIS_DEFAULTS,
+  REDIS_FIELDS,
+  type RedisMode,
+  type RedisSettings,
+  type ResolvedRedisSettings,
+  resolveRedisSettings,
+  type SaveRule,
+} from "./settings";
 export { evenSlotRanges, planTopology, type RedisTopology, SLOT_COUNT } from "./topology";
 export { parseRedisVersion, type RedisVersion } from "./versions";

@@ -8,7 +8,7 @@
  * upload whose content is a secret Output). Pure: no Pulumi, no I/O.
  */
 import { type Problem, problem } from "../shared/problems";
-import type { ResolvedRedisSettings } from "./config";
+import type { ResolvedRedisSettings } from "./settings";
 import { directiveRefusal, type RedisVersion, versionAtLeast } from "./versions";
 
 export const CLIENT_PORT = 6379;

@@ -21,8 +21,8 @@
  * Pure: no Pulumi, no I/O.
  */
 import { type Problem, problem } from "../shared/problems";
-import type { ResolvedRedisSettings } from "./config";
 import { CLIENT_PORT, confToken } from "./redisConf";
+import type { ResolvedRedisSettings } from "./settings";
 import { versionAtLeast } from "./versions";
 
 export const SENTINEL_PORT = 26379;

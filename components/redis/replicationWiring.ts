@@ -38,7 +38,6 @@ import {
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
 import type { DockerTarget, KubernetesTarget } from "../shared/target";
 import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../shared/target";
-import type { ResolvedRedisSettings } from "./config";
 import {
   CLIENT_PORT,
   DATA_DIR,
@@ -55,6 +54,7 @@ import {
   renderSentinelConf,
   SENTINEL_PORT,
 } from "./replicationPlan";
+import type { ResolvedRedisSettings } from "./settings";
 import {
   DOCKER_CONF_DIR,
   dockerNodeName,

@@ -37,7 +37,6 @@ import {
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
 import type { DockerTarget, KubernetesTarget } from "../shared/target";
 import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../shared/target";
-import type { ResolvedRedisSettings } from "./config";
 import {
   BUS_PORT_OFFSET,
   CLIENT_PORT,
@@ -47,6 +46,7 @@ import {
   renderAuthConf,
   renderRedisConf,
 } from "./redisConf";
+import type { ResolvedRedisSettings } from "./settings";
 
 export const BUS_PORT = CLIENT_PORT + BUS_PORT_OFFSET;
 /** uid/gid of the `redis` user in the official images (Debian and Alpine). */

@@ -45,7 +45,7 @@ import {
   REDIS_FIELDS,
   type ResolvedRedisSettings,
   resolveRedisSettings,
-} from "../../components/redis/config";
+} from "../../components/redis/settings";
 import { check, checkKnownKeys, closest, type Problem, problem } from "../../components/shared/problems";
 import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../../components/shared/target";
 import { isObject } from "../../components/shared/values";

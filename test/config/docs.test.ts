@@ -14,7 +14,7 @@ import {
   REDIS_BACKUP_FIELDS,
 } from "../../components/operations";
 import { QDRANT_FIELDS } from "../../components/qdrant/settings";
-import { REDIS_DEFAULTS, REDIS_FIELDS } from "../../components/redis/config";
+import { REDIS_DEFAULTS, REDIS_FIELDS } from "../../components/redis/settings";
 import { CONFIG_KEYS } from "../../program/config/load";
 import {
   configReference,

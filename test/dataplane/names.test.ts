@@ -10,7 +10,7 @@ import {
   katoSanitize,
 } from "../../components/dataplane/names";
 import { validateCollectionName, validateDatabaseName } from "../../components/mongodb/schemaSpec";
-import { collectionNameProblems } from "../../components/qdrant/collection-spec";
+import { collectionNameProblems } from "../../components/qdrant/collectionSpec";
 
 describe("KATO 3.0.0 name rule", () => {
   // Expected values computed with KATO's rule in Python 3 (the language KATO is written in).

@@ -5,7 +5,6 @@
  * through the same methods.
  */
 import { expect } from "vitest";
-import { canonical } from "../../components/qdrant/collection-plan";
 import {
   type CollectionInputs,
   checkCollection,
@@ -16,7 +15,8 @@ import {
   readCollection,
   updateCollection,
   withQdrant,
-} from "../../components/qdrant/executor";
+} from "../../components/qdrant/collectionExecutor";
+import { canonical } from "../../components/qdrant/collectionPlan";
 
 export interface ScenarioServer {
   connection: QdrantConnection;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDIS_DEFAULTS, REDIS_FIELDS, resolveRedisSettings } from "../../components/redis/config";
+import { REDIS_DEFAULTS, REDIS_FIELDS, resolveRedisSettings } from "../../components/redis/settings";
 import { formatProblem } from "../../components/shared/problems";
 
 const fields = (raw: unknown, base?: any) =>

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REDIS_DEFAULTS, REDIS_FIELDS } from "../../components/redis/config";
+import { REDIS_DEFAULTS, REDIS_FIELDS } from "../../components/redis/settings";
 
 const doc = readFileSync(join(__dirname, "..", "..", "docs", "redis.md"), "utf8");
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { resolveRedisSettings } from "../../components/redis/config";
 import {
   confToken,
   directiveArgs,
@@ -8,6 +7,7 @@ import {
   renderAuthConf,
   renderRedisConf,
 } from "../../components/redis/redisConf";
+import { resolveRedisSettings } from "../../components/redis/settings";
 import {
   DIRECTIVES,
   directiveRefusal,

@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { resolveRedisSettings } from "../../components/redis/config";
 import { expectedRuntimeConfig, renderRedisConf } from "../../components/redis/redisConf";
 import {
   type NodeObservation,
@@ -19,6 +18,7 @@ import {
   renderSentinelConf,
   type SentinelObservation,
 } from "../../components/redis/replicationPlan";
+import { resolveRedisSettings } from "../../components/redis/settings";
 
 const resolve = (raw: unknown) => resolveRedisSettings(raw, "kato-infra:redis");
 const fields = (raw: unknown) => resolve(raw).problems.map((p) => p.field);

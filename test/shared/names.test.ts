@@ -1,8 +1,8 @@
 /** One component-name rule for every engine and operations component (components/shared/names.ts). */
 import { describe, expect, it } from "vitest";
-import { MongoReplicaSet } from "../../components/mongodb/replicaSet";
+import { MongoReplicaSet } from "../../components/mongodb/component";
 import { MongoBackup } from "../../components/operations/mongoBackup";
-import { QdrantCluster } from "../../components/qdrant/cluster";
+import { QdrantCluster } from "../../components/qdrant/component";
 import { RedisCluster } from "../../components/redis/component";
 import { COMPONENT_NAME_MAX, componentNameProblems } from "../../components/shared/names";
 import { installMocks } from "../support/mocks";

@@ -9,13 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { FormationMember } from "../../components/redis/formationExecutor";
+import { renderAuthConf, renderRedisConf } from "../../components/redis/redisConf";
 import {
   type RedisSettings,
   type ResolvedRedisSettings,
   resolveRedisSettings,
-} from "../../components/redis/config";
-import type { FormationMember } from "../../components/redis/formationExecutor";
-import { renderAuthConf, renderRedisConf } from "../../components/redis/redisConf";
+} from "../../components/redis/settings";
 import type { EngineAccess } from "../../components/shared/access";
 
 /** `7.0.15` for the installed redis-server, or undefined when there is none. */

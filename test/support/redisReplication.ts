@@ -13,7 +13,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ResolvedRedisSettings } from "../../components/redis/config";
 import { expectedRuntimeConfig, renderAuthConf, renderRedisConf } from "../../components/redis/redisConf";
 import type { ReplicationMember } from "../../components/redis/replicationExecutor";
 import {
@@ -25,6 +24,7 @@ import {
   renderSentinelConf,
   sentinelMasterConfig,
 } from "../../components/redis/replicationPlan";
+import type { ResolvedRedisSettings } from "../../components/redis/settings";
 import { freeRedisPort, installedRedisVersion, testSettings, waitForPort } from "./redisNodes";
 
 /** True when redis-server, redis-sentinel and haproxy are all installed. */

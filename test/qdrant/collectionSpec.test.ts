@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkCollectionSpec, collectionNameProblems } from "../../components/qdrant/collection-spec";
+import { checkCollectionSpec, collectionNameProblems } from "../../components/qdrant/collectionSpec";
 
 const base = { name: "vectors_node_kato", vectors: { size: 768, distance: "Cosine" } };
 const fields = (spec: unknown) => checkCollectionSpec(spec, "c").map((p) => p.field);

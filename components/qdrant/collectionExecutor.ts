@@ -1,6 +1,6 @@
 /**
  * The I/O half of `QdrantCollection`: the dynamic provider's methods. Each reads the live
- * collection, asks the plan (collection-plan.ts) what to do and does it with the official client
+ * collection, asks the plan (collectionPlan.ts) what to do and does it with the official client
  * (`@qdrant/js-client-rest`, required inside the functions: this module is serialized with the
  * provider and must not import `@pulumi/*` or capture a client).
  *
@@ -23,8 +23,8 @@ import {
   summarizeObserved,
   type UpdateCollectionBody,
   type WireCollectionInfo,
-} from "./collection-plan";
-import { checkCollectionSpec, type QdrantCollectionSpec, SPEC_KEYS } from "./collection-spec";
+} from "./collectionPlan";
+import { checkCollectionSpec, type QdrantCollectionSpec, SPEC_KEYS } from "./collectionSpec";
 
 /** How the executor reaches Qdrant from where `pulumi up` runs. */
 export interface QdrantConnection {

@@ -11,7 +11,7 @@ import {
   diffCollection,
   readCollection,
   updateCollection,
-} from "./executor";
+} from "./collectionExecutor";
 
 export const qdrantCollectionProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds, news) {

@@ -10,8 +10,8 @@ import {
   refusalMessage,
   summarizeObserved,
   type WireCollectionInfo,
-} from "../../components/qdrant/collection-plan";
-import type { QdrantCollectionSpec } from "../../components/qdrant/collection-spec";
+} from "../../components/qdrant/collectionPlan";
+import type { QdrantCollectionSpec } from "../../components/qdrant/collectionSpec";
 import * as model from "./fake/model";
 
 const NAME = "vectors_node_kato";

@@ -1,6 +1,6 @@
 /**
  * `QdrantCluster`: a clustered Qdrant on Docker or Kubernetes, wired from the pure plan
- * (cluster-plan.ts). One class for both targets; only the wiring differs.
+ * (topology.ts). One class for both targets; only the wiring differs.
  */
 
 import { createHash } from "node:crypto";
@@ -39,6 +39,15 @@ import { generatedSecret } from "../shared/secrets";
 import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
 import { DEFAULT_PUBLISH_ADDRESS } from "../shared/target";
 import {
+  QDRANT_GRPC_PORT,
+  QDRANT_HTTP_PORT,
+  QDRANT_P2P_PORT,
+  QDRANT_STORAGE_PATH,
+  type QdrantSettings,
+  type ResolvedQdrantSettings,
+  resolveQdrantSettings,
+} from "./settings";
+import {
   planQdrantDocker,
   planQdrantKubernetes,
   QDRANT_API_KEY_ENV,
@@ -48,16 +57,7 @@ import {
   QDRANT_READ_ONLY_API_KEY_ENV,
   QDRANT_START_SCRIPT_FILE,
   qdrantKubernetesNames,
-} from "./cluster-plan";
-import {
-  QDRANT_GRPC_PORT,
-  QDRANT_HTTP_PORT,
-  QDRANT_P2P_PORT,
-  QDRANT_STORAGE_PATH,
-  type QdrantSettings,
-  type ResolvedQdrantSettings,
-  resolveQdrantSettings,
-} from "./settings";
+} from "./topology";
 
 export type QdrantClusterArgs = { target: Target } & QdrantSettings;
 

@@ -3,7 +3,7 @@
  * written in plaintext, and that every Kubernetes object passes the official schema.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { QdrantCluster } from "../../components/qdrant/cluster";
+import { QdrantCluster } from "../../components/qdrant/component";
 import { validateKubernetesResources } from "../support/k8sSchema";
 import {
   installMocks,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { redisUrl } from "../../components/dataplane/kato-env";
+import { redisUrl } from "../../components/dataplane/katoEnv";
 
 describe("REDIS_URL", () => {
   it("names one node with the password", () => {

@@ -11,7 +11,7 @@ import {
   readCollection,
   updateCollection,
   withQdrant,
-} from "../../components/qdrant/executor";
+} from "../../components/qdrant/collectionExecutor";
 import { summarizePreview } from "../../tools/preview-summary";
 import { type FakeQdrant, startFakeQdrant } from "./fake/server";
 import { katoCollection, type ScenarioServer, scenarios } from "./scenarios";

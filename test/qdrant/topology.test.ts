@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { QDRANT_DEFAULTS, type ResolvedQdrantSettings } from "../../components/qdrant/settings";
 import {
   planQdrantDocker,
   planQdrantKubernetes,
   QDRANT_DOCKER_READYZ_SCRIPT,
   renderQdrantConfig,
-} from "../../components/qdrant/cluster-plan";
-import { QDRANT_DEFAULTS, type ResolvedQdrantSettings } from "../../components/qdrant/settings";
+} from "../../components/qdrant/topology";
 
 const settings = (over: Partial<ResolvedQdrantSettings> = {}): ResolvedQdrantSettings => ({
   ...QDRANT_DEFAULTS,

@@ -32,7 +32,7 @@ import {
   type QdrantCollectionSpec,
   type QuantizationSpec,
   type VectorSpec,
-} from "./collection-spec";
+} from "./collectionSpec";
 
 // ---------------------------------------------------------------------------------------------
 // Qdrant REST shapes (the subset this package sends and reads; names as in the contract)
