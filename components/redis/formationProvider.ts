@@ -5,9 +5,10 @@
  * is required inside functions, and no client or secret is kept between calls.
  *
  * - check: the inputs describe a cluster (every node once, slots covering 0..16383 once).
- * - diff: input changes, plus one read of the live cluster: anything the planner would still do
- *   (a node the cluster lost, an address that changed, a missing replica, settings drift) is a change,
- *   so `pulumi preview` shows the repair and `pulumi up` runs it. Never a replacement.
+ * - diff: pure, olds against news: an input change, or a `status` other than `formed` recorded by
+ *   the last create/update/read (a node the cluster lost, an address that changed, a missing
+ *   replica, settings drift), is a change, so `pulumi preview --refresh` shows the repair and
+ *   `pulumi up` runs it. It reads no server. Never a replacement.
  * - create / update: form or repair, wait until every node agrees (bounded).
  * - read (refresh): what the nodes report now; `status` says whether anything needs repair.
  * - delete: nothing. The servers hold their cluster state in nodes.conf on their volumes; the cluster
@@ -131,16 +132,10 @@ export const redisFormationProvider: pulumi.dynamic.ResourceProvider = {
     if (meaningfulInputs(olds) !== meaningfulInputs(news) || (olds.status ?? "formed") !== "formed") {
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
-    // One read of the live cluster: a repair shows up as a change at preview.
-    try {
-      const seen = await withMembers(news, (members) =>
-        inspectCluster(specOf(news), members, { password: news.password, timeoutMs: 5000 }),
-      );
-      return { changes: !seen.converged, replaces: [], deleteBeforeReplace: false };
-    } catch {
-      // Unreachable from here (e.g. no cluster credentials at preview): judge by the inputs alone.
-      return { changes: false, replaces: [], deleteBeforeReplace: false };
-    }
+    // A pure plan of olds against news: what the last create, update or read observed (its
+    // `status`) stands for the live servers. Drift shows once a refresh has read it
+    // (`pulumi preview --refresh`, `pulumi refresh`), the same for every kato-infra provider.
+    return { changes: false, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(inputs: FormationInputs) {

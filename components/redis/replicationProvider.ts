@@ -6,9 +6,10 @@
  *
  * - check: the inputs describe a replication set (1 + replicas nodes, an odd number of Sentinels, a
  *   quorum that is a majority, a password).
- * - diff: input changes, plus one read of the live servers: anything the planner would still do
- *   (a replica following the wrong node, a Sentinel not monitoring the primary or with the wrong
- *   quorum, settings drift) is a change, so `pulumi preview` shows the repair. Never a replacement.
+ * - diff: pure, olds against news: an input change, or a `status` other than `formed` recorded by
+ *   the last create/update/read (a replica following the wrong node, a Sentinel not monitoring the
+ *   primary or with the wrong quorum, settings drift), is a change, so `pulumi preview --refresh`
+ *   shows the repair. It reads no server. Never a replacement.
  * - create / update: form or repair, wait until settled (bounded). A changed password is set on
  *   every Sentinel's monitor (SENTINEL SET auth-pass) by the update.
  * - read (refresh): what the servers report now; `status` says whether anything needs repair.
@@ -173,16 +174,10 @@ export const redisReplicationProvider: pulumi.dynamic.ResourceProvider = {
     if (meaningfulInputs(olds) !== meaningfulInputs(news) || (olds.status ?? "formed") !== "formed") {
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
-    // One read of the live servers: a repair shows up as a change at preview.
-    try {
-      const seen = await withServers(news, (nodes, sentinels) =>
-        inspectReplication(specOf(news), nodes, sentinels, { password: news.password, timeoutMs: 5000 }),
-      );
-      return { changes: !seen.converged, replaces: [], deleteBeforeReplace: false };
-    } catch {
-      // Unreachable from here (e.g. no cluster credentials at preview): judge by the inputs alone.
-      return { changes: false, replaces: [], deleteBeforeReplace: false };
-    }
+    // A pure plan of olds against news: what the last create, update or read observed (its
+    // `status`) stands for the live servers. Drift shows once a refresh has read it
+    // (`pulumi preview --refresh`, `pulumi refresh`), the same for every kato-infra provider.
+    return { changes: false, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(inputs: ReplicationInputs) {

@@ -63,7 +63,8 @@ describe("preview workflow", () => {
 
   it("posts preview-summary's output as one sticky comment per stack", () => {
     const run = preview.steps.map((s: any) => s.run ?? "").join("\n");
-    expect(run).toContain('pulumi preview --stack "$STACK" --json');
+    // --refresh: providers diff purely against what the last read recorded, so drift needs a read.
+    expect(run).toContain('pulumi preview --refresh --stack "$STACK" --json');
     expect(run).toContain(
       'npm run --silent preview-summary -- preview.json --stack "$STACK" --exit-code "$PREVIEW_EXIT"',
     );
