@@ -34,7 +34,7 @@ import { QDRANT_HTTP_PORT } from "../qdrant/settings";
 import { planQdrantDocker, planQdrantKubernetes } from "../qdrant/topology";
 import type { RedisCluster } from "../redis";
 import { CLIENT_PORT as REDIS_PORT } from "../redis/redisConf";
-import { dockerNodeName, headlessServiceName as redisHeadlessService } from "../redis/wiring";
+import { redisEndpoints } from "../redis/topology";
 import { k8sChildOptions, podDnsName, selectorLabels } from "../shared/k8s";
 import type { KubernetesTarget, Target } from "../shared/target";
 import { type BackupEngine, operationsDefaults } from "./operationsDefaults";
@@ -61,8 +61,8 @@ export const OPERATIONS_POD_LABELS: Readonly<Record<string, string>> = {
   "kato.dev/data-client": "operations",
 };
 
-/** The Redis StatefulSet's volumeClaimTemplate: node i's data PVC is `<claim>-<statefulset>-<i>`. */
-export const REDIS_DATA_CLAIM = "data";
+/** The Redis StatefulSet's volumeClaimTemplate (declared in components/redis/topology.ts). */
+export { REDIS_DATA_CLAIM } from "../redis/topology";
 
 /** Names of the operations components of plane `plane`. */
 export function operationsNames(plane: string): Record<BackupEngine | "monitoring", string> {
@@ -89,17 +89,12 @@ export function engineEndpoints(
     where.kind === "docker"
       ? planQdrantDocker(names.qdrant, engines.qdrant.settings)
       : planQdrantKubernetes(names.qdrant, engines.qdrant.settings, where);
-  const nodes = Array.from({ length: engines.redis.settings.nodes }, (_, i) => i);
-  const redis = nodes.map((i) =>
-    where.kind === "docker"
-      ? `${dockerNodeName(names.redis, i)}:${REDIS_PORT}`
-      : `${podDnsName(names.redis, i, redisHeadlessService(names.redis), where.namespace, where.clusterDomain)}:${REDIS_PORT}`,
-  );
+  const redis = redisEndpoints(names.redis, engines.redis.settings, where);
   return {
     mongodb,
     qdrant: qdrantPlan.peers.map((p) => p.endpoint),
-    redis,
-    redisDataClaims: nodes.map((i) => `${REDIS_DATA_CLAIM}-${names.redis}-${i}`),
+    redis: redis.nodes,
+    redisDataClaims: redis.dataClaims,
   };
 }
 

@@ -56,6 +56,12 @@ import {
 } from "./replicationPlan";
 import type { ResolvedRedisSettings } from "./settings";
 import {
+  REDIS_DATA_CLAIM,
+  redisHeadlessServiceName,
+  redisSentinelHeadlessName,
+  redisSentinelName,
+} from "./topology";
+import {
   DOCKER_CONF_DIR,
   dockerNodeName,
   K8S_AUTH_DIR,
@@ -86,9 +92,7 @@ export interface WiredReplication {
   servers: pulumi.Resource[];
 }
 
-export function sentinelName(component: string, ordinal: number): string {
-  return `${component}-sentinel-${ordinal}`;
-}
+export const sentinelName = redisSentinelName;
 
 /**
  * Host ports on Docker: node i on hostPortBase + i, the endpoint right after the nodes, then the
@@ -305,7 +309,7 @@ export function wireReplicationDocker(
 // ---------------------------------------------------------------- Kubernetes
 
 export function replicationHeadlessNames(component: string): { nodes: string; sentinels: string } {
-  return { nodes: `${component}-headless`, sentinels: `${component}-sentinel-headless` };
+  return { nodes: redisHeadlessServiceName(component), sentinels: redisSentinelHeadlessName(component) };
 }
 
 /** Ingress to `selector` pods on `ports` from the given peers. */
@@ -464,7 +468,7 @@ export function wireReplicationKubernetes(
             volumes,
           },
         },
-        volumeClaimTemplates: [volumeClaimTemplate("data", settings.storage)],
+        volumeClaimTemplates: [volumeClaimTemplate(REDIS_DATA_CLAIM, settings.storage)],
       },
     },
     opts({ dependsOn: [nodesHeadless] }),

@@ -3,6 +3,8 @@
  * Pure: no Pulumi, no I/O.
  */
 
+import { CLIENT_PORT } from "./redisConf";
+
 export const SLOT_COUNT = 16384;
 
 /** An inclusive range of hash slots, `[first, last]`. */
@@ -170,4 +172,54 @@ export function rangesToSlots(ranges: readonly SlotRange[]): number[] {
   const out: number[] = [];
   for (const [a, b] of ranges) for (let s = a; s <= b; s++) out.push(s);
   return out;
+}
+
+// ---------------------------------------------------------------- names and endpoints (pure)
+
+/** The data volumeClaimTemplate of the nodes' StatefulSet: node i's PVC is `<claim>-<component>-<i>`. */
+export const REDIS_DATA_CLAIM = "data";
+
+/** Node i's container (Docker) or pod (Kubernetes, StatefulSet `<component>`) name. */
+export function redisNodeName(component: string, ordinal: number): string {
+  return `${component}-${ordinal}`;
+}
+
+/** The nodes' headless Service (Kubernetes), in both modes. */
+export function redisHeadlessServiceName(component: string): string {
+  return `${component}-headless`;
+}
+
+/** Sentinel j's container or pod name (replication mode). */
+export function redisSentinelName(component: string, ordinal: number): string {
+  return `${component}-sentinel-${ordinal}`;
+}
+
+/** The Sentinels' headless Service (Kubernetes, replication mode). */
+export function redisSentinelHeadlessName(component: string): string {
+  return `${component}-sentinel-headless`;
+}
+
+export type RedisPlacement =
+  | { kind: "docker" }
+  | { kind: "kubernetes"; namespace: string; clusterDomain: string };
+
+/**
+ * Every node's advertised `host:port` (the names the nodes announce and clients use) and, on
+ * Kubernetes, its data PVC: what the component wires, and what operations (backups, exporters)
+ * reach. One function for all of them, so they cannot disagree.
+ */
+export function redisEndpoints(
+  component: string,
+  settings: { nodes: number },
+  where: RedisPlacement,
+): { nodes: string[]; dataClaims: string[] } {
+  const ordinals = Array.from({ length: settings.nodes }, (_, i) => i);
+  const host = (i: number) =>
+    where.kind === "docker"
+      ? redisNodeName(component, i)
+      : `${redisNodeName(component, i)}.${redisHeadlessServiceName(component)}.${where.namespace}.svc.${where.clusterDomain}`;
+  return {
+    nodes: ordinals.map((i) => `${host(i)}:${CLIENT_PORT}`),
+    dataClaims: ordinals.map((i) => `${REDIS_DATA_CLAIM}-${component}-${i}`),
+  };
 }

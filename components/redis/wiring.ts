@@ -47,6 +47,7 @@ import {
   renderRedisConf,
 } from "./redisConf";
 import type { ResolvedRedisSettings } from "./settings";
+import { REDIS_DATA_CLAIM, redisHeadlessServiceName, redisNodeName } from "./topology";
 
 export const BUS_PORT = CLIENT_PORT + BUS_PORT_OFFSET;
 /** uid/gid of the `redis` user in the official images (Debian and Alpine). */
@@ -82,9 +83,8 @@ function renderOrThrow(
 
 export const DOCKER_CONF_DIR = "/etc/redis";
 
-export function dockerNodeName(component: string, ordinal: number): string {
-  return `${component}-${ordinal}`;
-}
+/** Node i's container name: components/redis/topology.ts (one declaration of the names). */
+export const dockerNodeName = redisNodeName;
 
 export function wireDocker(
   name: string,
@@ -167,9 +167,7 @@ export function wireDocker(
 export const K8S_CONF_DIR = "/etc/redis";
 export const K8S_AUTH_DIR = "/etc/redis-auth";
 
-export function headlessServiceName(component: string): string {
-  return `${component}-headless`;
-}
+export const headlessServiceName = redisHeadlessServiceName;
 
 export function wireKubernetes(
   name: string,
@@ -295,7 +293,7 @@ export function wireKubernetes(
             ],
           },
         },
-        volumeClaimTemplates: [volumeClaimTemplate("data", settings.storage)],
+        volumeClaimTemplates: [volumeClaimTemplate(REDIS_DATA_CLAIM, settings.storage)],
       },
     },
     opts({ dependsOn: [headlessSvc] }),
