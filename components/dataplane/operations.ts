@@ -35,7 +35,7 @@ import { planQdrantDocker, planQdrantKubernetes } from "../qdrant/topology";
 import type { RedisCluster } from "../redis";
 import { CLIENT_PORT as REDIS_PORT } from "../redis/redisConf";
 import { redisEndpoints } from "../redis/topology";
-import { k8sChildOptions, podDnsName, selectorLabels } from "../shared/k8s";
+import { k8sChildOptions, selectorLabels } from "../shared/k8s";
 import type { KubernetesTarget, Target } from "../shared/target";
 import { type BackupEngine, operationsDefaults } from "./operationsDefaults";
 
