@@ -69,6 +69,30 @@ function run(command: string, args: string[], env: Record<string, string>, input
   });
 }
 
+/**
+ * Runs a rendered Docker host backup script with the `docker` stand-in first on PATH and the
+ * password in its env file; returns the run and the stand-in's log of every docker call.
+ */
+function runDockerBackup(label: string, script: string, password: string) {
+  const bin = join(work, `bin-${label}`);
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, "docker"), DOCKER_SHIM);
+  chmodSync(join(bin, "docker"), 0o755);
+  const envFile = join(work, `${label}.env`);
+  writeFileSync(envFile, `REDISCLI_AUTH='${password}'\n`, { mode: 0o600 });
+  const backupDir = join(work, `${label}-backups`);
+  const file = join(work, `${label}-backup.sh`);
+  writeFileSync(file, script);
+  const log = join(work, `${label}.log`);
+  const result = run("bash", [file], {
+    PATH: `${bin}:${process.env.PATH}`,
+    KATO_ENV_FILE: envFile,
+    KATO_BACKUP_DIR: backupDir,
+    SHIM_LOG: log,
+  });
+  return { result, backupDir, calls: () => readFileSync(log, "utf8") };
+}
+
 async function fill(client: RunningRedis["client"]): Promise<void> {
   await client.set("kato:session:plain", JSON.stringify({ user: "a", n: 1 }));
   await client.set("kato:session:ttl", "expires later", "EX", 3600);
@@ -150,16 +174,13 @@ afterAll(async () => {
 
 describe.skipIf(!ready)("Redis backup and restore against a real redis-server", () => {
   it("the Docker host script copies the node's own RDB after BGSAVE and restores with every key equal", async () => {
-    const bin = join(work, "bin");
-    mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, "docker"), DOCKER_SHIM);
-    chmodSync(join(bin, "docker"), 0o755);
-    const envFile = join(work, "redis.env");
-    writeFileSync(envFile, `REDISCLI_AUTH='${PASSWORD}'\n`, { mode: 0o600 });
-    const backupDir = join(work, "docker-backups");
-    const script = join(work, "redis-backup.sh");
-    writeFileSync(
-      script,
+    const savesBefore = Number(/rdb_saves:(\d+)/.exec(await source.client.info("persistence"))![1]);
+    const {
+      result,
+      backupDir,
+      calls: readCalls,
+    } = runDockerBackup(
+      "docker",
       redisDockerBackupScript({
         componentName: "kato-redis-backup",
         nodes: [{ container: "kato-redis-0", port: source.port, endpoint: "kato-redis-0:6379" }],
@@ -168,18 +189,11 @@ describe.skipIf(!ready)("Redis backup and restore against a real redis-server", 
         saveTimeoutSeconds: 60,
         retentionDays: 7,
       }),
+      PASSWORD,
     );
-    const savesBefore = Number(/rdb_saves:(\d+)/.exec(await source.client.info("persistence"))![1]);
-    const log = join(work, "docker.log");
-    const result = run("bash", [script], {
-      PATH: `${bin}:${process.env.PATH}`,
-      KATO_ENV_FILE: envFile,
-      KATO_BACKUP_DIR: backupDir,
-      SHIM_LOG: log,
-    });
     expect(result.status, result.stderr).toBe(0);
     // It asked for a BGSAVE and waited for that save to complete.
-    const calls = readFileSync(log, "utf8");
+    const calls = readCalls();
     expect(calls).toMatch(/redis-cli --no-auth-warning -p \d+ BGSAVE/);
     expect(calls).toMatch(/^cp kato-redis-0:.*\/dump\.rdb /m);
     expect(calls).not.toContain(PASSWORD);
@@ -327,16 +341,13 @@ describe.skipIf(!haveReplicationTools())(
     });
 
     it("the Docker host script too: BGSAVE and docker cp on a replica only", async () => {
-      const bin = join(work, "bin-replication");
-      mkdirSync(bin, { recursive: true });
-      writeFileSync(join(bin, "docker"), DOCKER_SHIM);
-      chmodSync(join(bin, "docker"), 0o755);
-      const envFile = join(work, "redis-replication.env");
-      writeFileSync(envFile, `REDISCLI_AUTH='${set.password}'\n`, { mode: 0o600 });
-      const backupDir = join(work, "docker-replication-backups");
-      const script = join(work, "redis-replication-backup.sh");
-      writeFileSync(
-        script,
+      const primaryForks = await forks(0);
+      const {
+        result,
+        backupDir,
+        calls: readCalls,
+      } = runDockerBackup(
+        "replication-docker",
         redisDockerBackupScript({
           componentName: "kato-redis",
           nodes: set.nodes.map((n, i) => ({
@@ -350,18 +361,11 @@ describe.skipIf(!haveReplicationTools())(
           retentionDays: 7,
           mode: "replication",
         }),
+        set.password,
       );
-      const primaryForks = await forks(0);
-      const log = join(work, "docker-replication.log");
-      const result = run("bash", [script], {
-        PATH: `${bin}:${process.env.PATH}`,
-        KATO_ENV_FILE: envFile,
-        KATO_BACKUP_DIR: backupDir,
-        SHIM_LOG: log,
-      });
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).toMatch(/copying from kato-redis-[12]:\d+ \(replica in sync with its primary/);
-      const calls = readFileSync(log, "utf8");
+      const calls = readCalls();
       expect(calls.match(/ BGSAVE$/gm)).toHaveLength(1);
       expect(calls).not.toContain(`-p ${set.nodes[0]!.port} BGSAVE`);
       expect(await forks(0)).toBe(primaryForks);
