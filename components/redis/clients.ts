@@ -103,3 +103,59 @@ export function unreached<M extends RedisServer>(
     ...(forGood(text) ? { refused: true as const } : {}),
   };
 }
+
+/** How one formation sends its steps: which server takes a step, the command, and its description. */
+export interface StepSender<S, M extends RedisServer> {
+  /** Kinds in the order they go out; the steps of one kind go out in parallel. */
+  order: readonly string[];
+  kindOf(step: S): string;
+  serverOf(step: S): M;
+  commandOf(step: S): Array<string | number>;
+  describe(step: S): string;
+  /** An error that means the step is done already (e.g. a node already known). */
+  harmless(step: S, error: string): boolean;
+  /** Names the formation in the failure message and says what a re-run resumes from. */
+  failure: { what: string; resumesFrom: string };
+}
+
+/**
+ * Sends `steps` kind by kind (each kind in parallel), logs each that succeeded, and returns them in
+ * plan order; after a kind with failures, stops with every failure listed (nothing is lost: the
+ * next run plans from what the servers report). Shared by the cluster and replication executors.
+ */
+export async function sendSteps<S, M extends RedisServer>(
+  pool: RedisClients<M>,
+  steps: readonly S[],
+  sender: StepSender<S, M>,
+  log: (line: string) => void,
+): Promise<string[]> {
+  const applied: string[] = [];
+  const failures: string[] = [];
+  for (const kind of sender.order) {
+    const group = steps.filter((s) => sender.kindOf(s) === kind);
+    const done = await Promise.all(
+      group.map(async (step) => {
+        const text = sender.describe(step);
+        try {
+          const client = await pool.get(sender.serverOf(step));
+          const [command, ...args] = sender.commandOf(step);
+          await client.call(command, ...args);
+          log(text);
+          return text;
+        } catch (error) {
+          const why = errorText(error);
+          if (!sender.harmless(step, why)) failures.push(`${text}: ${why}`);
+          return undefined;
+        }
+      }),
+    );
+    // In plan order, whatever order the replies came in.
+    for (const text of done) if (text !== undefined) applied.push(text);
+    if (failures.length > 0) {
+      throw new Error(
+        `${sender.failure.what}: ${failures.length} step(s) failed:\n  - ${failures.join("\n  - ")}\nNothing is lost: run \`pulumi up\` again and formation resumes from what ${sender.failure.resumesFrom} report.`,
+      );
+    }
+  }
+  return applied;
+}

@@ -6,7 +6,7 @@
  * Serialized with the dynamic provider: no `@pulumi/*` import, `ioredis` is required inside
  * functions, and no client outlives a call.
  */
-import { errorText, type RedisClients, redisClients, unreached } from "./clients";
+import { type RedisClients, redisClients, sendSteps, unreached } from "./clients";
 import type { ClusterNodeEntry } from "./clusterState";
 import {
   isLoopback,
@@ -161,41 +161,26 @@ function harmless(step: FormationStep, error: string): boolean {
   return false;
 }
 
-async function applySteps(
+function applySteps(
   pool: RedisClients<FormationMember>,
   byName: Map<string, FormationMember>,
   steps: FormationStep[],
   log: (line: string) => void,
 ): Promise<string[]> {
-  const applied: string[] = [];
-  const failures: string[] = [];
-  for (const kind of STEP_ORDER) {
-    const group = steps.filter((s) => s.kind === kind);
-    const done = await Promise.all(
-      group.map(async (step) => {
-        const text = describeStep(step);
-        try {
-          const client = await pool.get(byName.get(step.member)!);
-          const [command, ...args] = commandOf(step);
-          await client.call(command, ...args);
-          log(text);
-          return text;
-        } catch (error) {
-          const why = errorText(error);
-          if (!harmless(step, why)) failures.push(`${text}: ${why}`);
-          return undefined;
-        }
-      }),
-    );
-    // In plan order, whatever order the replies came in.
-    for (const text of done) if (text !== undefined) applied.push(text);
-    if (failures.length > 0) {
-      throw new Error(
-        `Redis cluster formation: ${failures.length} step(s) failed:\n  - ${failures.join("\n  - ")}\nNothing is lost: run \`pulumi up\` again and formation resumes from what the nodes report.`,
-      );
-    }
-  }
-  return applied;
+  return sendSteps(
+    pool,
+    steps,
+    {
+      order: STEP_ORDER,
+      kindOf: (step) => step.kind,
+      serverOf: (step) => byName.get(step.member)!,
+      commandOf,
+      describe: describeStep,
+      harmless,
+      failure: { what: "Redis cluster formation", resumesFrom: "the nodes" },
+    },
+    log,
+  );
 }
 
 /**

@@ -6,7 +6,7 @@
  * Serialized with the dynamic provider: no `@pulumi/*` import, `ioredis` is required inside
  * functions, and no client outlives a call.
  */
-import { errorText, type RedisClients, redisClients, unreached } from "./clients";
+import { type RedisClients, redisClients, sendSteps, unreached } from "./clients";
 import { parseConfigReply, parseInfo } from "./clusterState";
 import {
   describeReplicationStep,
@@ -165,42 +165,28 @@ function harmless(step: ReplicationStep, error: string): boolean {
   return false;
 }
 
-async function applySteps(
+function applySteps(
   pool: RedisClients<ReplicationMember>,
   byName: Map<string, ReplicationMember>,
   steps: ReplicationStep[],
   options: ReplicationOptions,
   log: (line: string) => void,
 ): Promise<string[]> {
-  const applied: string[] = [];
-  const failures: string[] = [];
-  for (const kind of REPLICATION_STEP_ORDER) {
-    // Steps of one kind go out in parallel; one Sentinel's steps in their plan order.
-    const group = steps.filter((s) => s.kind === kind);
-    const done = await Promise.all(
-      group.map(async (step) => {
-        const text = describeReplicationStep(step);
-        try {
-          const client = await pool.get(byName.get(targetOf(step))!);
-          const [command, ...args] = commandOf(step, options.password);
-          await client.call(command, ...args);
-          log(text);
-          return text;
-        } catch (error) {
-          const why = errorText(error);
-          if (!harmless(step, why)) failures.push(`${text}: ${why}`);
-          return undefined;
-        }
-      }),
-    );
-    for (const text of done) if (text !== undefined) applied.push(text);
-    if (failures.length > 0) {
-      throw new Error(
-        `Redis replication formation: ${failures.length} step(s) failed:\n  - ${failures.join("\n  - ")}\nNothing is lost: run \`pulumi up\` again and formation resumes from what the nodes and Sentinels report.`,
-      );
-    }
-  }
-  return applied;
+  // Steps of one kind go out in parallel; one Sentinel's steps in their plan order.
+  return sendSteps(
+    pool,
+    steps,
+    {
+      order: REPLICATION_STEP_ORDER,
+      kindOf: (step) => step.kind,
+      serverOf: (step) => byName.get(targetOf(step))!,
+      commandOf: (step) => commandOf(step, options.password),
+      describe: describeReplicationStep,
+      harmless,
+      failure: { what: "Redis replication formation", resumesFrom: "the nodes and Sentinels" },
+    },
+    log,
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
