@@ -144,6 +144,31 @@ function waitExit(p: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
+/**
+ * Stops a test server within a bounded wait: SIGTERM (or `signal`), then SIGKILL if it has not
+ * exited in 3 s (a replica whose master is gone may ignore the first SIGTERM).
+ */
+export async function stopChild(
+  p: ChildProcess | undefined,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
+  if (!p) return;
+  p.kill(signal);
+  if (!(await waitExit(p, 3000))) {
+    p.kill("SIGKILL");
+    await waitExit(p, 3000);
+  }
+}
+
+/** Starts a test server that is killed when the test process exits, whatever happens. */
+export function spawnTracked(command: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
+  killAllOnExit();
+  const child = spawn(command, args, { stdio: "ignore", ...(env ? { env } : {}) });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  return child;
+}
+
 export async function startRedisNodes(options: {
   count: number;
   settings?: ResolvedRedisSettings;
@@ -178,9 +203,7 @@ export async function startRedisNodes(options: {
     if (problems.length > 0) throw new Error(problems.map((p) => p.message).join("\n"));
     const conf = join(node.dir, "redis.conf");
     writeFileSync(conf, text);
-    const child = spawn("redis-server", [conf], { stdio: "ignore" });
-    running.add(child);
-    child.once("exit", () => running.delete(child));
+    const child = spawnTracked("redis-server", [conf]);
     node.process = child;
     try {
       await waitForPort(node.port, 10_000);
@@ -200,12 +223,7 @@ export async function startRedisNodes(options: {
   const stop = async (node: RedisTestNode) => {
     const p = node.process;
     node.process = undefined;
-    if (!p) return;
-    p.kill("SIGTERM");
-    if (!(await waitExit(p, 3000))) {
-      p.kill("SIGKILL");
-      await waitExit(p, 3000);
-    }
+    await stopChild(p);
   };
 
   const cluster: RedisTestCluster = {

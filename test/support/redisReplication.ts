@@ -8,7 +8,7 @@
  * Stopping is bounded (SIGTERM, wait, SIGKILL, wait); everything still running is killed when the
  * test process exits. Nothing touches the system's redis, sentinel or haproxy services.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,7 +25,14 @@ import {
   sentinelMasterConfig,
 } from "../../components/redis/replicationPlan";
 import type { ResolvedRedisSettings } from "../../components/redis/settings";
-import { freeRedisPort, installedRedisVersion, testSettings, waitForPort } from "./redisNodes";
+import {
+  freeRedisPort,
+  installedRedisVersion,
+  spawnTracked,
+  stopChild,
+  testSettings,
+  waitForPort,
+} from "./redisNodes";
 
 /** True when redis-server, redis-sentinel and haproxy are all installed. */
 export function haveReplicationTools(): boolean {
@@ -96,50 +103,10 @@ export interface RedisReplicationSet {
   destroy(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-let exitHook = false;
-function killAllOnExit(): void {
-  if (exitHook) return;
-  exitHook = true;
-  process.on("exit", () => {
-    for (const p of running) {
-      try {
-        p.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
-
-function waitExit(p: ChildProcess, ms: number): Promise<boolean> {
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    p.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 async function stopProcess(t: TestProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   const p = t.process;
   t.process = undefined;
-  if (!p) return;
-  p.kill(signal);
-  if (!(await waitExit(p, 3000))) {
-    p.kill("SIGKILL");
-    await waitExit(p, 3000);
-  }
-}
-
-function spawnTracked(command: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
-  killAllOnExit();
-  const child = spawn(command, args, { stdio: "ignore", ...(env ? { env } : {}) });
-  running.add(child);
-  child.once("exit", () => running.delete(child));
-  return child;
+  await stopChild(p, signal);
 }
 
 /** Resolves once something accepts TCP connections on the port (HAProxy answers nothing until a primary passes its check). */
