@@ -1,9 +1,9 @@
 /**
  * The least Pulumi itself costs for the program's shape: per tenant, two trivial dynamic resources
  * with as many top-level input properties as the program's two tenant resources have
- * (`MongoDatabaseSchema`: 8 plus `__provider`; `QdrantCollection`: 9 plus `__provider`, as the
- * `prod` stack sets them), each a small plain value, one of them an undefined output as
- * `undeclaredIndexes` is. Same mocks and timing as bench/sdkFloor.ts. The gap between this and
+ * (`MongoDatabaseSchema`: `database`, `spec`, `connection`, `password` and the undefined output
+ * `undeclaredIndexes`, plus `__provider`; `QdrantCollection`: `name`, `spec`, `connection`,
+ * `apiKey`, plus `__provider`; components/shared/packedInputs.ts), each a small plain value. Same mocks and timing as bench/sdkFloor.ts. The gap between this and
  * bench/sdkFloor.ts is what the SDK charges for the shape alone (per resource and per top-level
  * input: `transferProperties` in @pulumi/pulumi runtime/rpc.js makes four promises per property,
  * each capturing a stack trace in runtime/debuggable.js); the gap between the program and this is
@@ -20,8 +20,8 @@ const trivialProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Top-level inputs besides `__provider`, as the program's tenant resources have them. */
-const SCHEMA_INPUTS = 8;
-const COLLECTION_INPUTS = 9;
+const SCHEMA_INPUTS = 5;
+const COLLECTION_INPUTS = 4;
 
 function props(tenant: number, count: number, undefinedOutput: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};

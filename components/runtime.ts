@@ -14,7 +14,7 @@ import { placementProvider } from "./dataplane/placement";
 import { bootstrapProvider } from "./mongodb/bootstrap";
 import { migrationProvider } from "./mongodb/migration";
 import { profilingProvider } from "./mongodb/profiling";
-import { schemaProvider } from "./mongodb/schema";
+import { schemaProvider } from "./mongodb/schemaProvider";
 import { qdrantCollectionProvider } from "./qdrant/collectionProvider";
 import { redisFormationProvider } from "./redis/formationProvider";
 import { redisReplicationProvider } from "./redis/replicationProvider";

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeShim } from "../runtimeShim";
+import type { InputLayout } from "../shared/packedInputs";
 import type { QdrantConnection, RetryPolicy } from "./collectionExecutor";
 import type {
   HnswSpec,
@@ -15,6 +16,18 @@ import type {
   VectorSpec,
 } from "./collectionSpec";
 import type { QdrantCluster } from "./component";
+
+/**
+ * Its inputs as the resource registers them (components/shared/packedInputs.ts): `name`, the secret
+ * `apiKey`, `connection` (a value of its own) and `spec` (every other setting).
+ */
+export const COLLECTION_LAYOUT: InputLayout = { top: ["name", "apiKey", "connection"], groups: {} };
+
+/** What `spec` holds: the collection's settings and how this resource treats them. */
+export type QdrantCollectionSettings = Omit<
+  QdrantCollectionArgs,
+  "name" | "cluster" | "connection" | "apiKey"
+>;
 
 export interface QdrantCollectionArgs {
   /** Collection name; default: the resource name. */
@@ -48,12 +61,11 @@ export interface QdrantCollectionArgs {
 
 export class QdrantCollection extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
-  declare readonly vectors: pulumi.Output<VectorSpec | Record<string, VectorSpec>>;
-  declare readonly hnsw: pulumi.Output<HnswSpec | undefined>;
-  declare readonly optimizers: pulumi.Output<OptimizersSpec | undefined>;
-  declare readonly quantization: pulumi.Output<QuantizationSpec | undefined>;
-  declare readonly payloadIndexes: pulumi.Output<PayloadIndexSpec[] | undefined>;
-  declare readonly aliases: pulumi.Output<string[] | undefined>;
+  /**
+   * The collection's settings as last applied (or refreshed), plus the shard count the server chose
+   * when none was declared.
+   */
+  declare readonly spec: pulumi.Output<QdrantCollectionSettings & { shardNumber?: number }>;
 
   constructor(name: string, args: QdrantCollectionArgs, opts: pulumi.CustomResourceOptions = {}) {
     const { cluster, connection, apiKey, name: collectionName, ...spec } = args;
@@ -63,7 +75,7 @@ export class QdrantCollection extends pulumi.dynamic.Resource {
       name,
       {
         name: collectionName ?? name,
-        ...spec,
+        spec,
         connection: connection ?? cluster?.access.apply((access) => ({ access })),
         // The key is only ever a secret, in inputs and in state.
         apiKey: key === undefined ? undefined : pulumi.secret(key),

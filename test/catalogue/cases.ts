@@ -8,7 +8,7 @@
 import { placementProblem } from "../../components/dataplane/placement";
 import { migrationProvider } from "../../components/mongodb/migration";
 import { patternsVersionMigration } from "../../components/mongodb/migrationPlan";
-import { schemaProvider } from "../../components/mongodb/schema";
+import { schemaProvider } from "../../components/mongodb/schemaProvider";
 import { diffCollection } from "../../components/qdrant/collectionExecutor";
 import { checkCollectionSpec } from "../../components/qdrant/collectionSpec";
 import { formatProblem } from "../../components/shared/problems";

@@ -76,9 +76,9 @@ describe("allowDataLoss", () => {
 
   it("lets schema changes rebuild indexes and recreate collections", () => {
     const schema = run.harness.ofType("pulumi-nodejs:dynamic/kato:MongoDatabaseSchema")[0]!;
-    expect(unwrapSecrets(schema.inputs).allowIndexRebuild).toBe(true);
-    const collection = run.harness.resources.find((r) => r.name === "qdrant-collection-vectors_a");
-    if (collection) expect(collection.inputs.allowRecreate).toBe(true);
+    expect(unwrapSecrets(schema.inputs).spec.allowIndexRebuild).toBe(true);
+    const collection = run.harness.ofType("pulumi-nodejs:dynamic/kato:QdrantCollection")[0]!;
+    expect(collection.inputs.spec.allowRecreate).toBe(true);
   });
 
   it("deletes volumes with their containers", () => {
@@ -96,7 +96,9 @@ describe("nothing destroys data by default", () => {
 
   it("refuses index rebuilds", () => {
     const schema = h.ofType("pulumi-nodejs:dynamic/kato:MongoDatabaseSchema")[0]!;
-    expect(unwrapSecrets(schema.inputs).allowIndexRebuild).toBe(false);
+    expect(unwrapSecrets(schema.inputs).spec.allowIndexRebuild).toBe(false);
+    const collection = h.ofType("pulumi-nodejs:dynamic/kato:QdrantCollection")[0]!;
+    expect(collection.inputs.spec.allowRecreate).toBe(false);
   });
 });
 

@@ -163,7 +163,7 @@ describe("providers loaded from their serialized text in a fresh process", () =>
     expect(updated.outs.undeclaredIndexes).toEqual([]);
 
     const read = await schemaProvider.call("read", created.id, updated.outs);
-    expect(read.props.collections).toEqual(next.collections);
+    expect(read.props.spec.collections).toEqual(next.collections);
 
     await expect(schemaProvider.call("delete", created.id, read.props)).resolves.toBeNull();
     expect(cluster.data.has("node1_kato")).toBe(true);
@@ -198,9 +198,31 @@ describe("providers loaded from their serialized text in a fresh process", () =>
       .get("patterns_kb")!
       .indexes.filter((ix) => ix.name !== "name_1");
     const read = await schemaProvider.call("read", "node1_kato", outs);
-    expect(read.props.collections.patterns_kb.indexes).toEqual([]);
+    expect(read.props.spec.collections.patterns_kb.indexes).toEqual([]);
     const diff = await schemaProvider.call("diff", "node1_kato", read.props, schemaInputs);
     expect(diff.changes).toBe(true);
+  });
+
+  it("schema: registers database, password, connection and spec, and accepts state of the earlier flat shape", async () => {
+    expect(Object.keys(schemaInputs).sort()).toEqual(["connection", "database", "password", "spec"]);
+    // Outputs as releases before the spec/connection shape wrote them: every setting at the top level.
+    const flatOuts = {
+      database: schemaInputs.database,
+      ...schemaInputs.spec,
+      allowIndexRebuild: false,
+      ...schemaInputs.connection,
+      password: schemaInputs.password,
+      undeclaredIndexes: [],
+    };
+    await schemaProvider.call("update", "node1_kato", flatOuts, schemaInputs);
+    expect((await schemaProvider.call("diff", "node1_kato", flatOuts, schemaInputs)).changes).toBe(false);
+    const read = await schemaProvider.call("read", "node1_kato", flatOuts);
+    expect(read.props.spec.collections).toEqual(schemaInputs.spec.collections);
+    expect(read.props.connection.username).toBe(schemaInputs.connection.username);
+    expect(read.props.collections).toBeUndefined();
+    expect((await schemaProvider.call("diff", "node1_kato", read.props, schemaInputs)).changes).toBe(false);
+    await expect(schemaProvider.call("delete", "node1_kato", flatOuts)).resolves.toBeNull();
+    expect(cluster.data.has("node1_kato")).toBe(true);
   });
 
   // At preview the engine sends what other resources compute as the unknown string.

@@ -93,7 +93,7 @@ export function programSuite(e: StackExpectations): void {
       expect(collections).toEqual(e.tenants.map(([, c]) => c));
       const first = unwrapSecrets(run.harness.ofType(SCHEMA_TYPE)[0]!.inputs);
       // The schema resource keeps collections in a canonical (sorted) order, so state diffs are stable.
-      expect(Object.keys(first.collections).sort()).toEqual(
+      expect(Object.keys(first.spec.collections).sort()).toEqual(
         (e.preset === "guide"
           ? ["patterns", "pattern_metadata", "global_metadata"]
           : ["patterns_kb", "symbols_kb", "associative_action_kb", "predictions_kb", "metadata"]
@@ -108,7 +108,7 @@ export function programSuite(e: StackExpectations): void {
       ];
       expect(schema.length).toBeGreaterThanOrEqual(2);
       for (const r of schema)
-        expect(r.inputs.dataLossHint, r.name).toMatch(/^set kato-infra:allowDataLoss to true/);
+        expect(r.inputs.spec.dataLossHint, r.name).toMatch(/^set kato-infra:allowDataLoss to true/);
     });
 
     it(`deploys to ${e.target}`, () => {

@@ -71,13 +71,13 @@ describe("QdrantCollection provider in a fresh process", () => {
     const same = await provider.call<{ changes: boolean }>("diff", created.id, read.props, inputs);
     expect(same.changes).toBe(false);
 
-    const bigger = { ...inputs, hnsw: { ...inputs.hnsw, m: 32 } };
+    const bigger = { ...inputs, spec: { ...inputs.spec, hnsw: { ...inputs.spec.hnsw, m: 32 } } };
     // The host forwards only changes, replaces and deleteBeforeReplace (no detailedDiff).
     const diff = await provider.call("diff", created.id, read.props, bigger);
     expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = await provider.call<{ outs: any }>("update", created.id, read.props, bigger);
     const after = await provider.call<{ props: any }>("read", created.id, updated.outs);
-    expect(after.props.hnsw.m).toBe(32);
+    expect(after.props.spec.hnsw.m).toBe(32);
 
     const resized = { ...bigger, vectors: { size: 16, distance: "Euclid" } };
     const refused = await provider.call<{ failures: { reason: string }[] }>("check", bigger, resized);
@@ -91,6 +91,37 @@ describe("QdrantCollection provider in a fresh process", () => {
     await provider.call("delete", created.id, { ...after.props, dropOnDelete: true });
     expect(fake.state.collections.has("vectors_tenant_a_kato")).toBe(false);
     expect(fake.violations).toEqual([]);
+  });
+
+  it("registers name, apiKey, connection and spec, and accepts state of the earlier flat shape", async () => {
+    expect(Object.keys(inputs).sort()).toEqual(["apiKey", "connection", "name", "spec"]);
+    expect(inputs.spec.vectors).toEqual({ size: 8, distance: "Euclid" });
+    const created = await provider.call<{ id: string; outs: any }>("create", inputs);
+    // Outputs as releases before the spec shape wrote them: every setting at the top level.
+    const { spec, ...top } = created.outs;
+    const flatOuts = { ...top, ...spec };
+    expect(flatOuts.spec).toBeUndefined();
+    expect(await provider.call("diff", created.id, flatOuts, inputs)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    const read = await provider.call<{ id: string; props: any }>("read", created.id, flatOuts);
+    expect(read.id).toBe(created.id);
+    expect(read.props.spec.vectors).toEqual({ size: 8, distance: "Euclid" });
+    expect(read.props.vectors).toBeUndefined();
+    // A rebuild that is allowed names the input that holds the changed setting: spec.
+    const resized = {
+      ...inputs,
+      spec: { ...inputs.spec, vectors: { size: 16, distance: "Euclid" }, allowRecreate: true },
+    };
+    expect(await provider.call("diff", created.id, flatOuts, resized)).toEqual({
+      changes: true,
+      replaces: ["spec"],
+      deleteBeforeReplace: true,
+    });
+    await provider.call("delete", created.id, { ...flatOuts, dropOnDelete: true });
+    expect(fake.state.collections.has("vectors_tenant_a_kato")).toBe(false);
   });
 
   it("marks the key secret in the resource's outputs", async () => {

@@ -52,14 +52,14 @@ beforeAll(() => {
   cpSync(join(ROOT, "components"), join(tree, "components"), { recursive: true });
   symlinkSync(join(ROOT, "node_modules"), join(tree, "node_modules"), "dir");
   cpSync(join(ROOT, "tsconfig.json"), join(tree, "tsconfig.json"));
-  const schema = join(tree, "components", "mongodb", "schema.ts");
+  const schema = join(tree, "components", "mongodb", "schemaProvider.ts");
   const schemaText = readFileSync(schema, "utf8");
-  expect(schemaText).toContain("async check(_olds: any, news: any) {");
+  expect(schemaText).toContain("async check(_olds: any, inputs: any) {");
   writeFileSync(
     schema,
     schemaText.replace(
-      "async check(_olds: any, news: any) {",
-      'async check(_olds: any, news: any) {\n    void "edited";',
+      "async check(_olds: any, inputs: any) {",
+      'async check(_olds: any, inputs: any) {\n    void "edited";',
     ),
   );
   const executor = join(tree, "components", "mongodb", "schemaExecutor.ts");
