@@ -11,9 +11,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { placementProvider } from "./dataplane/placement";
-import { bootstrapProvider } from "./mongodb/bootstrap";
-import { migrationProvider } from "./mongodb/migration";
-import { profilingProvider } from "./mongodb/profiling";
+import { bootstrapProvider } from "./mongodb/bootstrapProvider";
+import { migrationProvider } from "./mongodb/migrationProvider";
+import { profilingProvider } from "./mongodb/profilingProvider";
 import { schemaProvider } from "./mongodb/schemaProvider";
 import { qdrantCollectionProvider } from "./qdrant/collectionProvider";
 import { redisFormationProvider } from "./redis/formationProvider";

@@ -1,16 +1,13 @@
-/** Redis: settings, plans, the component (cluster or replication mode) and the formation executors. */
+/**
+ * Redis: settings, plans, the component (cluster or replication mode) and the formation resources.
+ * The providers and executors are not re-exported: only the provider runtime (components/runtime.ts)
+ * loads them, in the Pulumi dynamic-provider host, so the program does not.
+ */
 
 export { RedisCluster, type RedisClusterArgs } from "./component";
 export { RedisClusterFormation, type RedisClusterFormationArgs } from "./formation";
-export { type FormationResult, formCluster, inspectCluster } from "./formationExecutor";
-export { type FormationInputs, redisFormationProvider } from "./formationProvider";
 export { expectedRuntimeConfig, renderAuthConf, renderRedisConf } from "./redisConf";
 export { RedisReplicationFormation, type RedisReplicationFormationArgs } from "./replication";
-export {
-  formReplication,
-  inspectReplication,
-  type ReplicationResult,
-} from "./replicationExecutor";
 export {
   planReplication,
   type ReplicationSpec,
@@ -18,7 +15,6 @@ export {
   renderSentinelAuth,
   renderSentinelConf,
 } from "./replicationPlan";
-export { type ReplicationInputs, redisReplicationProvider } from "./replicationProvider";
 export {
   type AppendFsync,
   MAXMEMORY_SHARE_OF_LIMIT,

@@ -6,8 +6,8 @@
  */
 
 import { placementProblem } from "../../components/dataplane/placement";
-import { migrationProvider } from "../../components/mongodb/migration";
 import { patternsVersionMigration } from "../../components/mongodb/migrationPlan";
+import { migrationProvider } from "../../components/mongodb/migrationProvider";
 import { schemaProvider } from "../../components/mongodb/schemaProvider";
 import { diffCollection } from "../../components/qdrant/collectionExecutor";
 import { checkCollectionSpec } from "../../components/qdrant/collectionSpec";
