@@ -4,7 +4,7 @@
  * components/runtimeShim.ts); the program never loads it, nor the executor it drives.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { withReachableMembers } from "../shared/access";
+import { accessProblem, withReachableMembers } from "../shared/access";
 import { formatProblem } from "../shared/problems";
 import { hasUnknown } from "../shared/unknown";
 import { inspectMigration, type MigrationRequest, runMigration } from "./migrationExecutor";
@@ -37,21 +37,28 @@ function execute<T>(inputs: Record<string, any>, fn: (request: MigrationRequest)
   );
 }
 
+/** Runs the migration; the outputs are the inputs and what the run recorded. */
+async function run(inputs: any) {
+  const result = await execute(inputs, runMigration);
+  return {
+    ...inputs,
+    version: result.version,
+    status: result.status,
+    appliedAt: result.appliedAt,
+    counts: result.counts,
+    changedByLastRun: result.changedByThisRun.total,
+    pendingDatabases: [],
+  };
+}
+
 export const migrationProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: any, news: any) {
     const pending = new Set(Object.keys(news).filter((k) => hasUnknown(news[k])));
     const failures = validateMigration(specOf(news))
       .map((p) => ({ property: p.field.split(/[.[]/)[0] || "databases", reason: formatProblem(p) }))
       .filter((f) => !pending.has(f.property) && !(f.property === "migration" && pending.size > 0));
-    if (
-      !pending.has("access") &&
-      (!news.access || !Array.isArray(news.access.members) || news.access.members.length === 0)
-    ) {
-      failures.push({
-        property: "access",
-        reason: "access must list the replica set's members (MongoReplicaSet.access).",
-      });
-    }
+    const accessFailure = accessProblem(news.access, pending.has("access"));
+    if (accessFailure) failures.push({ property: "access", reason: accessFailure });
     return { inputs: news, failures };
   },
 
@@ -69,34 +76,11 @@ export const migrationProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: any) {
-    const result = await execute(inputs, runMigration);
-    return {
-      id: inputs.migrationId,
-      outs: {
-        ...inputs,
-        version: result.version,
-        status: result.status,
-        appliedAt: result.appliedAt,
-        counts: result.counts,
-        changedByLastRun: result.changedByThisRun.total,
-        pendingDatabases: [],
-      },
-    };
+    return { id: inputs.migrationId, outs: await run(inputs) };
   },
 
   async update(_id: string, _olds: any, news: any) {
-    const result = await execute(news, runMigration);
-    return {
-      outs: {
-        ...news,
-        version: result.version,
-        status: result.status,
-        appliedAt: result.appliedAt,
-        counts: result.counts,
-        changedByLastRun: result.changedByThisRun.total,
-        pendingDatabases: [],
-      },
-    };
+    return { outs: await run(news) };
   },
 
   /** Refresh: the record's status and counts, and the target databases it does not list as done. */

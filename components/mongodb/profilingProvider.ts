@@ -4,7 +4,7 @@
  * components/runtimeShim.ts); the program never loads it, nor the executor it drives.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type EngineAccess, withReachableMembers } from "../shared/access";
+import { accessProblem, type EngineAccess, withReachableMembers } from "../shared/access";
 import { formatProblem } from "../shared/problems";
 import { hasUnknown } from "../shared/unknown";
 import { applyProfiling, inspectProfiling, type ProfilingRequest, resetProfiling } from "./profilingExecutor";
@@ -71,15 +71,8 @@ export const profilingProvider: pulumi.dynamic.ResourceProvider = {
     const failures = resolveProfiling(settingsOf(news), "")
       .problems.map((p) => ({ property: p.field.split(".")[0] || "databases", reason: formatProblem(p) }))
       .filter((f) => !pending.has(f.property));
-    if (
-      !pending.has("access") &&
-      (!news.access || !Array.isArray(news.access.members) || news.access.members.length === 0)
-    ) {
-      failures.push({
-        property: "access",
-        reason: "access must list the replica set's members (MongoReplicaSet.access).",
-      });
-    }
+    const accessFailure = accessProblem(news.access, pending.has("access"));
+    if (accessFailure) failures.push({ property: "access", reason: accessFailure });
     for (const key of ["username", "password"]) {
       if (!pending.has(key) && (typeof news[key] !== "string" || news[key].length === 0)) {
         failures.push({ property: key, reason: `${key} must be a non-empty string (the root user's).` });

@@ -6,7 +6,7 @@
  * working, and writes outputs in the current shape.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { type EngineAccess, withReachableMembers } from "../shared/access";
+import { accessProblem, type EngineAccess, withReachableMembers } from "../shared/access";
 import { pack, packedKey, unpack } from "../shared/packedInputs";
 import { formatProblem } from "../shared/problems";
 import { hasUnknown } from "../shared/unknown";
@@ -62,15 +62,8 @@ export const schemaProvider: pulumi.dynamic.ResourceProvider = {
       .map((p) => ({ key: p.field.split(".")[0] || "collections", reason: formatProblem(p) }))
       .filter((f) => !pending.has(f.key))
       .map((f) => ({ property: packedKey(SCHEMA_LAYOUT, f.key), reason: f.reason }));
-    if (
-      !pending.has("access") &&
-      (!news.access || !Array.isArray(news.access.members) || news.access.members.length === 0)
-    ) {
-      failures.push({
-        property: packedKey(SCHEMA_LAYOUT, "access"),
-        reason: "access must list the replica set's members (MongoReplicaSet.access).",
-      });
-    }
+    const accessFailure = accessProblem(news.access, pending.has("access"));
+    if (accessFailure) failures.push({ property: packedKey(SCHEMA_LAYOUT, "access"), reason: accessFailure });
     return { inputs, failures };
   },
 

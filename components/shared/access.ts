@@ -125,3 +125,15 @@ export function kubernetesAccess(
     })),
   };
 }
+
+/**
+ * A provider's check of its `access` input: the reason it fails, or undefined when it lists
+ * members (or is not known yet, at preview: checked at the next run that knows it).
+ */
+export function accessProblem(access: unknown, pending: boolean): string | undefined {
+  if (pending) return undefined;
+  const members = (access as Partial<EngineAccess> | undefined)?.members;
+  return Array.isArray(members) && members.length > 0
+    ? undefined
+    : "access must list the replica set's members (MongoReplicaSet.access).";
+}
