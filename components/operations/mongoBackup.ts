@@ -13,6 +13,7 @@
  * file on the host (Docker); the rendered scripts contain none.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { MONGO_UID } from "../mongodb/topology";
 import { type BackupArgs, type BackupStrategy, DataTierBackup } from "./backup";
 import { downloadContainer } from "./k8sJobs";
 import {
@@ -36,9 +37,6 @@ export interface MongoBackupArgs extends MongoBackupSettings, BackupArgs {
   network?: pulumi.Input<string>;
 }
 
-/** uid of the official mongo image's `mongodb` user: the backup and restore pods run as it. */
-const MONGO_IMAGE_UID = 999;
-
 /** What backing up MongoDB adds to DataTierBackup: mongodump to an archive, mongorestore from one. */
 export const mongoStrategy: BackupStrategy<MongoBackupArgs, ResolvedMongoBackupSettings> = {
   kind: "MongoBackup",
@@ -48,7 +46,8 @@ export const mongoStrategy: BackupStrategy<MongoBackupArgs, ResolvedMongoBackupS
   resolve: (raw, name) => resolveMongoBackupSettings(raw, name),
   argProblems: () => [],
   dockerNetwork: { given: (args) => args.network, fix: "pass the replica set's Docker network name." },
-  uid: () => MONGO_IMAGE_UID,
+  // The tools image is the server's: its `mongodb` user.
+  uid: () => MONGO_UID,
   secretData: (args) => ({ "mongodb-uri": args.uri, "mongodb-restore-uri": args.restoreUri ?? args.uri }),
   backupStep: ({ name, settings: s, claimName, copiesDir }) => ({
     name: "mongodump",
