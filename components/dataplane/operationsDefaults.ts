@@ -7,6 +7,7 @@
  */
 import type { ResolvedMongoSettings } from "../mongodb/settings";
 import type { MongoBackupSettings, QdrantSnapshotsSettings, RedisBackupSettings } from "../operations";
+import { REDIS_BACKUP_DEFAULTS } from "../operations/redisBackupPlan";
 import type { ResolvedQdrantSettings } from "../qdrant/settings";
 import { DATA_DIR } from "../redis/redisConf";
 import type { ResolvedRedisSettings } from "../redis/settings";
@@ -68,8 +69,8 @@ export function operationsDefaults(
         ? {
             image: redis.image,
             dataDir: DATA_DIR,
-            dbFilename: redisDirective(redis, "dbfilename", "dump.rdb"),
-            appendDirName: redisDirective(redis, "appenddirname", "appendonlydir"),
+            dbFilename: redisDirective(redis, "dbfilename", REDIS_BACKUP_DEFAULTS.dbFilename),
+            appendDirName: redisDirective(redis, "appenddirname", REDIS_BACKUP_DEFAULTS.appendDirName),
           }
         : {}),
     },

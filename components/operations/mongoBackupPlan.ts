@@ -55,6 +55,13 @@ export interface ResolvedMongoBackupSettings extends ResolvedBackupCommon {
 
 /** The engine's own default image: mongodump/mongorestore match the servers (one declaration). */
 export const DEFAULT_MONGO_TOOLS_IMAGE = MONGO_DEFAULTS.image;
+
+/** Defaults of MongoBackup's own settings, declared once: the field docs and the resolver read them. */
+export const MONGO_BACKUP_DEFAULTS = {
+  image: DEFAULT_MONGO_TOOLS_IMAGE,
+  readPreference: "secondaryPreferred",
+  restoreDrop: true,
+} as const satisfies Partial<ResolvedMongoBackupSettings>;
 const MONGO_KEYS = [...COMMON_BACKUP_KEYS, "image", "readPreference", "restoreFrom", "restoreDrop"] as const;
 
 export const MONGO_BACKUP_FIELDS: readonly FieldDoc[] = [
@@ -62,14 +69,14 @@ export const MONGO_BACKUP_FIELDS: readonly FieldDoc[] = [
   {
     name: "image",
     type: "string",
-    default: DEFAULT_MONGO_TOOLS_IMAGE,
+    default: MONGO_BACKUP_DEFAULTS.image,
     description:
       "Pinned image with mongodump and mongorestore; use the server's own image so versions match.",
   },
   {
     name: "readPreference",
     type: READ_PREFERENCES.map((r) => JSON.stringify(r)).join(" | "),
-    default: "secondaryPreferred",
+    default: MONGO_BACKUP_DEFAULTS.readPreference,
     description: "Member mongodump reads from; a secondary keeps the load off the primary.",
   },
   {
@@ -82,7 +89,7 @@ export const MONGO_BACKUP_FIELDS: readonly FieldDoc[] = [
   {
     name: "restoreDrop",
     type: "boolean",
-    default: true,
+    default: MONGO_BACKUP_DEFAULTS.restoreDrop,
     description: "Restore with --drop: each collection in the backup replaces the live one.",
   },
 ];
@@ -95,9 +102,9 @@ export function resolveMongoBackupSettings(
   field = "backups.mongodb",
   base: Partial<MongoBackupSettings> = {},
 ): { settings?: ResolvedMongoBackupSettings; problems: Problem[] } {
-  const start = resolveBackupBase("mongodb", field, raw, base, MONGO_KEYS, DEFAULT_MONGO_TOOLS_IMAGE);
+  const start = resolveBackupBase("mongodb", field, raw, base, MONGO_KEYS, MONGO_BACKUP_DEFAULTS.image);
   const { common, image, pick, problems } = start;
-  const readPreference = pick("readPreference", "secondaryPreferred");
+  const readPreference = pick("readPreference", MONGO_BACKUP_DEFAULTS.readPreference);
   problems.push(...check.oneOf(`${field}.readPreference`, readPreference, READ_PREFERENCES));
   const restoreFrom = pick("restoreFrom", undefined);
   if (restoreFrom !== undefined && (typeof restoreFrom !== "string" || !ARCHIVE_NAME.test(restoreFrom))) {
@@ -110,7 +117,7 @@ export function resolveMongoBackupSettings(
       ),
     );
   }
-  const restoreDrop = pick("restoreDrop", true);
+  const restoreDrop = pick("restoreDrop", MONGO_BACKUP_DEFAULTS.restoreDrop);
   problems.push(...check.boolean(`${field}.restoreDrop`, restoreDrop));
   if (problems.length > 0) return { problems };
   return {

@@ -19,6 +19,7 @@
  * from Qdrant's JSON with grep/sed (names are checked to be [A-Za-z0-9_.-]), times compared as ISO
  * strings with awk. The API key goes into a header file (`curl -H @file`), never into an argv.
  */
+import { QDRANT_DEFAULTS } from "../qdrant/settings";
 import type { FieldDoc } from "../shared/fields";
 import { check, type Problem, problem } from "../shared/problems";
 import {
@@ -58,6 +59,18 @@ export interface ResolvedQdrantSnapshotsSettings extends ResolvedBackupCommon {
 }
 
 export const DEFAULT_CURL_IMAGE = "curlimages/curl:8.11.1";
+
+/**
+ * Defaults of QdrantSnapshots' own settings, declared once: the field docs and the resolver read
+ * them. The snapshots directory is the engine's own default (components/qdrant/settings.ts).
+ */
+export const QDRANT_SNAPSHOTS_DEFAULTS = {
+  image: DEFAULT_CURL_IMAGE,
+  download: true,
+  snapshotsPath: QDRANT_DEFAULTS.snapshots.path,
+  restoreSource: "backup",
+  requestTimeoutSeconds: 3600,
+} as const satisfies Partial<ResolvedQdrantSnapshotsSettings>;
 export const RUN_STAMP = /^[0-9]{8}T[0-9]{6}Z$/;
 const KEYS = [
   ...COMMON_BACKUP_KEYS,
@@ -74,19 +87,19 @@ export const QDRANT_SNAPSHOTS_FIELDS: readonly FieldDoc[] = [
   {
     name: "image",
     type: "string",
-    default: DEFAULT_CURL_IMAGE,
+    default: QDRANT_SNAPSHOTS_DEFAULTS.image,
     description: "Pinned image with curl and sh.",
   },
   {
     name: "download",
     type: "boolean",
-    default: true,
+    default: QDRANT_SNAPSHOTS_DEFAULTS.download,
     description: "Copy each snapshot off its peer to the destination; false keeps them on the peers only.",
   },
   {
     name: "snapshotsPath",
     type: "string",
-    default: "/qdrant/snapshots",
+    default: QDRANT_SNAPSHOTS_DEFAULTS.snapshotsPath,
     description: "The peers' snapshots directory, for recoveries from snapshots still on the peers.",
   },
   {
@@ -99,14 +112,14 @@ export const QDRANT_SNAPSHOTS_FIELDS: readonly FieldDoc[] = [
   {
     name: "restoreSource",
     type: '"backup" | "peer"',
-    default: "backup",
+    default: QDRANT_SNAPSHOTS_DEFAULTS.restoreSource,
     description:
       "Restore by uploading the downloaded copies, or by recovering the snapshots still on the peers.",
   },
   {
     name: "requestTimeoutSeconds",
     type: "integer",
-    default: 3600,
+    default: QDRANT_SNAPSHOTS_DEFAULTS.requestTimeoutSeconds,
     description: "Longest wait for one API call (creating or transferring a large snapshot).",
   },
 ];
@@ -116,11 +129,11 @@ export function resolveQdrantSnapshotsSettings(
   field = "backups.qdrant",
   base: Partial<QdrantSnapshotsSettings> = {},
 ): { settings?: ResolvedQdrantSnapshotsSettings; problems: Problem[] } {
-  const start = resolveBackupBase("qdrant", field, raw, base, KEYS, DEFAULT_CURL_IMAGE);
+  const start = resolveBackupBase("qdrant", field, raw, base, KEYS, QDRANT_SNAPSHOTS_DEFAULTS.image);
   const { common, image, pick, problems } = start;
-  const download = pick("download", true);
+  const download = pick("download", QDRANT_SNAPSHOTS_DEFAULTS.download);
   problems.push(...check.boolean(`${field}.download`, download));
-  const snapshotsPath = pick("snapshotsPath", "/qdrant/snapshots");
+  const snapshotsPath = pick("snapshotsPath", QDRANT_SNAPSHOTS_DEFAULTS.snapshotsPath);
   problems.push(
     ...check.pattern(
       `${field}.snapshotsPath`,
@@ -142,7 +155,7 @@ export function resolveQdrantSnapshotsSettings(
       ),
     );
   }
-  const restoreSource = pick("restoreSource", "backup");
+  const restoreSource = pick("restoreSource", QDRANT_SNAPSHOTS_DEFAULTS.restoreSource);
   problems.push(...check.oneOf(`${field}.restoreSource`, restoreSource, ["backup", "peer"] as const));
   if (download === false && restoreFrom !== undefined) {
     problems.push(
@@ -154,7 +167,10 @@ export function resolveQdrantSnapshotsSettings(
       ),
     );
   }
-  const requestTimeoutSeconds = pick("requestTimeoutSeconds", 3600);
+  const requestTimeoutSeconds = pick(
+    "requestTimeoutSeconds",
+    QDRANT_SNAPSHOTS_DEFAULTS.requestTimeoutSeconds,
+  );
   problems.push(...check.integer(`${field}.requestTimeoutSeconds`, requestTimeoutSeconds, 10, 24 * 3600));
   if (problems.length > 0) return { problems };
   return {

@@ -29,6 +29,7 @@
  * rewrites a fresh AOF from memory), waits for the rewrite, and shuts it down; the node then starts
  * as configured and loads that AOF. nodes.conf is never touched.
  */
+import { DATA_DIR } from "../redis/redisConf";
 import { REDIS_DEFAULTS } from "../redis/settings";
 import type { FieldDoc } from "../shared/fields";
 import { check, type Problem } from "../shared/problems";
@@ -68,6 +69,22 @@ export interface ResolvedRedisBackupSettings extends ResolvedBackupCommon {
 
 /** The engine's own default image: backup tools and servers share a version (one declaration). */
 export const DEFAULT_REDIS_TOOLS_IMAGE = `redis:${REDIS_DEFAULTS.version}`;
+
+/**
+ * Defaults of RedisBackup's own settings, declared once: the field docs, the resolver and the data
+ * plane's defaults (components/dataplane/operationsDefaults.ts) read them. The file names are Redis
+ * 7's own defaults (`dbfilename`, `appenddirname`); the data directory is the one the engine
+ * configures (`dir`, components/redis/redisConf.ts).
+ */
+export const REDIS_BACKUP_DEFAULTS = {
+  image: DEFAULT_REDIS_TOOLS_IMAGE,
+  dataDir: DATA_DIR,
+  dbFilename: "dump.rdb",
+  appendDirName: "appendonlydir",
+  saveTimeoutSeconds: 600,
+  /** The official image's `redis` user. */
+  uid: 999,
+} as const satisfies Partial<ResolvedRedisBackupSettings>;
 const REDIS_KEYS = [
   ...COMMON_BACKUP_KEYS,
   "image",
@@ -83,27 +100,37 @@ export const REDIS_BACKUP_FIELDS: readonly FieldDoc[] = [
   {
     name: "image",
     type: "string",
-    default: DEFAULT_REDIS_TOOLS_IMAGE,
+    default: REDIS_BACKUP_DEFAULTS.image,
     description: "Pinned image with redis-cli and redis-server; use the nodes' own image.",
   },
-  { name: "dataDir", type: "string", default: "/data", description: "The nodes' data directory (`dir`)." },
-  { name: "dbFilename", type: "string", default: "dump.rdb", description: "The nodes' `dbfilename`." },
+  {
+    name: "dataDir",
+    type: "string",
+    default: REDIS_BACKUP_DEFAULTS.dataDir,
+    description: "The nodes' data directory (`dir`).",
+  },
+  {
+    name: "dbFilename",
+    type: "string",
+    default: REDIS_BACKUP_DEFAULTS.dbFilename,
+    description: "The nodes' `dbfilename`.",
+  },
   {
     name: "appendDirName",
     type: "string",
-    default: "appendonlydir",
+    default: REDIS_BACKUP_DEFAULTS.appendDirName,
     description: "The nodes' `appenddirname` (Redis 7+): moved aside on restore.",
   },
   {
     name: "saveTimeoutSeconds",
     type: "integer",
-    default: 600,
+    default: REDIS_BACKUP_DEFAULTS.saveTimeoutSeconds,
     description: "Docker: how long to wait for one node's BGSAVE before the run fails.",
   },
   {
     name: "uid",
     type: "integer",
-    default: 999,
+    default: REDIS_BACKUP_DEFAULTS.uid,
     description: "uid the Redis server runs as; backup and restore containers run as it.",
   },
 ];
@@ -113,9 +140,9 @@ export function resolveRedisBackupSettings(
   field = "backups.redis",
   base: Partial<RedisBackupSettings> = {},
 ): { settings?: ResolvedRedisBackupSettings; problems: Problem[] } {
-  const start = resolveBackupBase("redis", field, raw, base, REDIS_KEYS, DEFAULT_REDIS_TOOLS_IMAGE);
+  const start = resolveBackupBase("redis", field, raw, base, REDIS_KEYS, REDIS_BACKUP_DEFAULTS.image);
   const { common, image, pick, problems } = start;
-  const dataDir = pick("dataDir", "/data");
+  const dataDir = pick("dataDir", REDIS_BACKUP_DEFAULTS.dataDir);
   problems.push(
     ...check.pattern(
       `${field}.dataDir`,
@@ -126,7 +153,7 @@ export function resolveRedisBackupSettings(
     ),
   );
   const fileName = /^[A-Za-z0-9._-]+$/;
-  const dbFilename = pick("dbFilename", "dump.rdb");
+  const dbFilename = pick("dbFilename", REDIS_BACKUP_DEFAULTS.dbFilename);
   problems.push(
     ...check.pattern(
       `${field}.dbFilename`,
@@ -136,7 +163,7 @@ export function resolveRedisBackupSettings(
       `set it to the nodes' dbfilename.`,
     ),
   );
-  const appendDirName = pick("appendDirName", "appendonlydir");
+  const appendDirName = pick("appendDirName", REDIS_BACKUP_DEFAULTS.appendDirName);
   problems.push(
     ...check.pattern(
       `${field}.appendDirName`,
@@ -146,9 +173,9 @@ export function resolveRedisBackupSettings(
       `set it to the nodes' appenddirname.`,
     ),
   );
-  const saveTimeoutSeconds = pick("saveTimeoutSeconds", 600);
+  const saveTimeoutSeconds = pick("saveTimeoutSeconds", REDIS_BACKUP_DEFAULTS.saveTimeoutSeconds);
   problems.push(...check.integer(`${field}.saveTimeoutSeconds`, saveTimeoutSeconds, 10, 24 * 3600));
-  const uid = pick("uid", 999);
+  const uid = pick("uid", REDIS_BACKUP_DEFAULTS.uid);
   problems.push(...check.integer(`${field}.uid`, uid, 1, 2 ** 31 - 1));
   if (problems.length > 0) return { problems };
   return {
