@@ -3,17 +3,18 @@
  * (right for `dev`), its documentation and its validation. Pure: no Pulumi, no I/O.
  */
 import type { FieldDoc } from "../shared/fields";
-import { asSettingsObject, check, checkKnownKeys, type Problem, problem } from "../shared/problems";
+import { asSettingsObject, check, type Problem, problem } from "../shared/problems";
 import {
   checkStorageClass,
   checkVolumeSize,
-  RESOURCE_KEYS,
   type ResolvedResources,
   type ResolvedStorage,
   resolveResources,
   resolveStorage,
-  STORAGE_KEYS,
+  resourcesSetting,
+  storageSetting,
 } from "../shared/resources";
+import { declareSettings, type SettingsInput, type SettingsResolved, setting } from "../shared/settingsDecl";
 import { isObject } from "../shared/values";
 
 export const QDRANT_LOG_LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"] as const;
@@ -30,173 +31,161 @@ export const QDRANT_P2P_PORT = 6335;
 /** Where the official image keeps its data (WORKDIR is /qdrant). */
 export const QDRANT_STORAGE_PATH = "/qdrant/storage";
 
-export interface QdrantStorageSettings {
-  /** Volume size per peer, Kubernetes quantity. */
-  size?: string;
-  /** Kubernetes StorageClass; default: the cluster's default. Ignored on Docker. */
-  storageClass?: string;
-  /** Keep volumes when the cluster is deleted or scaled down. */
-  retainOnDelete?: boolean;
-}
-
-export interface QdrantSnapshotSettings {
-  /** Directory of snapshots inside the container. */
-  path?: string;
-  /** Snapshot volume size per peer (Kubernetes quantity). */
-  size?: string;
-  /** Kubernetes StorageClass of the snapshot volume; default: the cluster's default. */
-  storageClass?: string;
-}
-
-export interface QdrantResourceSettings {
-  cpu?: string;
-  memory?: string;
-  cpuLimit?: string;
-}
-
-/** What a stack writes under `kato-infra:qdrant`. Every field is optional. */
-export interface QdrantSettings {
-  peers?: number;
-  image?: string;
-  storage?: QdrantStorageSettings;
-  snapshots?: QdrantSnapshotSettings;
-  resources?: QdrantResourceSettings;
-  hostPortBase?: number;
-  grpc?: boolean;
-  grpcHostPortBase?: number;
-  apiKey?: boolean;
-  logLevel?: QdrantLogLevel;
-  telemetryDisabled?: boolean;
-  consensusTickPeriodMs?: number;
-}
-
-export interface ResolvedQdrantSettings {
-  peers: number;
-  image: string;
-  storage: ResolvedStorage;
-  snapshots: { path: string; size: string; storageClass?: string };
-  resources: ResolvedResources;
-  hostPortBase: number;
-  grpc: boolean;
-  grpcHostPortBase: number;
-  apiKey: boolean;
-  logLevel: QdrantLogLevel;
-  telemetryDisabled: boolean;
-  consensusTickPeriodMs: number;
-}
-
-export const QDRANT_DEFAULTS: ResolvedQdrantSettings = {
-  peers: 3,
-  image: QDRANT_DEFAULT_IMAGE,
-  storage: { size: "10Gi", retainOnDelete: true },
-  snapshots: { path: "/qdrant/snapshots", size: "5Gi" },
-  resources: { cpu: "500m", memory: "1Gi" },
-  hostPortBase: 6333,
-  grpc: false,
-  grpcHostPortBase: 7334,
-  apiKey: true,
-  logLevel: "INFO",
-  telemetryDisabled: true,
-  consensusTickPeriodMs: 100,
-};
-
 /** Qdrant's Raft consensus works with any size, but more than this is not a data tier for KATO. */
 export const QDRANT_MAX_PEERS = 15;
 
-export const QDRANT_FIELDS: readonly FieldDoc[] = [
-  {
-    name: "peers",
-    type: "integer",
-    default: QDRANT_DEFAULTS.peers,
+const PORT_MAX = 65535;
+
+/** Qdrant needs room on its volumes and memory: 0 parses as a quantity but is refused. */
+function notZero(field: string, value: unknown, bytes: number | undefined, example: string): Problem[] {
+  if (bytes !== 0) return [];
+  return [problem(field, value, "must be more than 0.", `set ${field} to a quantity such as "${example}".`)];
+}
+
+function checkImage(field: string, image: unknown): Problem[] {
+  if (typeof image !== "string" || image.trim() === "") {
+    return [
+      problem(field, image, "must be an image reference.", `set ${field} to e.g. "${QDRANT_DEFAULT_IMAGE}".`),
+    ];
+  }
+  if (!imageIsPinned(image)) {
+    return [
+      problem(
+        field,
+        image,
+        "is not pinned: without a fixed tag (other than `latest`) or digest a restart can change the server version.",
+        `set ${field} to a release tag such as "${QDRANT_DEFAULT_IMAGE}".`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function checkSnapshotPath(field: string, path: unknown): Problem[] {
+  if (typeof path !== "string" || !path.startsWith("/") || /[\s'"\\]/.test(path)) {
+    return [
+      problem(
+        field,
+        path,
+        "must be an absolute path without spaces or quotes.",
+        `set ${field} to e.g. "/qdrant/snapshots".`,
+      ),
+    ];
+  }
+  if (path === QDRANT_STORAGE_PATH || path.startsWith(`${QDRANT_STORAGE_PATH}/`)) {
+    return [
+      problem(
+        field,
+        path,
+        `is inside the storage directory ${QDRANT_STORAGE_PATH}, which has its own volume.`,
+        `set ${field} to a directory outside ${QDRANT_STORAGE_PATH}, e.g. "/qdrant/snapshots".`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function checkSnapshotSize(field: string, size: unknown): Problem[] {
+  const checked = checkVolumeSize(field, size);
+  return [...checked.problems, ...notZero(field, size, checked.bytes, "5Gi")];
+}
+
+/** Every Qdrant setting, declared once (components/shared/settingsDecl.ts). */
+export const QDRANT_SETTINGS = declareSettings({
+  peers: setting.integer({
+    default: 3,
+    min: 1,
+    max: QDRANT_MAX_PEERS,
+    fix: (f) =>
+      `set ${f} to a whole number from 1 to ${QDRANT_MAX_PEERS}; 3 keeps the cluster available while one peer is down.`,
     description:
-      "Number of Qdrant peers in the cluster (1 to 15). Peer 0 starts the cluster; the others join it through its P2P address.",
-  },
-  {
-    name: "image",
+      "Number of Qdrant peers in the cluster. Peer 0 starts the cluster; the others join it through its P2P address.",
+  }),
+  image: setting.value<string>({
     type: "string",
-    default: QDRANT_DEFAULTS.image,
-    description: "Qdrant image, pinned by tag or digest (`latest` and untagged images are refused).",
-  },
-  {
-    name: "storage",
-    type: "{ size, storageClass, retainOnDelete }",
-    default: QDRANT_DEFAULTS.storage,
-    description:
-      "Data volume of each peer: size (Kubernetes quantity), StorageClass (Kubernetes only) and whether volumes are kept when the cluster is deleted (default true).",
-  },
-  {
-    name: "snapshots",
-    type: "{ path, size, storageClass }",
-    default: QDRANT_DEFAULTS.snapshots,
-    description: "Snapshot directory inside the container and the size/StorageClass of its volume.",
-  },
-  {
-    name: "resources",
-    type: "{ cpu, memory, cpuLimit }",
-    default: QDRANT_DEFAULTS.resources,
-    description:
-      "CPU and memory requests of each peer; the memory limit equals the request; no CPU limit unless set.",
-  },
-  {
-    name: "hostPortBase",
-    type: "integer",
-    default: QDRANT_DEFAULTS.hostPortBase,
+    default: QDRANT_DEFAULT_IMAGE,
+    rules: "pinned by a tag other than `latest`, or by digest",
+    description: "Qdrant image.",
+    check: checkImage,
+  }),
+  storage: storageSetting({ size: "10Gi", sizeRules: "a Kubernetes quantity, more than 0", of: "peer" }),
+  snapshots: setting.group(
+    {
+      path: setting.value<string>({
+        type: "string",
+        default: "/qdrant/snapshots",
+        rules: `an absolute path without spaces or quotes, outside ${QDRANT_STORAGE_PATH}`,
+        description: "Directory of the snapshots inside the container.",
+        check: checkSnapshotPath,
+      }),
+      size: setting.value<string>({
+        type: "quantity",
+        default: "5Gi",
+        rules: "a Kubernetes quantity, more than 0",
+        description: "Snapshot volume of each peer.",
+        check: checkSnapshotSize,
+      }),
+      storageClass: setting.value<string | undefined>({
+        type: "string",
+        rules: "a StorageClass name",
+        description: "Kubernetes StorageClass of the snapshot volumes; the cluster's default when unset.",
+        check: checkStorageClass,
+      }),
+    },
+    { description: "Snapshot directory and its own volume." },
+  ),
+  resources: resourcesSetting({
+    cpu: "500m",
+    memory: "1Gi",
+    memoryRules: "a memory quantity, more than 0",
+    of: "peer",
+  }),
+  hostPortBase: setting.integer({
+    default: 6333,
+    min: 1024,
+    max: PORT_MAX,
+    rules: "1024 to 65535 - (peers - 1)",
+    crossField: true,
     description:
       "Docker only: peer i publishes its REST port on the host at hostPortBase + i (on 127.0.0.1 by default). The P2P port is never published.",
-  },
-  {
-    name: "grpc",
-    type: "boolean",
-    default: QDRANT_DEFAULTS.grpc,
-    description: "Serve the gRPC API on port 6334 (KATO uses REST only).",
-  },
-  {
-    name: "grpcHostPortBase",
-    type: "integer",
-    default: QDRANT_DEFAULTS.grpcHostPortBase,
+  }),
+  grpc: setting.boolean({
+    default: false,
+    description: "Serve the gRPC API on port 6334 (KATO uses REST only; off renders `grpc_port: null`).",
+  }),
+  grpcHostPortBase: setting.integer({
+    default: 7334,
+    min: 1024,
+    max: PORT_MAX,
+    rules: "1024 to 65535 - (peers - 1), not overlapping the REST host ports",
+    crossField: true,
     description: "Docker only, with grpc: peer i publishes gRPC on the host at grpcHostPortBase + i.",
-  },
-  {
-    name: "apiKey",
-    type: "boolean",
-    default: QDRANT_DEFAULTS.apiKey,
+  }),
+  apiKey: setting.boolean({
+    default: true,
     description:
-      "Require an API key: a read-write and a read-only key are generated and kept as secrets. KATO 3.0.0 cannot send one; set false for it.",
-  },
-  {
-    name: "logLevel",
-    type: QDRANT_LOG_LEVELS.map((l) => JSON.stringify(l)).join(" | "),
-    default: QDRANT_DEFAULTS.logLevel,
-    description: "Qdrant's log level.",
-  },
-  {
-    name: "telemetryDisabled",
-    type: "boolean",
-    default: QDRANT_DEFAULTS.telemetryDisabled,
+      "Require an API key: a read-write and a read-only key (48 characters) are generated and kept as Pulumi secrets. KATO 3.0.0 cannot send one: set false for it (docs/kato.md).",
+  }),
+  logLevel: setting.oneOf(QDRANT_LOG_LEVELS, { default: "INFO", description: "Qdrant's log level." }),
+  telemetryDisabled: setting.boolean({
+    default: true,
     description: "Stop Qdrant from sending anonymous usage statistics to its developers.",
-  },
-  {
-    name: "consensusTickPeriodMs",
-    type: "integer",
-    default: QDRANT_DEFAULTS.consensusTickPeriodMs,
-    description: "How often peers ping each other (ms); Qdrant advises keeping 100.",
-  },
-];
+  }),
+  consensusTickPeriodMs: setting.integer({
+    default: 100,
+    min: 10,
+    max: 10_000,
+    unit: "ms",
+    fix: (f) => `set ${f} to a whole number of milliseconds from 10 to 10000 (Qdrant's default is 100).`,
+    description: "Raft tick: how often peers ping each other; Qdrant advises keeping 100.",
+  }),
+});
 
-const TOP_KEYS = QDRANT_FIELDS.map((f) => f.name);
-const SNAPSHOT_KEYS = ["path", "size", "storageClass"] as const;
-
-/** `base` then `raw` over the defaults, one level deep for the nested objects. */
-function merge(raw: Record<string, unknown>, base: Partial<QdrantSettings>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...QDRANT_DEFAULTS, ...base, ...raw };
-  for (const key of ["storage", "snapshots", "resources"] as const) {
-    const layers = [QDRANT_DEFAULTS[key], base[key], raw[key]];
-    if (layers.every((l) => l === undefined || isObject(l))) {
-      out[key] = Object.assign({}, ...layers.filter((l) => l !== undefined));
-    }
-  }
-  return out;
-}
+/** What a stack writes under `kato-infra:qdrant`. Every field is optional. */
+export type QdrantSettings = SettingsInput<typeof QDRANT_SETTINGS.declarations>;
+export type ResolvedQdrantSettings = SettingsResolved<typeof QDRANT_SETTINGS.declarations>;
+export const QDRANT_DEFAULTS: ResolvedQdrantSettings = QDRANT_SETTINGS.defaults;
+export const QDRANT_FIELDS: readonly FieldDoc[] = QDRANT_SETTINGS.fields();
 
 /** An image reference pinned by a tag other than `latest`, or by digest. */
 export function imageIsPinned(image: string): boolean {
@@ -208,18 +197,11 @@ export function imageIsPinned(image: string): boolean {
   return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) && tag !== "latest";
 }
 
-/** Qdrant needs room on its volumes and memory: 0 parses as a quantity but is refused. */
-function notZero(field: string, value: unknown, bytes: number | undefined, example: string): Problem[] {
-  if (bytes !== 0) return [];
-  return [problem(field, value, "must be more than 0.", `set ${field} to a quantity such as "${example}".`)];
-}
-
-const PORT_MAX = 65535;
-
 /**
  * Merges `base` (a profile's defaults) and `raw` (the user's object) over the engine defaults and
  * validates the result, returning every problem at once. `field` names the object in messages,
- * e.g. `qdrant` gives `qdrant.peers`.
+ * e.g. `qdrant` gives `qdrant.peers`. The one-field checks come from QDRANT_SETTINGS; what is
+ * written here relates fields (ports against the peer count, volumes that must not be empty).
  */
 export function resolveQdrantSettings(
   raw: unknown,
@@ -228,124 +210,28 @@ export function resolveQdrantSettings(
 ): { settings?: ResolvedQdrantSettings; problems: Problem[] } {
   const { value: user, problems } = asSettingsObject(field, raw);
   if (problems.length > 0) return { problems };
-  problems.push(...checkKnownKeys(field, user, TOP_KEYS));
-  for (const [key, allowed] of [
-    ["storage", STORAGE_KEYS],
-    ["snapshots", SNAPSHOT_KEYS],
-    ["resources", RESOURCE_KEYS],
-  ] as const) {
-    problems.push(...checkKnownKeys(`${field}.${key}`, user[key], allowed));
-  }
-  const s = merge(user, base);
+  problems.push(...QDRANT_SETTINGS.unknownKeys(field, user));
+  const s = QDRANT_SETTINGS.layer(user, base as Record<string, unknown>);
   const f = (name: string) => `${field}.${name}`;
+  problems.push(...QDRANT_SETTINGS.checkEach(field, s));
 
-  problems.push(
-    ...check.integer(
-      f("peers"),
-      s.peers,
-      1,
-      QDRANT_MAX_PEERS,
-      `set ${f("peers")} to a whole number from 1 to ${QDRANT_MAX_PEERS}; 3 keeps the cluster available while one peer is down.`,
-    ),
-  );
-  if (typeof s.image !== "string" || s.image.trim() === "") {
-    problems.push(
-      problem(
-        f("image"),
-        s.image,
-        "must be an image reference.",
-        `set ${f("image")} to e.g. "${QDRANT_DEFAULT_IMAGE}".`,
-      ),
-    );
-  } else if (!imageIsPinned(s.image)) {
-    problems.push(
-      problem(
-        f("image"),
-        s.image,
-        "is not pinned: without a fixed tag (other than `latest`) or digest a restart can change the server version.",
-        `set ${f("image")} to a release tag such as "${QDRANT_DEFAULT_IMAGE}".`,
-      ),
-    );
-  }
-
-  const storage = s.storage;
   let resolvedStorage: ResolvedStorage | undefined;
-  if (isObject(storage)) {
-    const checked = resolveStorage(f("storage"), storage);
+  if (isObject(s.storage)) {
+    const checked = resolveStorage(f("storage"), s.storage);
     problems.push(
       ...checked.problems,
-      ...notZero(`${f("storage")}.size`, storage.size, checked.sizeBytes, "10Gi"),
+      ...notZero(`${f("storage")}.size`, s.storage.size, checked.sizeBytes, "10Gi"),
     );
     resolvedStorage = checked.value;
-  } else {
-    problems.push(
-      problem(
-        f("storage"),
-        storage,
-        "must be an object.",
-        `write ${f("storage")} as { size, storageClass, retainOnDelete }.`,
-      ),
-    );
   }
-  const snapshots = s.snapshots;
-  if (isObject(snapshots)) {
-    const size = checkVolumeSize(`${f("snapshots")}.size`, snapshots.size);
-    problems.push(...size.problems, ...notZero(`${f("snapshots")}.size`, snapshots.size, size.bytes, "5Gi"));
-    problems.push(...checkStorageClass(`${f("snapshots")}.storageClass`, snapshots.storageClass));
-    if (
-      typeof snapshots.path !== "string" ||
-      !snapshots.path.startsWith("/") ||
-      /[\s'"\\]/.test(snapshots.path)
-    ) {
-      problems.push(
-        problem(
-          `${f("snapshots")}.path`,
-          snapshots.path,
-          "must be an absolute path without spaces or quotes.",
-          `set ${f("snapshots")}.path to e.g. "/qdrant/snapshots".`,
-        ),
-      );
-    } else if (
-      snapshots.path === QDRANT_STORAGE_PATH ||
-      snapshots.path.startsWith(`${QDRANT_STORAGE_PATH}/`)
-    ) {
-      problems.push(
-        problem(
-          `${f("snapshots")}.path`,
-          snapshots.path,
-          `is inside the storage directory ${QDRANT_STORAGE_PATH}, which has its own volume.`,
-          `set ${f("snapshots")}.path to a directory outside ${QDRANT_STORAGE_PATH}, e.g. "/qdrant/snapshots".`,
-        ),
-      );
-    }
-  } else {
-    problems.push(
-      problem(
-        f("snapshots"),
-        snapshots,
-        "must be an object.",
-        `write ${f("snapshots")} as { path, size, storageClass }.`,
-      ),
-    );
-  }
-  const resources = s.resources;
   let resolvedResources: ResolvedResources | undefined;
-  if (isObject(resources)) {
-    const checked = resolveResources(f("resources"), resources);
+  if (isObject(s.resources)) {
+    const checked = resolveResources(f("resources"), s.resources);
     problems.push(
       ...checked.problems,
-      ...notZero(`${f("resources")}.memory`, resources.memory, checked.memoryBytes, "1Gi"),
+      ...notZero(`${f("resources")}.memory`, s.resources.memory, checked.memoryBytes, "1Gi"),
     );
     resolvedResources = checked.value;
-  } else {
-    problems.push(
-      problem(
-        f("resources"),
-        resources,
-        "must be an object.",
-        `write ${f("resources")} as { cpu, memory, cpuLimit }.`,
-      ),
-    );
   }
 
   const peers = typeof s.peers === "number" && Number.isInteger(s.peers) ? s.peers : 1;
@@ -357,9 +243,6 @@ export function resolveQdrantSettings(
       PORT_MAX - peers + 1,
       `set ${f("hostPortBase")} to a port from 1024 to ${PORT_MAX - peers + 1} (peer i uses hostPortBase + i).`,
     ),
-  );
-  problems.push(...check.boolean(f("grpc"), s.grpc));
-  problems.push(
     ...check.integer(
       f("grpcHostPortBase"),
       s.grpcHostPortBase,
@@ -383,18 +266,6 @@ export function resolveQdrantSettings(
       ),
     );
   }
-  problems.push(...check.boolean(f("apiKey"), s.apiKey));
-  problems.push(...check.oneOf(f("logLevel"), s.logLevel, QDRANT_LOG_LEVELS));
-  problems.push(...check.boolean(f("telemetryDisabled"), s.telemetryDisabled));
-  problems.push(
-    ...check.integer(
-      f("consensusTickPeriodMs"),
-      s.consensusTickPeriodMs,
-      10,
-      10_000,
-      `set ${f("consensusTickPeriodMs")} to a whole number of milliseconds from 10 to 10000 (Qdrant's default is 100).`,
-    ),
-  );
 
   if (problems.length > 0) return { problems };
   const sn = s.snapshots as Record<string, unknown>;

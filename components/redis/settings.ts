@@ -3,17 +3,10 @@
  * `dev`), and their validation. Pure: no Pulumi, no I/O.
  */
 import type { FieldDoc } from "../shared/fields";
-import { asSettingsObject, checkKnownKeys, check as is, type Problem, problem } from "../shared/problems";
+import { asSettingsObject, check as is, type Problem, problem } from "../shared/problems";
 import { formatBytes, parseRedisBytes } from "../shared/quantity";
-import {
-  RESOURCE_KEYS,
-  type ResolvedResources,
-  type ResolvedStorage,
-  resolveResources,
-  resolveStorage,
-  STORAGE_KEYS,
-} from "../shared/resources";
-import type { ResourceArgs, StorageArgs } from "../shared/target";
+import { resolveResources, resolveStorage, resourcesSetting, storageSetting } from "../shared/resources";
+import { declareSettings, type SettingsInput, type SettingsResolved, setting } from "../shared/settingsDecl";
 import { isObject } from "../shared/values";
 import { checkRedisConf } from "./redisConf";
 import {
@@ -34,99 +27,10 @@ export type AppendFsync = "always" | "everysec" | "no";
  * single-node clients such as KATO 3.0's (see replicationPlan.ts).
  */
 export type RedisMode = "cluster" | "replication";
-export const REDIS_MODES: readonly RedisMode[] = ["cluster", "replication"];
+export const REDIS_MODES = ["cluster", "replication"] as const satisfies readonly RedisMode[];
 
 /** One `save <seconds> <changes>` rule: snapshot when at least `changes` keys changed within `seconds`. */
 export type SaveRule = [seconds: number, changes: number];
-
-export interface RedisSettings {
-  /** `cluster` (sharded, cluster-aware clients) or `replication` (primary + replicas + Sentinel + one endpoint). */
-  mode?: RedisMode;
-  /** replication: replicas of the primary (a Sentinel promotes one when the primary fails). */
-  replicas?: number;
-  /** replication: Sentinel processes (odd, so a majority of them can authorize a failover). */
-  sentinels?: number;
-  /** replication: Sentinels that must agree the primary is down before a failover starts. Default: a majority. */
-  sentinelQuorum?: number;
-  /** replication: Sentinel `down-after-milliseconds`, how long the primary may not answer before it is judged down. */
-  downAfterMs?: number;
-  /** replication: Sentinel `failover-timeout` in milliseconds. */
-  failoverTimeoutMs?: number;
-  /** replication: `min-replicas-to-write` of the primary (0 turns the split-brain guard off). */
-  minReplicasToWrite?: number;
-  /** replication: `min-replicas-max-lag` in seconds. */
-  minReplicasMaxLagSeconds?: number;
-  /** replication, Kubernetes: HAProxy pods behind the stable endpoint's Service. */
-  endpointReplicas?: number;
-  /** Masters (shards); the 16384 slots are split evenly over them. At least 3 so a majority survives one loss. */
-  masters?: number;
-  /** Replicas of each master. */
-  replicasPerMaster?: number;
-  /** Total nodes; optional, and when given it must equal masters x (1 + replicasPerMaster). */
-  nodes?: number;
-  /** Redis server version; the image is `redis:<version>`, pinned to a patch release. */
-  version?: string;
-  /** `maxmemory` of each node, in Redis units (`2gb`, `512mb`). */
-  maxmemory?: string;
-  /** `maxmemory-policy`: what Redis evicts when `maxmemory` is reached. */
-  maxmemoryPolicy?: string;
-  /** `appendonly`: log every write to the append-only file. */
-  appendonly?: boolean;
-  /** `appendfsync`: how often the append-only file is fsynced. */
-  appendfsync?: AppendFsync;
-  /** `save` rules for RDB snapshots; `[]` turns snapshots off. */
-  save?: SaveRule[];
-  /** `cluster-node-timeout` in milliseconds: how long a node may be unreachable before failover starts. */
-  clusterNodeTimeoutMs?: number;
-  /** Persistent volume of each node. */
-  storage?: StorageArgs;
-  /** CPU and memory of each node. */
-  resources?: ResourceArgs;
-  /** Docker only: node i publishes its client port on `hostPortBase + i` (bound to the target's publishAddress). */
-  hostPortBase?: number;
-  /** More redis.conf directives, checked against the version (a directive the version does not know is refused). */
-  extraConfig?: Record<string, string | number | boolean>;
-  /** How long the cluster formation may wait for the nodes to agree before it fails, in seconds. */
-  formationTimeoutSeconds?: number;
-}
-
-export interface ResolvedRedisSettings {
-  mode: RedisMode;
-  /** replication: replicas of the primary (cluster: 0, unused). */
-  replicas: number;
-  /** replication: Sentinels (cluster: 0). */
-  sentinels: number;
-  sentinelQuorum: number;
-  downAfterMs: number;
-  failoverTimeoutMs: number;
-  minReplicasToWrite: number;
-  minReplicasMaxLagSeconds: number;
-  endpointReplicas: number;
-  /** cluster: shards; replication: 1 (the primary). */
-  masters: number;
-  /** cluster: replicas of each master; replication: `replicas`. */
-  replicasPerMaster: number;
-  /** redis-server nodes: masters x (1 + replicasPerMaster), in both modes. */
-  nodes: number;
-  version: string;
-  /** Parsed `version`. */
-  redisVersion: RedisVersion;
-  /** `redis:<version>`. */
-  image: string;
-  maxmemory: string;
-  /** `maxmemory` in bytes, as CONFIG GET reports it. */
-  maxmemoryBytes: number;
-  maxmemoryPolicy: string;
-  appendonly: boolean;
-  appendfsync: AppendFsync;
-  save: SaveRule[];
-  clusterNodeTimeoutMs: number;
-  storage: ResolvedStorage;
-  resources: ResolvedResources;
-  hostPortBase: number;
-  extraConfig: Record<string, string>;
-  formationTimeoutSeconds: number;
-}
 
 /** Share of the container memory limit `maxmemory` may take; the rest is headroom for the fork of a
  * background save (copy-on-write), client and replication buffers, and allocator fragmentation. */
@@ -135,255 +39,316 @@ export const MAXMEMORY_SHARE_OF_LIMIT = 0.75;
 /** The volume must hold an RDB snapshot, the AOF and a rewrite in progress: about twice the data. */
 export const STORAGE_PER_MAXMEMORY = 2;
 
-export const REDIS_DEFAULTS = {
-  mode: "cluster" as RedisMode,
-  replicas: 2,
-  sentinels: 3,
-  downAfterMs: 5000,
-  failoverTimeoutMs: 10_000,
-  minReplicasToWrite: 1,
-  minReplicasMaxLagSeconds: 10,
-  endpointReplicas: 2,
-  masters: 3,
-  replicasPerMaster: 1,
-  version: "7.4.5",
-  maxmemory: "2gb",
-  maxmemoryPolicy: "allkeys-lru",
-  appendonly: true,
-  appendfsync: "everysec" as AppendFsync,
-  save: [[60, 1000]] as SaveRule[],
-  clusterNodeTimeoutMs: 5000,
-  storage: { size: "8Gi", retainOnDelete: true },
-  resources: { cpu: "500m", memory: "3Gi" },
-  hostPortBase: 7000,
-  extraConfig: {} as Record<string, string | number | boolean>,
-  formationTimeoutSeconds: 180,
-} as const;
+const DEFAULT_VERSION = "7.4.5";
 
-/** Fields that only mean something in replication mode, and the cluster-only ones. */
-export const REPLICATION_KEYS = [
-  "replicas",
-  "sentinels",
-  "sentinelQuorum",
-  "downAfterMs",
-  "failoverTimeoutMs",
-  "minReplicasToWrite",
-  "minReplicasMaxLagSeconds",
-  "endpointReplicas",
-] as const satisfies readonly (keyof RedisSettings)[];
-export const CLUSTER_KEYS = [
-  "masters",
-  "replicasPerMaster",
-  "clusterNodeTimeoutMs",
-] as const satisfies readonly (keyof RedisSettings)[];
+function checkSentinels(field: string, sentinels: unknown): Problem[] {
+  const out = is.integer(field, sentinels, 3, 7);
+  if (out.length === 0 && (sentinels as number) % 2 === 0) {
+    out.push(
+      problem(
+        field,
+        sentinels,
+        "must be odd: a failover needs a majority of the Sentinels, and an even number tolerates no more losses than one fewer.",
+        `set ${field} to ${(sentinels as number) - 1} or ${(sentinels as number) + 1}.`,
+      ),
+    );
+  }
+  return out;
+}
 
-const KEYS = [
-  "mode",
-  ...REPLICATION_KEYS,
-  "masters",
-  "replicasPerMaster",
-  "nodes",
-  "version",
-  "maxmemory",
-  "maxmemoryPolicy",
-  "appendonly",
-  "appendfsync",
-  "save",
-  "clusterNodeTimeoutMs",
-  "storage",
-  "resources",
-  "hostPortBase",
-  "extraConfig",
-  "formationTimeoutSeconds",
-] as const satisfies readonly (keyof RedisSettings)[];
+/** The version as written: a pinned 7.0+ release Redis publishes. Its parsed form, when it is one. */
+function checkedVersion(
+  field: string,
+  versionText: unknown,
+): { version?: RedisVersion; problems: Problem[] } {
+  if (typeof versionText !== "string" || !parseRedisVersion(versionText)) {
+    return {
+      problems: [
+        problem(
+          field,
+          versionText,
+          "is not a Redis version.",
+          `set ${field} to a release such as "${DEFAULT_VERSION}".`,
+        ),
+      ],
+    };
+  }
+  const parsed = parseRedisVersion(versionText)!;
+  const unknown = unknownSeriesReason(parsed);
+  if (unknown) {
+    return {
+      problems: [
+        problem(
+          field,
+          versionText,
+          unknown,
+          `set ${field} to a 7.x or 8.x release such as "${DEFAULT_VERSION}".`,
+        ),
+      ],
+    };
+  }
+  if (!versionAtLeast(parsed, MIN_CLUSTER_SERIES)) {
+    // The renderer reports the missing directives too; this says what it means for the user.
+    return {
+      problems: [
+        problem(
+          field,
+          versionText,
+          `Redis ${parsed.major}.${parsed.minor} cannot announce stable hostnames to its cluster (cluster-announce-hostname arrived in ${MIN_CLUSTER_SERIES}), so nodes would be lost whenever a container or pod gets a new IP.`,
+          `set ${field} to ${MIN_CLUSTER_SERIES} or later, e.g. "${DEFAULT_VERSION}".`,
+        ),
+      ],
+    };
+  }
+  if (parsed.patch === undefined) {
+    return {
+      problems: [
+        problem(
+          field,
+          versionText,
+          `is a moving tag: redis:${versionText} changes whenever a patch release comes out.`,
+          `pin a patch release, e.g. "${parsed.major}.${parsed.minor}.0" or later patch of that series.`,
+        ),
+      ],
+    };
+  }
+  return { version: parsed, problems: [] };
+}
 
-export const REDIS_FIELDS: readonly FieldDoc[] = [
-  {
-    name: "mode",
-    type: '"cluster" | "replication"',
-    default: REDIS_DEFAULTS.mode,
+function checkMaxmemory(field: string, maxmemory: unknown): Problem[] {
+  const bytes = typeof maxmemory === "string" ? parseRedisBytes(maxmemory) : undefined;
+  if (bytes === undefined) {
+    return [
+      problem(
+        field,
+        maxmemory,
+        "is not a Redis memory size.",
+        `write it in Redis units, e.g. "2gb", "512mb" (1gb = 1024 mb; 1g = 10^9 bytes).`,
+      ),
+    ];
+  }
+  if (bytes < 2 ** 20) {
+    return [
+      problem(
+        field,
+        maxmemory,
+        "is below 1 MiB (0 would mean no limit, and the container would be killed instead of Redis evicting).",
+        `set ${field} to the data size each node may hold, e.g. "2gb".`,
+      ),
+    ];
+  }
+  return [];
+}
+
+/** Every Redis setting, declared once (components/shared/settingsDecl.ts). */
+export const REDIS_SETTINGS = declareSettings({
+  mode: setting.oneOf(REDIS_MODES, {
+    default: "cluster",
     description:
-      "cluster: a Redis Cluster (clients must follow MOVED redirections). replication: one primary, replicas, a Sentinel quorum and one stable endpoint that always reaches the current primary, for single-node clients such as KATO 3.0's.",
-  },
-  {
-    name: "replicas",
+      "cluster: a Redis Cluster (clients must follow MOVED redirections). replication: one primary, replicas, a Sentinel quorum and one stable endpoint that always reaches the current primary, for single-node clients such as KATO 3.0's. The fields of the other mode are refused when a stack sets them (a profile's are ignored).",
+  }),
+  replicas: setting.integer({
+    default: 2,
+    min: 1,
+    max: 5,
+    only: "replication",
+    fix: (f) => `set ${f} to a whole number from 1 to 5 (Sentinel can only fail over to a replica).`,
+    description: "Replicas of the primary; Sentinel promotes one when the primary fails.",
+  }),
+  sentinels: setting.value<number>({
     type: "integer",
-    default: REDIS_DEFAULTS.replicas,
-    description: "replication: replicas of the primary; Sentinel promotes one when the primary fails.",
-  },
-  {
-    name: "sentinels",
-    type: "integer",
-    default: REDIS_DEFAULTS.sentinels,
-    description: "replication: Sentinel processes, odd (3, 5, 7) so a majority can authorize a failover.",
-  },
-  {
-    name: "sentinelQuorum",
-    type: "integer",
-    default: undefined,
+    default: 3,
+    rules: "3, 5 or 7 (odd)",
+    only: "replication",
+    description: "Sentinel processes, odd so a majority can authorize a failover.",
+    check: checkSentinels,
+  }),
+  sentinelQuorum: setting.optionalInteger({
+    min: 2,
+    max: 7,
+    rules: "from a majority of sentinels to sentinels",
+    defaultText: "a majority of sentinels",
+    only: "replication",
+    crossField: true,
     description:
-      "replication: Sentinels that must agree the primary is down before a failover starts; a majority of sentinels when unset.",
-  },
-  {
-    name: "downAfterMs",
-    type: "integer (ms)",
-    default: REDIS_DEFAULTS.downAfterMs,
+      "Sentinels that must agree the primary is down before a failover starts. Below a majority, the two sides of a partition could each judge it down.",
+  }),
+  downAfterMs: setting.integer({
+    default: 5000,
+    min: 1000,
+    max: 600_000,
+    unit: "ms",
+    only: "replication",
     description:
-      "replication: Sentinel down-after-milliseconds, how long the primary may not answer before it is judged down. Lower fails over sooner; higher tolerates longer pauses.",
-  },
-  {
-    name: "failoverTimeoutMs",
-    type: "integer (ms)",
-    default: REDIS_DEFAULTS.failoverTimeoutMs,
+      "Sentinel down-after-milliseconds (Sentinel's own default is 30000): how long the primary may not answer before it is judged down. Lower fails over sooner; higher tolerates longer pauses.",
+  }),
+  failoverTimeoutMs: setting.integer({
+    default: 10_000,
+    min: 10_000,
+    max: 3_600_000,
+    unit: "ms",
+    only: "replication",
     description:
-      "replication: Sentinel failover-timeout. A failover whose election split the Sentinels' votes is retried after twice this, so it bounds the worst-case failover time.",
-  },
-  {
-    name: "minReplicasToWrite",
-    type: "integer",
-    default: REDIS_DEFAULTS.minReplicasToWrite,
+      "Sentinel failover-timeout (Sentinel's default is 180000). A failover whose election split the Sentinels' votes is retried after twice this, so it bounds the worst-case failover time.",
+  }),
+  minReplicasToWrite: setting.integer({
+    default: 1,
+    min: 0,
+    max: 5,
+    rules: "0 to replicas",
+    only: "replication",
+    crossField: true,
     description:
-      "replication: the primary refuses writes unless this many replicas are connected and at most minReplicasMaxLagSeconds behind; bounds the writes a primary cut off from the others can accept. 0 turns the guard off.",
-  },
-  {
-    name: "minReplicasMaxLagSeconds",
-    type: "integer (s)",
-    default: REDIS_DEFAULTS.minReplicasMaxLagSeconds,
-    description:
-      "replication: min-replicas-max-lag, the lag a replica may have and still count for minReplicasToWrite.",
-  },
-  {
-    name: "endpointReplicas",
-    type: "integer",
-    default: REDIS_DEFAULTS.endpointReplicas,
-    description:
-      "replication, Kubernetes: HAProxy pods behind the stable endpoint's Service (Docker runs one).",
-  },
-  {
-    name: "masters",
-    type: "integer",
-    default: REDIS_DEFAULTS.masters,
+      "The primary refuses writes unless this many replicas are connected and at most minReplicasMaxLagSeconds behind (min-replicas-to-write); bounds the writes a primary cut off from the others can accept. 0 turns the guard off.",
+  }),
+  minReplicasMaxLagSeconds: setting.integer({
+    default: 10,
+    min: 1,
+    max: 3600,
+    unit: "s",
+    only: "replication",
+    description: "min-replicas-max-lag: the lag a replica may have and still count for minReplicasToWrite.",
+  }),
+  endpointReplicas: setting.integer({
+    default: 2,
+    min: 1,
+    max: 10,
+    only: "replication",
+    description: "Kubernetes: HAProxy pods behind the stable endpoint's Service (Docker runs one).",
+  }),
+  masters: setting.integer({
+    default: 3,
+    min: 3,
+    max: 100,
+    only: "cluster",
+    fix: (f) => `set ${f} to a whole number from 3 to 100 (Redis Cluster needs 3 masters for a majority).`,
     description:
       "Number of masters (shards). The 16384 hash slots are split evenly over them; at least 3 so a majority of masters survives losing one.",
-  },
-  {
-    name: "replicasPerMaster",
-    type: "integer",
-    default: REDIS_DEFAULTS.replicasPerMaster,
+  }),
+  replicasPerMaster: setting.integer({
+    default: 1,
+    min: 0,
+    max: 5,
+    only: "cluster",
     description: "Replicas of each master; a replica takes over when its master fails. 0 means no failover.",
-  },
-  {
-    name: "nodes",
-    type: "integer",
-    default: undefined,
-    description:
-      "Optional total number of nodes, as a check: when set it must equal masters x (1 + replicasPerMaster).",
-  },
-  {
-    name: "version",
+  }),
+  nodes: setting.optionalInteger({
+    min: 3,
+    max: 600,
+    rules: "3 to 600, equal to masters x (1 + replicasPerMaster) (replication: 1 + replicas)",
+    description: "Optional total number of nodes, as a check of the topology.",
+  }),
+  version: setting.value<string>({
     type: "string",
-    default: REDIS_DEFAULTS.version,
+    default: DEFAULT_VERSION,
+    rules: `a patch release (\`7.4\` moves) of ${MIN_CLUSTER_SERIES} or later; a tag suffix such as \`-alpine\` is kept`,
     description:
-      "Redis server version, pinned to a patch release (image redis:<version>). 7.0 or later: the cluster announces stable hostnames.",
-  },
-  {
-    name: "maxmemory",
-    type: "string (Redis units: 2gb, 512mb)",
-    default: REDIS_DEFAULTS.maxmemory,
-    description: `Memory limit of each node's data. At most ${MAXMEMORY_SHARE_OF_LIMIT * 100}% of resources.memory, leaving headroom for background saves and buffers.`,
-  },
-  {
-    name: "maxmemoryPolicy",
+      "Redis server version (image redis:<version>). From 7.0 on the cluster announces stable hostnames.",
+    check: (f, v) => checkedVersion(f, v).problems,
+  }),
+  maxmemory: setting.value<string>({
+    type: "string (Redis units: 2gb, 512mb, 1g)",
+    default: "2gb",
+    rules: `at least 1mb (0, no limit, is refused); at most ${MAXMEMORY_SHARE_OF_LIMIT * 100}% of resources.memory`,
+    description:
+      "Memory limit of each node's data (`maxmemory`); the rest of the container's memory is headroom for background saves and buffers.",
+    check: checkMaxmemory,
+  }),
+  maxmemoryPolicy: setting.value<string>({
     type: "string",
-    default: REDIS_DEFAULTS.maxmemoryPolicy,
-    description: `What Redis evicts when maxmemory is reached: ${ALL_EVICTION_POLICIES.join(", ")} (the lrm pair needs 8.6+).`,
-  },
-  {
-    name: "appendonly",
-    type: "boolean",
-    default: REDIS_DEFAULTS.appendonly,
+    default: "allkeys-lru",
+    rules: `${ALL_EVICTION_POLICIES.join(", ")} (the lrm pair needs 8.6+)`,
+    description: "What Redis evicts when maxmemory is reached (`maxmemory-policy`).",
+  }),
+  appendonly: setting.boolean({
+    default: true,
     description:
       "Log every write to the append-only file, so a restart loses at most about a second of writes.",
-  },
-  {
-    name: "appendfsync",
-    type: '"always" | "everysec" | "no"',
-    default: REDIS_DEFAULTS.appendfsync,
+  }),
+  appendfsync: setting.oneOf(["always", "everysec", "no"], {
+    default: "everysec",
     description: "How often the append-only file is flushed to disk.",
-  },
-  {
-    name: "save",
+  }),
+  save: setting.value<SaveRule[]>({
     type: "[seconds, changes][]",
-    default: REDIS_DEFAULTS.save,
+    default: [[60, 1000]],
+    rules: "at most 16 pairs of whole numbers, each at least 1; [] for none",
     description:
-      "RDB snapshot rules: snapshot when at least `changes` keys changed within `seconds`. [] turns snapshots off.",
-  },
-  {
-    name: "clusterNodeTimeoutMs",
-    type: "integer (ms)",
-    default: REDIS_DEFAULTS.clusterNodeTimeoutMs,
+      'RDB snapshot rules: snapshot when at least `changes` keys changed within `seconds`. [] renders `save ""` (no snapshots).',
+    check: checkSave,
+  }),
+  clusterNodeTimeoutMs: setting.integer({
+    default: 5000,
+    min: 1000,
+    max: 120_000,
+    unit: "ms",
+    only: "cluster",
     description:
-      "How long a node may be unreachable before the others fail it over. Lower fails over sooner; higher tolerates longer pauses.",
-  },
-  {
-    name: "storage.size",
-    type: "quantity",
-    default: REDIS_DEFAULTS.storage.size,
-    description: `Volume of each node; at least ${STORAGE_PER_MAXMEMORY} x maxmemory when persistence is on (snapshot, AOF and a rewrite).`,
-  },
-  {
-    name: "storage.storageClass",
-    type: "string",
-    default: undefined,
+      "`cluster-node-timeout`: how long a node may be unreachable before the others fail it over. Lower fails over sooner; higher tolerates longer pauses.",
+  }),
+  storage: storageSetting({
+    size: "8Gi",
+    sizeRules: `a Kubernetes quantity; at least ${STORAGE_PER_MAXMEMORY} x maxmemory when persistence is on (snapshot, AOF and a rewrite)`,
+    of: "node",
+  }),
+  resources: resourcesSetting({
+    cpu: "500m",
+    memory: "3Gi",
+    memoryRules: `a memory quantity; maxmemory is at most ${MAXMEMORY_SHARE_OF_LIMIT * 100}% of it`,
+    of: "node",
+  }),
+  hostPortBase: setting.integer({
+    default: 7000,
+    min: 1024,
+    max: 65535,
+    rules: "1024 to 65535 - (published ports - 1)",
+    crossField: true,
     description:
-      "Kubernetes StorageClass of the volumes; the cluster's default when unset. Ignored on Docker.",
-  },
-  {
-    name: "storage.retainOnDelete",
-    type: "boolean",
-    default: REDIS_DEFAULTS.storage.retainOnDelete,
-    description: "Keep the volumes when the cluster is deleted or scaled down.",
-  },
-  {
-    name: "resources.cpu",
-    type: "quantity",
-    default: REDIS_DEFAULTS.resources.cpu,
-    description: "CPU request of each node.",
-  },
-  {
-    name: "resources.memory",
-    type: "quantity",
-    default: REDIS_DEFAULTS.resources.memory,
-    description: "Memory request and limit of each node.",
-  },
-  {
-    name: "resources.cpuLimit",
-    type: "quantity",
-    default: undefined,
-    description: "CPU limit of each node; none by default.",
-  },
-  {
-    name: "hostPortBase",
-    type: "integer",
-    default: REDIS_DEFAULTS.hostPortBase,
-    description:
-      "Docker only: node i publishes its client port on hostPortBase + i, bound to the publish address.",
-  },
-  {
-    name: "extraConfig",
+      "Docker only: node i publishes its client port on hostPortBase + i, bound to the publish address. replication: the endpoint publishes on hostPortBase + nodes, Sentinel j on hostPortBase + nodes + 1 + j.",
+  }),
+  extraConfig: setting.value<Record<string, string>, Record<string, string | number | boolean>>({
     type: "map of directive to value",
     default: {},
-    description:
-      "More redis.conf directives. Each is checked against the version; directives kato-infra manages (persistence, memory, cluster, auth) are set by their own fields.",
-  },
-  {
-    name: "formationTimeoutSeconds",
-    type: "integer (s)",
-    default: REDIS_DEFAULTS.formationTimeoutSeconds,
+    rules:
+      "directives the version knows, except those kato-infra renders (persistence, memory, cluster, auth); one-line values",
+    description: "More redis.conf directives (`tcp-keepalive: 60`; booleans become yes/no).",
+  }),
+  formationTimeoutSeconds: setting.integer({
+    default: 180,
+    min: 5,
+    max: 3600,
+    unit: "s",
     description:
       "How long forming or repairing the cluster may wait for every node to agree before it fails.",
-  },
-];
+  }),
+});
+
+/** What a stack writes under `kato-infra:redis`. Every field is optional. */
+export type RedisSettings = SettingsInput<typeof REDIS_SETTINGS.declarations>;
+
+export type ResolvedRedisSettings = Omit<
+  SettingsResolved<typeof REDIS_SETTINGS.declarations>,
+  "nodes" | "sentinelQuorum"
+> & {
+  /** replication: Sentinels that must agree (cluster: a majority of the default, unused). */
+  sentinelQuorum: number;
+  /** redis-server nodes: masters x (1 + replicasPerMaster), in both modes (replication: masters 1). */
+  nodes: number;
+  /** Parsed `version`. */
+  redisVersion: RedisVersion;
+  /** `redis:<version>`. */
+  image: string;
+  /** `maxmemory` in bytes, as CONFIG GET reports it. */
+  maxmemoryBytes: number;
+};
+
+export const REDIS_DEFAULTS = REDIS_SETTINGS.defaults;
+
+/** Fields that only mean something in replication mode, and the cluster-only ones. */
+export const REPLICATION_KEYS: readonly string[] = REDIS_SETTINGS.keysOnly("replication");
+export const CLUSTER_KEYS: readonly string[] = REDIS_SETTINGS.keysOnly("cluster");
+
+export const REDIS_FIELDS: readonly FieldDoc[] = REDIS_SETTINGS.fields();
 
 /** Bytes `maxmemory` may take of a container limit. */
 export function maxmemoryCeiling(memoryLimitBytes: number): number {
@@ -401,23 +366,12 @@ export function resolveRedisSettings(
 ): { settings?: ResolvedRedisSettings; problems: Problem[] } {
   const { value: user, problems } = asSettingsObject(field, raw);
   if (problems.length > 0) return { problems };
-  problems.push(...checkKnownKeys(field, user, KEYS));
-  problems.push(...checkKnownKeys(`${field}.storage`, user.storage, STORAGE_KEYS));
-  problems.push(...checkKnownKeys(`${field}.resources`, user.resources, RESOURCE_KEYS));
-
-  const pick = <K extends keyof RedisSettings>(key: K): unknown =>
-    user[key] !== undefined ? user[key] : base[key] !== undefined ? base[key] : (REDIS_DEFAULTS as any)[key];
-  const nested = (key: "storage" | "resources", sub: string): unknown => {
-    const fromUser = isObject(user[key]) ? (user[key] as Record<string, unknown>)[sub] : undefined;
-    const fromBase = isObject(base[key]) ? (base[key] as Record<string, unknown>)[sub] : undefined;
-    const fromDefault = (REDIS_DEFAULTS[key] as Record<string, unknown>)[sub];
-    return fromUser !== undefined ? fromUser : fromBase !== undefined ? fromBase : fromDefault;
-  };
+  problems.push(...REDIS_SETTINGS.unknownKeys(field, user));
+  const s = REDIS_SETTINGS.layer(user, base as Record<string, unknown>);
   const f = (name: string) => `${field}.${name}`;
 
   // Mode: the fields of the other mode are refused when the stack sets them (a profile's are ignored).
-  const mode = pick("mode");
-  problems.push(...is.oneOf(f("mode"), mode, REDIS_MODES));
+  const mode = s.mode;
   const replication = mode === "replication";
   if (mode === "cluster" || replication) {
     const foreign: readonly string[] = replication ? CLUSTER_KEYS : REPLICATION_KEYS;
@@ -435,37 +389,19 @@ export function resolveRedisSettings(
       );
     }
   }
-  const replicas = pick("replicas");
-  const sentinels = pick("sentinels");
-  const downAfterMs = pick("downAfterMs");
-  const failoverTimeoutMs = pick("failoverTimeoutMs");
-  const minReplicasToWrite = pick("minReplicasToWrite");
-  const minReplicasMaxLagSeconds = pick("minReplicasMaxLagSeconds");
-  const endpointReplicas = pick("endpointReplicas");
-  let sentinelQuorum = pick("sentinelQuorum");
+  // The one-field checks; the other mode's topology fields are not checked (they are unused).
+  problems.push(
+    ...REDIS_SETTINGS.checkEach(
+      field,
+      s,
+      replication ? ["masters", "replicasPerMaster"] : REPLICATION_KEYS.filter((k) => k !== "sentinelQuorum"),
+    ),
+  );
+
+  const { replicas, sentinels, minReplicasToWrite } = s;
+  let sentinelQuorum = s.sentinelQuorum;
   if (replication) {
-    problems.push(
-      ...is.integer(
-        f("replicas"),
-        replicas,
-        1,
-        5,
-        `set ${f("replicas")} to a whole number from 1 to 5 (Sentinel can only fail over to a replica).`,
-      ),
-    );
-    const badSentinels = is.integer(f("sentinels"), sentinels, 3, 7);
-    problems.push(...badSentinels);
-    if (badSentinels.length === 0 && (sentinels as number) % 2 === 0) {
-      problems.push(
-        problem(
-          f("sentinels"),
-          sentinels,
-          "must be odd: a failover needs a majority of the Sentinels, and an even number tolerates no more losses than one fewer.",
-          `set ${f("sentinels")} to ${(sentinels as number) - 1} or ${(sentinels as number) + 1}.`,
-        ),
-      );
-    }
-    if (badSentinels.length === 0) {
+    if (checkSentinels(f("sentinels"), sentinels).length === 0) {
       const majority = Math.floor((sentinels as number) / 2) + 1;
       if (sentinelQuorum === undefined) sentinelQuorum = majority;
       else
@@ -479,8 +415,6 @@ export function resolveRedisSettings(
           ),
         );
     }
-    problems.push(...is.integer(f("downAfterMs"), downAfterMs, 1000, 600_000));
-    problems.push(...is.integer(f("failoverTimeoutMs"), failoverTimeoutMs, 10_000, 3_600_000));
     const badReplicas = is.integer(f("replicas"), replicas, 1, 5).length > 0;
     problems.push(
       ...is.integer(
@@ -491,122 +425,46 @@ export function resolveRedisSettings(
         `set ${f("minReplicasToWrite")} to a whole number from 0 to ${badReplicas ? "replicas" : String(replicas)} (more than there are replicas would refuse every write).`,
       ),
     );
-    problems.push(...is.integer(f("minReplicasMaxLagSeconds"), minReplicasMaxLagSeconds, 1, 3600));
-    problems.push(...is.integer(f("endpointReplicas"), endpointReplicas, 1, 10));
   }
 
   // Topology
-  const masters = replication ? 1 : pick("masters");
-  const replicasPerMaster = replication ? pick("replicas") : pick("replicasPerMaster");
-  if (!replication)
-    problems.push(
-      ...is.integer(
-        f("masters"),
-        masters,
-        3,
-        100,
-        `set ${f("masters")} to a whole number from 3 to 100 (Redis Cluster needs 3 masters for a majority).`,
-      ),
-    );
-  if (!replication) problems.push(...is.integer(f("replicasPerMaster"), replicasPerMaster, 0, 5));
-  const topologyOk = problems.every((p) => p.field !== f("masters") && p.field !== f("replicasPerMaster"));
+  const masters = replication ? 1 : s.masters;
+  const replicasPerMaster = replication ? s.replicas : s.replicasPerMaster;
+  const topologyOk = problems.every(
+    (p) =>
+      p.field !== f("masters") &&
+      p.field !== f("replicasPerMaster") &&
+      (!replication || p.field !== f("replicas")),
+  );
   const nodes = topologyOk ? (masters as number) * (1 + (replicasPerMaster as number)) : undefined;
-  const nodesGiven = pick("nodes");
-  if (nodesGiven !== undefined) {
-    const bad = is.integer(f("nodes"), nodesGiven, 3, 600);
-    problems.push(...bad);
-    if (bad.length === 0 && nodes !== undefined && nodesGiven !== nodes && replication) {
-      problems.push(
-        problem(
-          f("nodes"),
-          nodesGiven,
-          `does not fit one primary with ${String(replicas)} replica(s), which makes ${nodes} nodes.`,
-          `set ${f("nodes")} to ${nodes}, or remove it and set ${f("replicas")} to ${(nodesGiven as number) - 1}.`,
-        ),
-      );
-    } else if (bad.length === 0 && nodes !== undefined && nodesGiven !== nodes) {
-      problems.push(
-        problem(
-          f("nodes"),
-          nodesGiven,
-          `does not fit ${masters} masters with ${replicasPerMaster} replica(s) each, which makes ${nodes} nodes.`,
-          `set ${f("nodes")} to ${nodes}, or remove it and choose ${f("masters")} and ${f("replicasPerMaster")} so that masters x (1 + replicasPerMaster) = ${nodesGiven}.`,
-        ),
-      );
-    }
+  const nodesGiven = s.nodes;
+  if (
+    nodesGiven !== undefined &&
+    is.integer(f("nodes"), nodesGiven, 3, 600).length === 0 &&
+    nodes !== undefined &&
+    nodesGiven !== nodes
+  ) {
+    problems.push(
+      replication
+        ? problem(
+            f("nodes"),
+            nodesGiven,
+            `does not fit one primary with ${String(replicas)} replica(s), which makes ${nodes} nodes.`,
+            `set ${f("nodes")} to ${nodes}, or remove it and set ${f("replicas")} to ${(nodesGiven as number) - 1}.`,
+          )
+        : problem(
+            f("nodes"),
+            nodesGiven,
+            `does not fit ${masters} masters with ${replicasPerMaster} replica(s) each, which makes ${nodes} nodes.`,
+            `set ${f("nodes")} to ${nodes}, or remove it and choose ${f("masters")} and ${f("replicasPerMaster")} so that masters x (1 + replicasPerMaster) = ${nodesGiven}.`,
+          ),
+    );
   }
 
-  // Version
-  const versionText = pick("version");
-  let redisVersion: RedisVersion | undefined;
-  if (typeof versionText !== "string" || !parseRedisVersion(versionText)) {
-    problems.push(
-      problem(
-        f("version"),
-        versionText,
-        "is not a Redis version.",
-        `set ${f("version")} to a release such as "${REDIS_DEFAULTS.version}".`,
-      ),
-    );
-  } else {
-    const parsed = parseRedisVersion(versionText)!;
-    const unknown = unknownSeriesReason(parsed);
-    if (unknown) {
-      problems.push(
-        problem(
-          f("version"),
-          versionText,
-          unknown,
-          `set ${f("version")} to a 7.x or 8.x release such as "${REDIS_DEFAULTS.version}".`,
-        ),
-      );
-    } else if (!versionAtLeast(parsed, MIN_CLUSTER_SERIES)) {
-      // The renderer reports the missing directives too; this says what it means for the user.
-      problems.push(
-        problem(
-          f("version"),
-          versionText,
-          `Redis ${parsed.major}.${parsed.minor} cannot announce stable hostnames to its cluster (cluster-announce-hostname arrived in ${MIN_CLUSTER_SERIES}), so nodes would be lost whenever a container or pod gets a new IP.`,
-          `set ${f("version")} to ${MIN_CLUSTER_SERIES} or later, e.g. "${REDIS_DEFAULTS.version}".`,
-        ),
-      );
-    } else if (parsed.patch === undefined) {
-      problems.push(
-        problem(
-          f("version"),
-          versionText,
-          `is a moving tag: redis:${versionText} changes whenever a patch release comes out.`,
-          `pin a patch release, e.g. "${parsed.major}.${parsed.minor}.0" or later patch of that series.`,
-        ),
-      );
-    } else {
-      redisVersion = parsed;
-    }
-  }
-
-  // Memory
-  const maxmemory = pick("maxmemory");
-  const maxmemoryBytes = typeof maxmemory === "string" ? parseRedisBytes(maxmemory) : undefined;
-  if (maxmemoryBytes === undefined) {
-    problems.push(
-      problem(
-        f("maxmemory"),
-        maxmemory,
-        "is not a Redis memory size.",
-        `write it in Redis units, e.g. "2gb", "512mb" (1gb = 1024 mb; 1g = 10^9 bytes).`,
-      ),
-    );
-  } else if (maxmemoryBytes < 2 ** 20) {
-    problems.push(
-      problem(
-        f("maxmemory"),
-        maxmemory,
-        "is below 1 MiB (0 would mean no limit, and the container would be killed instead of Redis evicting).",
-        `set ${f("maxmemory")} to the data size each node may hold, e.g. "2gb".`,
-      ),
-    );
-  }
-  const policy = pick("maxmemoryPolicy");
+  // The eviction policy against the version
+  const versionText = s.version;
+  const redisVersion = checkedVersion(f("version"), versionText).version;
+  const policy = s.maxmemoryPolicy;
   const policies = redisVersion ? evictionPolicies(redisVersion) : [...ALL_EVICTION_POLICIES];
   if (typeof policy !== "string" || !policies.includes(policy)) {
     const needsNewer = typeof policy === "string" && ALL_EVICTION_POLICIES.includes(policy);
@@ -621,27 +479,16 @@ export function resolveRedisSettings(
       ),
     );
   }
-
-  // Persistence
-  const appendonly = pick("appendonly");
-  problems.push(...is.boolean(f("appendonly"), appendonly));
-  const appendfsync = pick("appendfsync");
-  problems.push(...is.oneOf(f("appendfsync"), appendfsync, ["always", "everysec", "no"] as const));
-  const save = pick("save");
-  problems.push(...checkSave(f("save"), save));
-  const clusterNodeTimeoutMs = pick("clusterNodeTimeoutMs");
-  problems.push(...is.integer(f("clusterNodeTimeoutMs"), clusterNodeTimeoutMs, 1000, 120_000));
+  const maxmemory = s.maxmemory;
+  const parsedMaxmemory = typeof maxmemory === "string" ? parseRedisBytes(maxmemory) : undefined;
+  const maxmemoryBytes = checkMaxmemory(f("maxmemory"), maxmemory).length === 0 ? parsedMaxmemory : undefined;
 
   // Storage: the checks every engine shares, then a StorageClass name and room for persistence
-  const storage = resolveStorage(f("storage"), {
-    size: nested("storage", "size"),
-    storageClass: nested("storage", "storageClass"),
-    retainOnDelete: nested("storage", "retainOnDelete"),
-  });
-  problems.push(...storage.problems);
-  const { size, storageClass } = storage.value;
-  const { sizeBytes } = storage;
-  if (storageClass !== undefined && storage.problems.every((p) => p.field !== f("storage.storageClass"))) {
+  const storageIn = isObject(s.storage) ? s.storage : undefined;
+  const storage = storageIn ? resolveStorage(f("storage"), storageIn) : undefined;
+  problems.push(...(storage?.problems ?? []));
+  const storageClass = storage?.value.storageClass;
+  if (storageClass !== undefined && storage!.problems.every((p) => p.field !== f("storage.storageClass"))) {
     problems.push(
       ...is.pattern(
         f("storage.storageClass"),
@@ -652,14 +499,16 @@ export function resolveRedisSettings(
       ),
     );
   }
+  const { appendonly, save } = s;
   const persistent = appendonly === true || (Array.isArray(save) && save.length > 0);
+  const sizeBytes = storage?.sizeBytes;
   if (sizeBytes !== undefined && maxmemoryBytes !== undefined && persistent) {
     const needed = maxmemoryBytes * STORAGE_PER_MAXMEMORY;
     if (sizeBytes < needed) {
       problems.push(
         problem(
           f("storage.size"),
-          size,
+          storage!.value.size,
           `(${formatBytes(sizeBytes)}) cannot hold ${STORAGE_PER_MAXMEMORY} x maxmemory (${formatBytes(needed)}): a snapshot, the AOF and its rewrite need that much.`,
           `set ${f("storage.size")} to at least ${Math.ceil(needed / 2 ** 30)}Gi, or lower ${f("maxmemory")}.`,
         ),
@@ -668,13 +517,9 @@ export function resolveRedisSettings(
   }
 
   // Resources: the checks every engine shares, then maxmemory's headroom under the memory limit
-  const resources = resolveResources(f("resources"), {
-    cpu: nested("resources", "cpu"),
-    memory: nested("resources", "memory"),
-    cpuLimit: nested("resources", "cpuLimit"),
-  });
-  problems.push(...resources.problems);
-  const { memoryBytes } = resources;
+  const resources = isObject(s.resources) ? resolveResources(f("resources"), s.resources) : undefined;
+  problems.push(...(resources?.problems ?? []));
+  const memoryBytes = resources?.memoryBytes;
   if (memoryBytes !== undefined && maxmemoryBytes !== undefined) {
     const ceiling = maxmemoryCeiling(memoryBytes);
     if (maxmemoryBytes > ceiling) {
@@ -683,33 +528,28 @@ export function resolveRedisSettings(
         problem(
           f("maxmemory"),
           maxmemory,
-          `(${formatBytes(maxmemoryBytes)}) leaves too little headroom under the memory limit ${String(resources.value.memory)} (${formatBytes(memoryBytes)}): at most ${MAXMEMORY_SHARE_OF_LIMIT * 100}% (${formatBytes(ceiling)}), the rest is for background saves, buffers and fragmentation, or the node is killed.`,
+          `(${formatBytes(maxmemoryBytes)}) leaves too little headroom under the memory limit ${String(resources!.value.memory)} (${formatBytes(memoryBytes)}): at most ${MAXMEMORY_SHARE_OF_LIMIT * 100}% (${formatBytes(ceiling)}), the rest is for background saves, buffers and fragmentation, or the node is killed.`,
           `lower ${f("maxmemory")} to at most ${Math.floor(ceiling / 2 ** 20)}mb, or raise ${f("resources.memory")} to at least ${neededLimit}Mi.`,
         ),
       );
     }
   }
 
-  // Docker ports
-  const hostPortBase = pick("hostPortBase");
-  // replication mode publishes the endpoint and every Sentinel after the nodes (dockerHostPorts).
+  // Docker ports: replication mode publishes the endpoint and every Sentinel after the nodes (dockerHostPorts).
   const published = (nodes ?? 1) + (replication && typeof sentinels === "number" ? 1 + sentinels : 0);
   const lastPort = 65535 - Math.max(0, published - 1);
   problems.push(
     ...is.integer(
       f("hostPortBase"),
-      hostPortBase,
+      s.hostPortBase,
       1024,
       lastPort,
       `set ${f("hostPortBase")} to a port from 1024 to ${lastPort} so all ${published} published ports fit.`,
     ),
   );
 
-  const formationTimeoutSeconds = pick("formationTimeoutSeconds");
-  problems.push(...is.integer(f("formationTimeoutSeconds"), formationTimeoutSeconds, 5, 3600));
-
   // Extra directives (checked against the version by the renderer below)
-  const extraRaw = pick("extraConfig");
+  const extraRaw = s.extraConfig;
   const extraConfig: Record<string, string> = {};
   if (!isObject(extraRaw)) {
     problems.push(
@@ -739,17 +579,18 @@ export function resolveRedisSettings(
 
   if (problems.length > 0) return { problems };
 
+  const d = REDIS_DEFAULTS;
   const settings: ResolvedRedisSettings = {
     mode: mode as RedisMode,
     // In cluster mode the replication fields keep their defaults, unused.
-    replicas: replication ? (replicas as number) : REDIS_DEFAULTS.replicas,
-    sentinels: replication ? (sentinels as number) : REDIS_DEFAULTS.sentinels,
-    sentinelQuorum: replication ? (sentinelQuorum as number) : Math.floor(REDIS_DEFAULTS.sentinels / 2) + 1,
-    downAfterMs: downAfterMs as number,
-    failoverTimeoutMs: failoverTimeoutMs as number,
-    minReplicasToWrite: replication ? (minReplicasToWrite as number) : REDIS_DEFAULTS.minReplicasToWrite,
-    minReplicasMaxLagSeconds: minReplicasMaxLagSeconds as number,
-    endpointReplicas: endpointReplicas as number,
+    replicas: replication ? (replicas as number) : d.replicas,
+    sentinels: replication ? (sentinels as number) : d.sentinels,
+    sentinelQuorum: replication ? (sentinelQuorum as number) : Math.floor(d.sentinels / 2) + 1,
+    downAfterMs: s.downAfterMs as number,
+    failoverTimeoutMs: s.failoverTimeoutMs as number,
+    minReplicasToWrite: replication ? (minReplicasToWrite as number) : d.minReplicasToWrite,
+    minReplicasMaxLagSeconds: s.minReplicasMaxLagSeconds as number,
+    endpointReplicas: s.endpointReplicas as number,
     masters: masters as number,
     replicasPerMaster: replicasPerMaster as number,
     nodes: nodes!,
@@ -760,14 +601,14 @@ export function resolveRedisSettings(
     maxmemoryBytes: maxmemoryBytes!,
     maxmemoryPolicy: policy as string,
     appendonly: appendonly as boolean,
-    appendfsync: appendfsync as AppendFsync,
-    save: (save as SaveRule[]).map(([s, c]) => [s, c] as SaveRule),
-    clusterNodeTimeoutMs: clusterNodeTimeoutMs as number,
-    storage: storage.value,
-    resources: resources.value,
-    hostPortBase: hostPortBase as number,
+    appendfsync: s.appendfsync as AppendFsync,
+    save: (save as SaveRule[]).map(([sec, c]) => [sec, c] as SaveRule),
+    clusterNodeTimeoutMs: s.clusterNodeTimeoutMs as number,
+    storage: storage!.value,
+    resources: resources!.value,
+    hostPortBase: s.hostPortBase as number,
     extraConfig,
-    formationTimeoutSeconds: formationTimeoutSeconds as number,
+    formationTimeoutSeconds: s.formationTimeoutSeconds as number,
   };
   // The renderer is the one place that knows which directives each version accepts.
   const rendered = checkRedisConf(settings, field);

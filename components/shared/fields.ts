@@ -10,6 +10,10 @@ export interface FieldDoc {
   type: string;
   /** Default for the `dev` profile. */
   default: unknown;
+  /** The default in words when another field decides it (`mongo:<version>`); `default` is then unset. */
+  defaultText?: string;
+  /** What values are accepted, in the user's words (a range, a list, a pattern). */
+  rules?: string;
   /** One or two sentences: what it does, in the user's words. */
   description: string;
 }

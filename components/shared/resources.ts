@@ -6,6 +6,7 @@
  * Pure: no Pulumi, no I/O.
  */
 import { check, type Problem, problem } from "./problems";
+import { setting } from "./settingsDecl";
 import { parseCpuMillis, parseK8sBytes } from "./quantity";
 import type { ResourceArgs, StorageArgs } from "./target";
 
@@ -137,4 +138,73 @@ export function resolveResources(
     ...(memoryBytes !== undefined ? { memoryBytes } : {}),
     problems,
   };
+}
+
+/**
+ * The declaration of a member's `storage` group (settingsDecl.ts), the same in every engine; the
+ * engine's resolver checks it with `resolveStorage` (its own minimum size needs the parsed bytes).
+ */
+export function storageSetting(o: {
+  size: string;
+  /** What the size must hold, besides being a quantity (the engine's own minimum). */
+  sizeRules?: string;
+  /** The data volume of one what: `member`, `peer`, `node`. */
+  of: string;
+}) {
+  return setting.group(
+    {
+      size: setting.value<string>({
+        type: "quantity",
+        default: o.size,
+        rules: o.sizeRules ?? "a Kubernetes quantity",
+        description: `Data volume of each ${o.of}.`,
+      }),
+      storageClass: setting.value<string | undefined>({
+        type: "string",
+        rules: "a StorageClass name",
+        description:
+          "Kubernetes StorageClass of the volumes; the cluster's default when unset. Ignored on Docker.",
+      }),
+      retainOnDelete: setting.value<boolean>({
+        type: "boolean",
+        default: true,
+        rules: "true or false",
+        description:
+          "Keep the volumes when the stack is destroyed or scaled down (the program sets it to `!allowDataLoss`).",
+      }),
+    },
+    { description: `Data volume of each ${o.of}.` },
+  );
+}
+
+/** The declaration of a member's `resources` group, the same in every engine (checked by `resolveResources`). */
+export function resourcesSetting(o: {
+  cpu: string;
+  memory: string;
+  /** The engine's own floor or rule for the memory, besides being a quantity. */
+  memoryRules?: string;
+  of: string;
+}) {
+  return setting.group(
+    {
+      cpu: setting.value<string>({
+        type: "quantity",
+        default: o.cpu,
+        rules: "a CPU quantity (500m, 2)",
+        description: `CPU request of each ${o.of} (Docker: cpuShares).`,
+      }),
+      memory: setting.value<string>({
+        type: "quantity",
+        default: o.memory,
+        rules: o.memoryRules ?? "a memory quantity (1Gi)",
+        description: `Memory request and limit of each ${o.of}: memory is never overcommitted (Docker: memory).`,
+      }),
+      cpuLimit: setting.value<string | undefined>({
+        type: "quantity",
+        rules: "a CPU quantity, at least the request",
+        description: `CPU limit of each ${o.of}; none unless set (Docker: cpus).`,
+      }),
+    },
+    { description: `CPU and memory of each ${o.of}.` },
+  );
 }

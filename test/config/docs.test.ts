@@ -18,9 +18,11 @@ import { REDIS_DEFAULTS, REDIS_FIELDS } from "../../components/redis/settings";
 import { CONFIG_KEYS } from "../../program/config/load";
 import {
   configReference,
+  engineTables,
   operationsTables,
   pulumiYamlConfig,
   withOperationsTables,
+  withFieldTables,
   withPulumiConfig,
   withReference,
 } from "../../tools/config-docs";
@@ -141,5 +143,28 @@ describe("docs/operations.md field tables", () => {
       for (const f of fields) expect(text).toContain(`| \`${f.name}\` |`);
     expect(text).toContain(`| \`image\` | string | \`"${MONGO_DEFAULTS.image}"\` |`);
     expect(text).toContain(`| \`image\` | string | \`"redis:${REDIS_DEFAULTS.version}"\` |`);
+  });
+});
+
+describe("the engines' settings tables (docs/mongodb.md, docs/qdrant.md, docs/redis.md)", () => {
+  it("are generated from the engines' declarations (run npm run docs after a change)", () => {
+    for (const [file, tables] of Object.entries(engineTables())) {
+      const text = read(file);
+      expect(withFieldTables(text, tables, file), file).toBe(text);
+    }
+  });
+
+  it("show every field with what it accepts", () => {
+    for (const [file, tables] of Object.entries(engineTables())) {
+      const text = read(file);
+      for (const fields of Object.values(tables)) {
+        for (const f of fields) {
+          const row = text.split("\n").find((line) => line.startsWith(`| \`${f.name}\` |`));
+          expect(row, `${file} ${f.name}`).toBeDefined();
+          expect(f.rules, `${file} ${f.name}`).toBeTruthy();
+          expect(row).toContain(f.rules!.replace(/\|/g, "\\|"));
+        }
+      }
+    }
   });
 });

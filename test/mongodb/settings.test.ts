@@ -97,7 +97,8 @@ describe("resolveMongoSettings", () => {
   });
 
   it("documents every settings field", () => {
-    const documented = MONGO_FIELDS.map((f) => f.name).sort();
+    // Groups are documented member by member (`storage.size`).
+    const documented = [...new Set(MONGO_FIELDS.map((f) => f.name.split(".")[0]))].sort();
     expect(documented).toEqual(Object.keys(MONGO_DEFAULTS).sort());
     for (const f of MONGO_FIELDS) expect(f.description.length).toBeGreaterThan(20);
   });
