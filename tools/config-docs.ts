@@ -9,12 +9,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
+import { MONGO_FIELDS } from "../components/mongodb/settings";
 import { commonBackupFieldDocs } from "../components/operations/backupSettings";
 import { MONGO_BACKUP_FIELDS } from "../components/operations/mongoBackupPlan";
 import { DATA_TIER_MONITORING_FIELDS } from "../components/operations/monitoringPlan";
 import { QDRANT_SNAPSHOTS_FIELDS } from "../components/operations/qdrantSnapshotsPlan";
 import { REDIS_BACKUP_FIELDS } from "../components/operations/redisBackupPlan";
-import { MONGO_FIELDS } from "../components/mongodb/settings";
 import { QDRANT_FIELDS } from "../components/qdrant/settings";
 import { REDIS_FIELDS } from "../components/redis/settings";
 import type { FieldDoc } from "../components/shared/fields";

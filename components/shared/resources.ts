@@ -6,8 +6,8 @@
  * Pure: no Pulumi, no I/O.
  */
 import { check, type Problem, problem } from "./problems";
-import { setting } from "./settingsDecl";
 import { parseCpuMillis, parseK8sBytes } from "./quantity";
+import { setting } from "./settingsDecl";
 import type { ResourceArgs, StorageArgs } from "./target";
 
 export const STORAGE_KEYS = [

@@ -41,7 +41,6 @@ export interface Setting<T, I = T> {
   readonly input?: I;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: any setting, whatever its value type
 export type AnySetting = Setting<any, any>;
 export type Declarations = Readonly<Record<string, AnySetting>>;
 

@@ -21,8 +21,8 @@ import {
   engineTables,
   operationsTables,
   pulumiYamlConfig,
-  withOperationsTables,
   withFieldTables,
+  withOperationsTables,
   withPulumiConfig,
   withReference,
 } from "../../tools/config-docs";
