@@ -15,14 +15,9 @@
  */
 import { MONGO_DEFAULTS } from "../mongodb/settings";
 import type { FieldDoc } from "../shared/fields";
-import { check, type Problem, problem } from "../shared/problems";
-import {
-  type BackupCommonSettings,
-  COMMON_BACKUP_KEYS,
-  commonBackupFieldDocs,
-  type ResolvedBackupCommon,
-  resolveBackupBase,
-} from "./backupSettings";
+import { type Problem, problem } from "../shared/problems";
+import { type SettingsInput, setting } from "../shared/settingsDecl";
+import { declareBackupSettings, type ResolvedBackupCommon, resolveBackupBase } from "./backupSettings";
 import { retentionMinutes } from "./schedule";
 import { containerScriptHeredoc, dockerRunVars, hostScriptHeader, shQuote } from "./shell";
 
@@ -35,98 +30,83 @@ export const READ_PREFERENCES = [
 ] as const;
 export type ReadPreference = (typeof READ_PREFERENCES)[number];
 
-export interface MongoBackupSettings extends BackupCommonSettings {
-  /** Image with mongodump/mongorestore; use the server's own image so tools and server match. */
-  image?: string;
-  /** Which member mongodump reads from. Default `secondaryPreferred`. */
-  readPreference?: ReadPreference;
-  /** Archive file name to restore (e.g. `kato-mongo-backup-20260101T020000Z.archive.gz`). Kubernetes: creates a restore Job. */
-  restoreFrom?: string;
-  /** Restore with `--drop` (replace each collection that is in the backup). Default true. */
-  restoreDrop?: boolean;
-}
+/** The engine's own default image: mongodump/mongorestore match the servers (one declaration). */
+export const DEFAULT_MONGO_TOOLS_IMAGE = MONGO_DEFAULTS.image;
 
-export interface ResolvedMongoBackupSettings extends ResolvedBackupCommon {
+/** File names the backups use: `<prefix>-<UTC stamp>.archive.gz`. */
+export const ARCHIVE_NAME = /^[A-Za-z0-9._-]+\.archive\.gz$/;
+
+/** MongoBackup's settings, each declared once: the common ones, the image and its own. */
+export const MONGO_BACKUP_SETTINGS = declareBackupSettings(
+  "mongodb",
+  {
+    default: DEFAULT_MONGO_TOOLS_IMAGE,
+    description: "Image with mongodump and mongorestore; use the server's own image so versions match.",
+  },
+  {
+    readPreference: setting.oneOf(READ_PREFERENCES, {
+      default: "secondaryPreferred",
+      description: "Member mongodump reads from; a secondary keeps the load off the primary.",
+    }),
+    restoreFrom: setting.value<string | undefined>({
+      type: "string",
+      rules: "the file name of an archive (ending in .archive.gz), not a path",
+      description:
+        "Archive to restore. Kubernetes: a restore Job runs once per distinct value; Docker: the rendered restore command uses it.",
+      check: (f, v) =>
+        v !== undefined && (typeof v !== "string" || !ARCHIVE_NAME.test(v))
+          ? [
+              problem(
+                f,
+                v,
+                "must be the file name of a backup archive (letters, digits, '.', '_', '-', ending in .archive.gz), not a path.",
+                "copy a name from the backup volume or bucket listing, e.g. kato-mongo-backup-20260101T020000Z.archive.gz.",
+              ),
+            ]
+          : [],
+    }),
+    restoreDrop: setting.boolean({
+      default: true,
+      description: "Restore with --drop: each collection in the backup replaces the live one.",
+    }),
+  },
+);
+
+export type MongoBackupSettings = SettingsInput<typeof MONGO_BACKUP_SETTINGS.declarations>;
+export type ResolvedMongoBackupSettings = ResolvedBackupCommon & {
   image: string;
   readPreference: ReadPreference;
   restoreFrom?: string;
   restoreDrop: boolean;
-}
+};
 
-/** The engine's own default image: mongodump/mongorestore match the servers (one declaration). */
-export const DEFAULT_MONGO_TOOLS_IMAGE = MONGO_DEFAULTS.image;
-
-/** Defaults of MongoBackup's own settings, declared once: the field docs and the resolver read them. */
+/** Defaults of MongoBackup's own settings (from the declarations). */
 export const MONGO_BACKUP_DEFAULTS = {
-  image: DEFAULT_MONGO_TOOLS_IMAGE,
-  readPreference: "secondaryPreferred",
-  restoreDrop: true,
-} as const satisfies Partial<ResolvedMongoBackupSettings>;
-const MONGO_KEYS = [...COMMON_BACKUP_KEYS, "image", "readPreference", "restoreFrom", "restoreDrop"] as const;
+  image: MONGO_BACKUP_SETTINGS.defaults.image,
+  readPreference: MONGO_BACKUP_SETTINGS.defaults.readPreference,
+  restoreDrop: MONGO_BACKUP_SETTINGS.defaults.restoreDrop,
+};
 
-export const MONGO_BACKUP_FIELDS: readonly FieldDoc[] = [
-  ...commonBackupFieldDocs("mongodb"),
-  {
-    name: "image",
-    type: "string",
-    default: MONGO_BACKUP_DEFAULTS.image,
-    description:
-      "Pinned image with mongodump and mongorestore; use the server's own image so versions match.",
-  },
-  {
-    name: "readPreference",
-    type: READ_PREFERENCES.map((r) => JSON.stringify(r)).join(" | "),
-    default: MONGO_BACKUP_DEFAULTS.readPreference,
-    description: "Member mongodump reads from; a secondary keeps the load off the primary.",
-  },
-  {
-    name: "restoreFrom",
-    type: "string",
-    default: undefined,
-    description:
-      "Archive to restore. Kubernetes: a restore Job runs once per distinct value; Docker: the rendered restore command uses it.",
-  },
-  {
-    name: "restoreDrop",
-    type: "boolean",
-    default: MONGO_BACKUP_DEFAULTS.restoreDrop,
-    description: "Restore with --drop: each collection in the backup replaces the live one.",
-  },
-];
-
-/** File names the backups use: `<prefix>-<UTC stamp>.archive.gz`. */
-export const ARCHIVE_NAME = /^[A-Za-z0-9._-]+\.archive\.gz$/;
+export const MONGO_BACKUP_FIELDS: readonly FieldDoc[] = MONGO_BACKUP_SETTINGS.fields();
 
 export function resolveMongoBackupSettings(
   raw: unknown,
   field = "backups.mongodb",
   base: Partial<MongoBackupSettings> = {},
 ): { settings?: ResolvedMongoBackupSettings; problems: Problem[] } {
-  const start = resolveBackupBase("mongodb", field, raw, base, MONGO_KEYS, MONGO_BACKUP_DEFAULTS.image);
-  const { common, image, pick, problems } = start;
-  const readPreference = pick("readPreference", MONGO_BACKUP_DEFAULTS.readPreference);
-  problems.push(...check.oneOf(`${field}.readPreference`, readPreference, READ_PREFERENCES));
-  const restoreFrom = pick("restoreFrom", undefined);
-  if (restoreFrom !== undefined && (typeof restoreFrom !== "string" || !ARCHIVE_NAME.test(restoreFrom))) {
-    problems.push(
-      problem(
-        `${field}.restoreFrom`,
-        restoreFrom,
-        "must be the file name of a backup archive (letters, digits, '.', '_', '-', ending in .archive.gz), not a path.",
-        "copy a name from the backup volume or bucket listing, e.g. kato-mongo-backup-20260101T020000Z.archive.gz.",
-      ),
-    );
-  }
-  const restoreDrop = pick("restoreDrop", MONGO_BACKUP_DEFAULTS.restoreDrop);
-  problems.push(...check.boolean(`${field}.restoreDrop`, restoreDrop));
+  const {
+    common,
+    layered: l,
+    problems,
+  } = resolveBackupBase("mongodb", field, raw, base, MONGO_BACKUP_SETTINGS);
   if (problems.length > 0) return { problems };
   return {
     settings: {
       ...common,
-      image: image as string,
-      readPreference: readPreference as ReadPreference,
-      ...(restoreFrom !== undefined ? { restoreFrom: restoreFrom as string } : {}),
-      restoreDrop: restoreDrop as boolean,
+      image: l.image as string,
+      readPreference: l.readPreference as ReadPreference,
+      ...(l.restoreFrom !== undefined ? { restoreFrom: l.restoreFrom as string } : {}),
+      restoreDrop: l.restoreDrop as boolean,
     },
     problems,
   };

@@ -11,156 +11,15 @@
  * - Qdrant: its own `/metrics` on 6333 (the API key as a Bearer token), scraped per peer.
  */
 import type { FieldDoc } from "../shared/fields";
-import { asSettingsObject, check, checkKnownKeys, type Problem, problem } from "../shared/problems";
+import { asSettingsObject, type Problem, problem } from "../shared/problems";
 import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
+import { declareSettings, type SettingsInput, type SettingsResolved, setting } from "../shared/settingsDecl";
 import { imageProblems } from "./backupSettings";
 import { isPromDuration } from "./promql";
-
-export interface DataTierMonitoringSettings {
-  /** Run exporters (and, with the operator, ServiceMonitors and alerts). Default true. */
-  enabled?: boolean;
-  /** The Prometheus operator's CRDs are installed: create ServiceMonitors and a PrometheusRule. Default false. */
-  prometheusOperator?: boolean;
-  /** Labels on ServiceMonitors and PrometheusRule so a Prometheus selects them (e.g. `release: kube-prometheus-stack`). */
-  ruleLabels?: Record<string, string>;
-  /** Labels of the namespace Prometheus runs in; when set, a NetworkPolicy lets it reach Qdrant's 6333. */
-  prometheusNamespaceLabels?: Record<string, string>;
-  /** How often Prometheus scrapes. Default `30s`. */
-  scrapeInterval?: string;
-  mongodbExporterImage?: string;
-  redisExporterImage?: string;
-  /** Docker: first host port of the MongoDB exporters (member i on base + i, bound to the target's address). Default 9216. */
-  mongodbExporterHostPort?: number;
-  /** Docker: first host port of the Redis exporters. Default 9121. */
-  redisExporterHostPort?: number;
-  /** Alert when a secondary lags the primary by more than this many seconds. Default 30. */
-  replicationLagSeconds?: number;
-  /** Alert when Redis uses more than this share of maxmemory. Default 0.9. */
-  memoryUsedRatio?: number;
-  /** How long a condition must hold before an alert fires. Default `5m`. */
-  alertFor?: string;
-  /** CPU and memory of each exporter container (Kubernetes). Default `10m` / `64Mi`. */
-  resources?: { cpu?: string; memory?: string };
-}
-
-export interface ResolvedDataTierMonitoringSettings {
-  enabled: boolean;
-  prometheusOperator: boolean;
-  ruleLabels: Record<string, string>;
-  prometheusNamespaceLabels?: Record<string, string>;
-  scrapeInterval: string;
-  mongodbExporterImage: string;
-  redisExporterImage: string;
-  mongodbExporterHostPort: number;
-  redisExporterHostPort: number;
-  replicationLagSeconds: number;
-  memoryUsedRatio: number;
-  alertFor: string;
-  resources: { cpu: string; memory: string };
-}
 
 export const MONGODB_EXPORTER_PORT = 9216;
 export const REDIS_EXPORTER_PORT = 9121;
 export const QDRANT_METRICS_PORT = 6333;
-
-const DEFAULTS: ResolvedDataTierMonitoringSettings = {
-  enabled: true,
-  prometheusOperator: false,
-  ruleLabels: {},
-  scrapeInterval: "30s",
-  mongodbExporterImage: "percona/mongodb_exporter:0.47.0",
-  redisExporterImage: "oliver006/redis_exporter:v1.67.0",
-  mongodbExporterHostPort: MONGODB_EXPORTER_PORT,
-  redisExporterHostPort: REDIS_EXPORTER_PORT,
-  replicationLagSeconds: 30,
-  memoryUsedRatio: 0.9,
-  alertFor: "5m",
-  resources: { cpu: "10m", memory: "64Mi" },
-};
-
-const KEYS = Object.keys(DEFAULTS).concat("prometheusNamespaceLabels");
-
-export const DATA_TIER_MONITORING_FIELDS: readonly FieldDoc[] = [
-  {
-    name: "enabled",
-    type: "boolean",
-    default: true,
-    description: "Run the exporters (and the operator objects when present).",
-  },
-  {
-    name: "prometheusOperator",
-    type: "boolean",
-    default: false,
-    description:
-      "The Prometheus operator is installed: create ServiceMonitors and a PrometheusRule (Kubernetes).",
-  },
-  {
-    name: "ruleLabels",
-    type: "map<string,string>",
-    default: {},
-    description: "Labels on the ServiceMonitors and PrometheusRule so your Prometheus selects them.",
-  },
-  {
-    name: "prometheusNamespaceLabels",
-    type: "map<string,string>",
-    default: undefined,
-    description: "Labels of Prometheus' namespace; a NetworkPolicy then lets it scrape Qdrant's /metrics.",
-  },
-  {
-    name: "scrapeInterval",
-    type: "duration",
-    default: "30s",
-    description: "Scrape interval of the ServiceMonitors.",
-  },
-  {
-    name: "mongodbExporterImage",
-    type: "string",
-    default: DEFAULTS.mongodbExporterImage,
-    description: "Pinned percona/mongodb_exporter image (one per member, port 9216).",
-  },
-  {
-    name: "redisExporterImage",
-    type: "string",
-    default: DEFAULTS.redisExporterImage,
-    description: "Pinned oliver006/redis_exporter image (one per node, port 9121).",
-  },
-  {
-    name: "mongodbExporterHostPort",
-    type: "integer",
-    default: MONGODB_EXPORTER_PORT,
-    description: "Docker: host port of member 0's exporter; member i uses this + i.",
-  },
-  {
-    name: "redisExporterHostPort",
-    type: "integer",
-    default: REDIS_EXPORTER_PORT,
-    description: "Docker: host port of node 0's exporter; node i uses this + i.",
-  },
-  {
-    name: "replicationLagSeconds",
-    type: "integer",
-    default: 30,
-    description: "Alert when a MongoDB secondary lags the primary by more than this.",
-  },
-  {
-    name: "memoryUsedRatio",
-    type: "number",
-    default: 0.9,
-    description: "Alert when a Redis node uses more than this share of its maxmemory.",
-  },
-  {
-    name: "alertFor",
-    type: "duration",
-    default: "5m",
-    description: "How long a condition holds before alerting.",
-  },
-  {
-    name: "resources",
-    type: "{ cpu, memory }",
-    default: DEFAULTS.resources,
-    description: "Requests (and memory limit) of each exporter container on Kubernetes.",
-  },
-];
 
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -185,70 +44,139 @@ function labelProblems(field: string, value: unknown): Problem[] {
     );
 }
 
+const labels = (description: string, dflt?: Record<string, string>) =>
+  setting.value<Record<string, string>>({
+    type: "map<string,string>",
+    ...(dflt ? { default: dflt } : {}),
+    rules: "Kubernetes label names and values",
+    description,
+    check: labelProblems,
+  });
+
+const duration = (dflt: string, description: string) =>
+  setting.value<string>({
+    type: "duration",
+    default: dflt,
+    rules: "a Prometheus duration (30s, 5m)",
+    description,
+    check: (f, v) =>
+      isPromDuration(v) ? [] : [problem(f, v, "is not a Prometheus duration.", `write e.g. "30s" or "5m".`)],
+  });
+
+const image = (dflt: string, description: string) =>
+  setting.value<string>({
+    type: "string",
+    default: dflt,
+    rules: "pinned by a version tag or a digest",
+    description,
+    check: imageProblems,
+  });
+
+/** DataTierMonitoring's settings, each declared once (components/shared/settingsDecl.ts). */
+export const DATA_TIER_MONITORING_SETTINGS = declareSettings({
+  enabled: setting.boolean({
+    default: true,
+    description: "Run the exporters (and the operator objects when present).",
+  }),
+  prometheusOperator: setting.boolean({
+    default: false,
+    description:
+      "The Prometheus operator is installed: create ServiceMonitors and a PrometheusRule (Kubernetes).",
+  }),
+  ruleLabels: labels(
+    "Labels on the ServiceMonitors and PrometheusRule so your Prometheus selects them (e.g. release: kube-prometheus-stack).",
+    {},
+  ),
+  prometheusNamespaceLabels: setting.value<Record<string, string> | undefined>({
+    type: "map<string,string>",
+    rules: "Kubernetes label names and values",
+    description: "Labels of Prometheus' namespace; a NetworkPolicy then lets it scrape Qdrant's /metrics.",
+    check: labelProblems,
+  }),
+  scrapeInterval: duration("30s", "Scrape interval of the ServiceMonitors."),
+  mongodbExporterImage: image(
+    "percona/mongodb_exporter:0.47.0",
+    `percona/mongodb_exporter image (one per member, port ${MONGODB_EXPORTER_PORT}).`,
+  ),
+  redisExporterImage: image(
+    "oliver006/redis_exporter:v1.67.0",
+    `oliver006/redis_exporter image (one per node, port ${REDIS_EXPORTER_PORT}).`,
+  ),
+  mongodbExporterHostPort: setting.integer({
+    default: MONGODB_EXPORTER_PORT,
+    min: 1024,
+    max: 65000,
+    description: "Docker: host port of member 0's exporter; member i uses this + i.",
+  }),
+  redisExporterHostPort: setting.integer({
+    default: REDIS_EXPORTER_PORT,
+    min: 1024,
+    max: 65000,
+    description: "Docker: host port of node 0's exporter; node i uses this + i.",
+  }),
+  replicationLagSeconds: setting.integer({
+    default: 30,
+    min: 1,
+    max: 86400,
+    unit: "s",
+    description: "Alert when a MongoDB secondary lags the primary by more than this.",
+  }),
+  memoryUsedRatio: setting.number({
+    default: 0.9,
+    min: 0.1,
+    max: 1,
+    description: "Alert when a Redis node uses more than this share of its maxmemory.",
+  }),
+  alertFor: duration("5m", "How long a condition holds before alerting."),
+  resources: setting.group(
+    {
+      cpu: setting.value<string>({
+        type: "quantity",
+        default: "10m",
+        rules: "a CPU quantity",
+        description: "CPU request of each exporter container (Kubernetes).",
+        check: (f, v) =>
+          typeof v !== "string" || parseCpuMillis(v) === undefined
+            ? [problem(f, v, "is not a CPU quantity.", `write e.g. "10m".`)]
+            : [],
+      }),
+      memory: setting.value<string>({
+        type: "quantity",
+        default: "64Mi",
+        rules: "a memory quantity",
+        description: "Memory request and limit of each exporter container (Kubernetes).",
+        check: (f, v) =>
+          typeof v !== "string" || parseK8sBytes(v) === undefined
+            ? [problem(f, v, "is not a memory quantity.", `write e.g. "64Mi".`)]
+            : [],
+      }),
+    },
+    { description: "Requests (and memory limit) of each exporter container on Kubernetes." },
+  ),
+});
+
+export type DataTierMonitoringSettings = SettingsInput<typeof DATA_TIER_MONITORING_SETTINGS.declarations>;
+export type ResolvedDataTierMonitoringSettings = SettingsResolved<
+  typeof DATA_TIER_MONITORING_SETTINGS.declarations
+>;
+
+export const DATA_TIER_MONITORING_FIELDS: readonly FieldDoc[] = DATA_TIER_MONITORING_SETTINGS.fields();
+
 export function resolveDataTierMonitoringSettings(
   raw: unknown,
   field = "monitoring",
   base: Partial<DataTierMonitoringSettings> = {},
 ): { settings?: ResolvedDataTierMonitoringSettings; problems: Problem[] } {
   const obj = asSettingsObject(field, raw);
-  const problems: Problem[] = [...obj.problems, ...checkKnownKeys(field, raw, KEYS)];
-  const user = obj.value;
-  const b = base as Record<string, unknown>;
-  const pick = <T>(key: string, fallback: T): T => (user[key] ?? b[key] ?? fallback) as T;
-  const f = (name: string) => `${field}.${name}`;
-  const s = {
-    enabled: pick("enabled", DEFAULTS.enabled),
-    prometheusOperator: pick("prometheusOperator", DEFAULTS.prometheusOperator),
-    ruleLabels: pick("ruleLabels", DEFAULTS.ruleLabels),
-    prometheusNamespaceLabels: pick<Record<string, string> | undefined>(
-      "prometheusNamespaceLabels",
-      undefined,
-    ),
-    scrapeInterval: pick("scrapeInterval", DEFAULTS.scrapeInterval),
-    mongodbExporterImage: pick("mongodbExporterImage", DEFAULTS.mongodbExporterImage),
-    redisExporterImage: pick("redisExporterImage", DEFAULTS.redisExporterImage),
-    mongodbExporterHostPort: pick("mongodbExporterHostPort", DEFAULTS.mongodbExporterHostPort),
-    redisExporterHostPort: pick("redisExporterHostPort", DEFAULTS.redisExporterHostPort),
-    replicationLagSeconds: pick("replicationLagSeconds", DEFAULTS.replicationLagSeconds),
-    memoryUsedRatio: pick("memoryUsedRatio", DEFAULTS.memoryUsedRatio),
-    alertFor: pick("alertFor", DEFAULTS.alertFor),
-    resources: { ...DEFAULTS.resources, ...(b.resources as object), ...(user.resources as object) },
-  };
-  problems.push(...check.boolean(f("enabled"), s.enabled));
-  problems.push(...check.boolean(f("prometheusOperator"), s.prometheusOperator));
-  problems.push(...labelProblems(f("ruleLabels"), s.ruleLabels));
-  problems.push(...labelProblems(f("prometheusNamespaceLabels"), s.prometheusNamespaceLabels));
-  for (const key of ["scrapeInterval", "alertFor"] as const) {
-    if (!isPromDuration(s[key])) {
-      problems.push(problem(f(key), s[key], "is not a Prometheus duration.", `write e.g. "30s" or "5m".`));
-    }
-  }
-  problems.push(...imageProblems(f("mongodbExporterImage"), s.mongodbExporterImage));
-  problems.push(...imageProblems(f("redisExporterImage"), s.redisExporterImage));
-  problems.push(...check.integer(f("mongodbExporterHostPort"), s.mongodbExporterHostPort, 1024, 65000));
-  problems.push(...check.integer(f("redisExporterHostPort"), s.redisExporterHostPort, 1024, 65000));
-  problems.push(...check.integer(f("replicationLagSeconds"), s.replicationLagSeconds, 1, 86400));
-  problems.push(...check.number(f("memoryUsedRatio"), s.memoryUsedRatio, 0.1, 1));
-  problems.push(...checkKnownKeys(f("resources"), user.resources, ["cpu", "memory"]));
-  if (typeof s.resources.cpu !== "string" || parseCpuMillis(s.resources.cpu) === undefined) {
-    problems.push(
-      problem(f("resources.cpu"), s.resources.cpu, "is not a CPU quantity.", `write e.g. "10m".`),
-    );
-  }
-  if (typeof s.resources.memory !== "string" || parseK8sBytes(s.resources.memory) === undefined) {
-    problems.push(
-      problem(f("resources.memory"), s.resources.memory, "is not a memory quantity.", `write e.g. "64Mi".`),
-    );
-  }
+  const declared = DATA_TIER_MONITORING_SETTINGS;
+  const s = declared.layer(obj.value, base as Record<string, unknown>);
+  const problems: Problem[] = [
+    ...obj.problems,
+    ...declared.unknownKeys(field, obj.value),
+    ...declared.checkEach(field, s),
+  ];
   if (problems.length > 0) return { problems };
-  const { prometheusNamespaceLabels, ...rest } = s;
-  return {
-    settings: {
-      ...(rest as ResolvedDataTierMonitoringSettings),
-      ...(prometheusNamespaceLabels ? { prometheusNamespaceLabels } : {}),
-    },
-    problems,
-  };
+  return { settings: s as ResolvedDataTierMonitoringSettings, problems };
 }
 
 /**

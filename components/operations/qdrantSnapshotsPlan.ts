@@ -22,166 +22,122 @@
 import { QDRANT_DEFAULTS } from "../qdrant/settings";
 import type { FieldDoc } from "../shared/fields";
 import { check, type Problem, problem } from "../shared/problems";
-import {
-  type BackupCommonSettings,
-  COMMON_BACKUP_KEYS,
-  commonBackupFieldDocs,
-  type ResolvedBackupCommon,
-  resolveBackupBase,
-} from "./backupSettings";
+import { type SettingsInput, setting } from "../shared/settingsDecl";
+import { declareBackupSettings, type ResolvedBackupCommon, resolveBackupBase } from "./backupSettings";
 import { retentionMinutes } from "./schedule";
 import { containerScriptHeredoc, dockerRunVars, hostScriptHeader, shQuote } from "./shell";
 
+export const DEFAULT_CURL_IMAGE = "curlimages/curl:8.11.1";
+export const RUN_STAMP = /^[0-9]{8}T[0-9]{6}Z$/;
+
+/**
+ * QdrantSnapshots' settings, each declared once: the common ones, the image and its own. The
+ * snapshots directory defaults to the engine's own (components/qdrant/settings.ts).
+ */
+export const QDRANT_SNAPSHOTS_SETTINGS = declareBackupSettings(
+  "qdrant",
+  { default: DEFAULT_CURL_IMAGE, description: "Image with curl and sh." },
+  {
+    download: setting.boolean({
+      default: true,
+      description:
+        "Copy each snapshot off its peer to the destination; false keeps them on the peers only (a snapshot only on the peer dies with its disk).",
+    }),
+    snapshotsPath: setting.pattern({
+      default: QDRANT_DEFAULTS.snapshots.path,
+      pattern: /^\/[A-Za-z0-9._/-]*$/,
+      what: "an absolute path",
+      fix: (f) => `set ${f} to the peers' storage.snapshots_path, e.g. "/qdrant/snapshots".`,
+      description: "The peers' snapshots directory, for recoveries from snapshots still on the peers.",
+    }),
+    restoreFrom: setting.value<string | undefined>({
+      type: "string",
+      rules: "the stamp of a run, like 20260101T020000Z; needs download",
+      description: "Stamp of the run to restore. Kubernetes: a restore Job runs once per value.",
+      check: (f, v) =>
+        v === undefined
+          ? []
+          : check.pattern(
+              f,
+              v,
+              RUN_STAMP,
+              "the stamp of a run, like 20260101T020000Z",
+              "copy the name of a run directory from the backup volume or bucket.",
+            ),
+    }),
+    restoreSource: setting.oneOf(["backup", "peer"], {
+      default: "backup",
+      description:
+        "Restore by uploading the downloaded copies, or by recovering the snapshots still on the peers.",
+    }),
+    requestTimeoutSeconds: setting.integer({
+      default: 3600,
+      min: 10,
+      max: 24 * 3600,
+      unit: "s",
+      description: "Longest wait for one API call (creating or transferring a large snapshot).",
+    }),
+  },
+);
+
 export type RestoreSource = "backup" | "peer";
-
-export interface QdrantSnapshotsSettings extends BackupCommonSettings {
-  /** Image with curl and a POSIX shell. */
-  image?: string;
-  /** Copy each snapshot off its peer to the destination. Default true (a snapshot only on the peer dies with its disk). */
-  download?: boolean;
-  /** The peers' snapshots directory (for `file://` recoveries). Default `/qdrant/snapshots`. */
-  snapshotsPath?: string;
-  /** Run to restore (its stamp, e.g. `20260101T020000Z`). Kubernetes: a restore Job runs once per value. */
-  restoreFrom?: string;
-  /** Restore from the downloaded copies (`backup`) or from the snapshots still on the peers (`peer`). */
-  restoreSource?: RestoreSource;
-  /** Longest wait for one API call (a large snapshot). Default 3600. */
-  requestTimeoutSeconds?: number;
-}
-
-export interface ResolvedQdrantSnapshotsSettings extends ResolvedBackupCommon {
+export type QdrantSnapshotsSettings = SettingsInput<typeof QDRANT_SNAPSHOTS_SETTINGS.declarations>;
+export type ResolvedQdrantSnapshotsSettings = ResolvedBackupCommon & {
   image: string;
   download: boolean;
   snapshotsPath: string;
   restoreFrom?: string;
   restoreSource: RestoreSource;
   requestTimeoutSeconds: number;
-}
+};
 
-export const DEFAULT_CURL_IMAGE = "curlimages/curl:8.11.1";
+/** Defaults of QdrantSnapshots' own settings (from the declarations). */
+export const QDRANT_SNAPSHOTS_DEFAULTS = (({
+  image,
+  download,
+  snapshotsPath,
+  restoreSource,
+  requestTimeoutSeconds,
+}) => ({
+  image,
+  download,
+  snapshotsPath,
+  restoreSource,
+  requestTimeoutSeconds,
+}))(QDRANT_SNAPSHOTS_SETTINGS.defaults);
 
-/**
- * Defaults of QdrantSnapshots' own settings, declared once: the field docs and the resolver read
- * them. The snapshots directory is the engine's own default (components/qdrant/settings.ts).
- */
-export const QDRANT_SNAPSHOTS_DEFAULTS = {
-  image: DEFAULT_CURL_IMAGE,
-  download: true,
-  snapshotsPath: QDRANT_DEFAULTS.snapshots.path,
-  restoreSource: "backup",
-  requestTimeoutSeconds: 3600,
-} as const satisfies Partial<ResolvedQdrantSnapshotsSettings>;
-export const RUN_STAMP = /^[0-9]{8}T[0-9]{6}Z$/;
-const KEYS = [
-  ...COMMON_BACKUP_KEYS,
-  "image",
-  "download",
-  "snapshotsPath",
-  "restoreFrom",
-  "restoreSource",
-  "requestTimeoutSeconds",
-] as const;
-
-export const QDRANT_SNAPSHOTS_FIELDS: readonly FieldDoc[] = [
-  ...commonBackupFieldDocs("qdrant"),
-  {
-    name: "image",
-    type: "string",
-    default: QDRANT_SNAPSHOTS_DEFAULTS.image,
-    description: "Pinned image with curl and sh.",
-  },
-  {
-    name: "download",
-    type: "boolean",
-    default: QDRANT_SNAPSHOTS_DEFAULTS.download,
-    description: "Copy each snapshot off its peer to the destination; false keeps them on the peers only.",
-  },
-  {
-    name: "snapshotsPath",
-    type: "string",
-    default: QDRANT_SNAPSHOTS_DEFAULTS.snapshotsPath,
-    description: "The peers' snapshots directory, for recoveries from snapshots still on the peers.",
-  },
-  {
-    name: "restoreFrom",
-    type: "string",
-    default: undefined,
-    description:
-      "Stamp of the run to restore (e.g. 20260101T020000Z). Kubernetes: a restore Job runs once per value.",
-  },
-  {
-    name: "restoreSource",
-    type: '"backup" | "peer"',
-    default: QDRANT_SNAPSHOTS_DEFAULTS.restoreSource,
-    description:
-      "Restore by uploading the downloaded copies, or by recovering the snapshots still on the peers.",
-  },
-  {
-    name: "requestTimeoutSeconds",
-    type: "integer",
-    default: QDRANT_SNAPSHOTS_DEFAULTS.requestTimeoutSeconds,
-    description: "Longest wait for one API call (creating or transferring a large snapshot).",
-  },
-];
+export const QDRANT_SNAPSHOTS_FIELDS: readonly FieldDoc[] = QDRANT_SNAPSHOTS_SETTINGS.fields();
 
 export function resolveQdrantSnapshotsSettings(
   raw: unknown,
   field = "backups.qdrant",
   base: Partial<QdrantSnapshotsSettings> = {},
 ): { settings?: ResolvedQdrantSnapshotsSettings; problems: Problem[] } {
-  const start = resolveBackupBase("qdrant", field, raw, base, KEYS, QDRANT_SNAPSHOTS_DEFAULTS.image);
-  const { common, image, pick, problems } = start;
-  const download = pick("download", QDRANT_SNAPSHOTS_DEFAULTS.download);
-  problems.push(...check.boolean(`${field}.download`, download));
-  const snapshotsPath = pick("snapshotsPath", QDRANT_SNAPSHOTS_DEFAULTS.snapshotsPath);
-  problems.push(
-    ...check.pattern(
-      `${field}.snapshotsPath`,
-      snapshotsPath,
-      /^\/[A-Za-z0-9._/-]*$/,
-      "an absolute path",
-      `set ${field}.snapshotsPath to the peers' storage.snapshots_path, e.g. "/qdrant/snapshots".`,
-    ),
-  );
-  const restoreFrom = pick("restoreFrom", undefined);
-  if (restoreFrom !== undefined) {
-    problems.push(
-      ...check.pattern(
-        `${field}.restoreFrom`,
-        restoreFrom,
-        RUN_STAMP,
-        "the stamp of a run, like 20260101T020000Z",
-        "copy the name of a run directory from the backup volume or bucket.",
-      ),
-    );
-  }
-  const restoreSource = pick("restoreSource", QDRANT_SNAPSHOTS_DEFAULTS.restoreSource);
-  problems.push(...check.oneOf(`${field}.restoreSource`, restoreSource, ["backup", "peer"] as const));
-  if (download === false && restoreFrom !== undefined) {
+  const {
+    common,
+    layered: l,
+    problems,
+  } = resolveBackupBase("qdrant", field, raw, base, QDRANT_SNAPSHOTS_SETTINGS);
+  if (l.download === false && l.restoreFrom !== undefined) {
     problems.push(
       problem(
         `${field}.restoreFrom`,
-        restoreFrom,
+        l.restoreFrom,
         "needs download: the run's manifest (which snapshot of which collection on which peer) is kept with the downloaded copies.",
         `turn ${field}.download on, or recover by hand with PUT /collections/{name}/snapshots/recover (docs/operations.md).`,
       ),
     );
   }
-  const requestTimeoutSeconds = pick(
-    "requestTimeoutSeconds",
-    QDRANT_SNAPSHOTS_DEFAULTS.requestTimeoutSeconds,
-  );
-  problems.push(...check.integer(`${field}.requestTimeoutSeconds`, requestTimeoutSeconds, 10, 24 * 3600));
   if (problems.length > 0) return { problems };
   return {
     settings: {
       ...common,
-      image: image as string,
-      download: download as boolean,
-      snapshotsPath: (snapshotsPath as string).replace(/\/+$/, ""),
-      ...(restoreFrom !== undefined ? { restoreFrom: restoreFrom as string } : {}),
-      restoreSource: restoreSource as RestoreSource,
-      requestTimeoutSeconds: requestTimeoutSeconds as number,
+      image: l.image as string,
+      download: l.download as boolean,
+      snapshotsPath: (l.snapshotsPath as string).replace(/\/+$/, ""),
+      ...(l.restoreFrom !== undefined ? { restoreFrom: l.restoreFrom as string } : {}),
+      restoreSource: l.restoreSource as RestoreSource,
+      requestTimeoutSeconds: l.requestTimeoutSeconds as number,
     },
     problems,
   };

@@ -31,162 +31,119 @@
  */
 import { DATA_DIR } from "../redis/redisConf";
 import { REDIS_DEFAULTS } from "../redis/settings";
+import { REDIS_UID } from "../redis/topology";
 import type { FieldDoc } from "../shared/fields";
-import { check, type Problem } from "../shared/problems";
-import {
-  type BackupCommonSettings,
-  COMMON_BACKUP_KEYS,
-  commonBackupFieldDocs,
-  type ResolvedBackupCommon,
-  resolveBackupBase,
-} from "./backupSettings";
+import type { Problem } from "../shared/problems";
+import { type SettingsInput, setting } from "../shared/settingsDecl";
+import { declareBackupSettings, type ResolvedBackupCommon, resolveBackupBase } from "./backupSettings";
 import { retentionMinutes } from "./schedule";
 import { containerScriptHeredoc, fileSlug, hostScriptHeader, shQuote } from "./shell";
 
-export interface RedisBackupSettings extends BackupCommonSettings {
-  /** Image with redis-cli and redis-server; use the nodes' own image. */
-  image?: string;
-  /** The nodes' data directory (`dir`). Default `/data`. */
-  dataDir?: string;
-  /** The nodes' `dbfilename`. Default `dump.rdb`. */
-  dbFilename?: string;
-  /** The nodes' `appenddirname` (Redis 7+). Default `appendonlydir`. */
-  appendDirName?: string;
-  /** How long to wait for one node's BGSAVE (Docker). Default 600. */
-  saveTimeoutSeconds?: number;
-  /** uid the Redis server runs as (owner of its files). Default 999 (the official image's `redis` user). */
-  uid?: number;
-}
+/** The engine's own default image: backup tools and servers share a version (one declaration). */
+export const DEFAULT_REDIS_TOOLS_IMAGE = `redis:${REDIS_DEFAULTS.version}`;
 
-export interface ResolvedRedisBackupSettings extends ResolvedBackupCommon {
+const FILE_NAME = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * RedisBackup's settings, each declared once: the common ones, the image and its own. The data
+ * plane's defaults (components/dataplane/operationsDefaults.ts) read them too. The file names are
+ * Redis 7's own defaults (`dbfilename`, `appenddirname`); the data directory and the uid are the ones
+ * the engine configures (components/redis/redisConf.ts, topology.ts).
+ */
+export const REDIS_BACKUP_SETTINGS = declareBackupSettings(
+  "redis",
+  {
+    default: DEFAULT_REDIS_TOOLS_IMAGE,
+    description: "Image with redis-cli and redis-server; use the nodes' own image.",
+  },
+  {
+    dataDir: setting.pattern({
+      default: DATA_DIR,
+      pattern: /^\/[A-Za-z0-9._/-]*$/,
+      what: "an absolute path",
+      fix: (f) => `set ${f} to the nodes' \`dir\`, e.g. "/data".`,
+      description: "The nodes' data directory (`dir`).",
+    }),
+    dbFilename: setting.pattern({
+      default: "dump.rdb",
+      pattern: FILE_NAME,
+      what: "a file name",
+      fix: () => "set it to the nodes' dbfilename.",
+      description: "The nodes' `dbfilename`.",
+    }),
+    appendDirName: setting.pattern({
+      default: "appendonlydir",
+      pattern: FILE_NAME,
+      what: "a directory name",
+      fix: () => "set it to the nodes' appenddirname.",
+      description: "The nodes' `appenddirname` (Redis 7+): moved aside on restore.",
+    }),
+    saveTimeoutSeconds: setting.integer({
+      default: 600,
+      min: 10,
+      max: 24 * 3600,
+      unit: "s",
+      description: "Docker: how long to wait for one node's BGSAVE before the run fails.",
+    }),
+    uid: setting.integer({
+      default: REDIS_UID,
+      min: 1,
+      max: 2 ** 31 - 1,
+      description:
+        "uid the Redis server runs as (the official image's `redis` user); backup and restore containers run as it.",
+    }),
+  },
+);
+
+export type RedisBackupSettings = SettingsInput<typeof REDIS_BACKUP_SETTINGS.declarations>;
+export type ResolvedRedisBackupSettings = ResolvedBackupCommon & {
   image: string;
   dataDir: string;
   dbFilename: string;
   appendDirName: string;
   saveTimeoutSeconds: number;
   uid: number;
-}
+};
 
-/** The engine's own default image: backup tools and servers share a version (one declaration). */
-export const DEFAULT_REDIS_TOOLS_IMAGE = `redis:${REDIS_DEFAULTS.version}`;
+/** Defaults of RedisBackup's own settings (from the declarations). */
+export const REDIS_BACKUP_DEFAULTS = (({
+  image,
+  dataDir,
+  dbFilename,
+  appendDirName,
+  saveTimeoutSeconds,
+  uid,
+}) => ({
+  image,
+  dataDir,
+  dbFilename,
+  appendDirName,
+  saveTimeoutSeconds,
+  uid,
+}))(REDIS_BACKUP_SETTINGS.defaults);
 
-/**
- * Defaults of RedisBackup's own settings, declared once: the field docs, the resolver and the data
- * plane's defaults (components/dataplane/operationsDefaults.ts) read them. The file names are Redis
- * 7's own defaults (`dbfilename`, `appenddirname`); the data directory is the one the engine
- * configures (`dir`, components/redis/redisConf.ts).
- */
-export const REDIS_BACKUP_DEFAULTS = {
-  image: DEFAULT_REDIS_TOOLS_IMAGE,
-  dataDir: DATA_DIR,
-  dbFilename: "dump.rdb",
-  appendDirName: "appendonlydir",
-  saveTimeoutSeconds: 600,
-  /** The official image's `redis` user. */
-  uid: 999,
-} as const satisfies Partial<ResolvedRedisBackupSettings>;
-const REDIS_KEYS = [
-  ...COMMON_BACKUP_KEYS,
-  "image",
-  "dataDir",
-  "dbFilename",
-  "appendDirName",
-  "saveTimeoutSeconds",
-  "uid",
-] as const;
-
-export const REDIS_BACKUP_FIELDS: readonly FieldDoc[] = [
-  ...commonBackupFieldDocs("redis"),
-  {
-    name: "image",
-    type: "string",
-    default: REDIS_BACKUP_DEFAULTS.image,
-    description: "Pinned image with redis-cli and redis-server; use the nodes' own image.",
-  },
-  {
-    name: "dataDir",
-    type: "string",
-    default: REDIS_BACKUP_DEFAULTS.dataDir,
-    description: "The nodes' data directory (`dir`).",
-  },
-  {
-    name: "dbFilename",
-    type: "string",
-    default: REDIS_BACKUP_DEFAULTS.dbFilename,
-    description: "The nodes' `dbfilename`.",
-  },
-  {
-    name: "appendDirName",
-    type: "string",
-    default: REDIS_BACKUP_DEFAULTS.appendDirName,
-    description: "The nodes' `appenddirname` (Redis 7+): moved aside on restore.",
-  },
-  {
-    name: "saveTimeoutSeconds",
-    type: "integer",
-    default: REDIS_BACKUP_DEFAULTS.saveTimeoutSeconds,
-    description: "Docker: how long to wait for one node's BGSAVE before the run fails.",
-  },
-  {
-    name: "uid",
-    type: "integer",
-    default: REDIS_BACKUP_DEFAULTS.uid,
-    description: "uid the Redis server runs as; backup and restore containers run as it.",
-  },
-];
+export const REDIS_BACKUP_FIELDS: readonly FieldDoc[] = REDIS_BACKUP_SETTINGS.fields();
 
 export function resolveRedisBackupSettings(
   raw: unknown,
   field = "backups.redis",
   base: Partial<RedisBackupSettings> = {},
 ): { settings?: ResolvedRedisBackupSettings; problems: Problem[] } {
-  const start = resolveBackupBase("redis", field, raw, base, REDIS_KEYS, REDIS_BACKUP_DEFAULTS.image);
-  const { common, image, pick, problems } = start;
-  const dataDir = pick("dataDir", REDIS_BACKUP_DEFAULTS.dataDir);
-  problems.push(
-    ...check.pattern(
-      `${field}.dataDir`,
-      dataDir,
-      /^\/[A-Za-z0-9._/-]*$/,
-      "an absolute path",
-      `set ${field}.dataDir to the nodes' \`dir\`, e.g. "/data".`,
-    ),
-  );
-  const fileName = /^[A-Za-z0-9._-]+$/;
-  const dbFilename = pick("dbFilename", REDIS_BACKUP_DEFAULTS.dbFilename);
-  problems.push(
-    ...check.pattern(
-      `${field}.dbFilename`,
-      dbFilename,
-      fileName,
-      "a file name",
-      `set it to the nodes' dbfilename.`,
-    ),
-  );
-  const appendDirName = pick("appendDirName", REDIS_BACKUP_DEFAULTS.appendDirName);
-  problems.push(
-    ...check.pattern(
-      `${field}.appendDirName`,
-      appendDirName,
-      fileName,
-      "a directory name",
-      `set it to the nodes' appenddirname.`,
-    ),
-  );
-  const saveTimeoutSeconds = pick("saveTimeoutSeconds", REDIS_BACKUP_DEFAULTS.saveTimeoutSeconds);
-  problems.push(...check.integer(`${field}.saveTimeoutSeconds`, saveTimeoutSeconds, 10, 24 * 3600));
-  const uid = pick("uid", REDIS_BACKUP_DEFAULTS.uid);
-  problems.push(...check.integer(`${field}.uid`, uid, 1, 2 ** 31 - 1));
+  const {
+    common,
+    layered: l,
+    problems,
+  } = resolveBackupBase("redis", field, raw, base, REDIS_BACKUP_SETTINGS);
   if (problems.length > 0) return { problems };
   return {
     settings: {
       ...common,
-      image: image as string,
-      dataDir: (dataDir as string).replace(/\/+$/, "") || "/",
-      dbFilename: dbFilename as string,
-      appendDirName: appendDirName as string,
-      saveTimeoutSeconds: saveTimeoutSeconds as number,
-      uid: uid as number,
+      image: l.image as string,
+      dataDir: (l.dataDir as string).replace(/\/+$/, "") || "/",
+      dbFilename: l.dbFilename as string,
+      appendDirName: l.appendDirName as string,
+      saveTimeoutSeconds: l.saveTimeoutSeconds as number,
+      uid: l.uid as number,
     },
     problems,
   };

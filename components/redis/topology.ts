@@ -5,6 +5,9 @@
 
 import { CLIENT_PORT } from "./redisConf";
 
+/** uid/gid of the `redis` user in the official images (Debian and Alpine). */
+export const REDIS_UID = 999;
+
 export const SLOT_COUNT = 16384;
 
 /** An inclusive range of hash slots, `[first, last]`. */

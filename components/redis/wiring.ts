@@ -47,11 +47,10 @@ import {
   renderRedisConf,
 } from "./redisConf";
 import type { ResolvedRedisSettings } from "./settings";
-import { REDIS_DATA_CLAIM, redisHeadlessServiceName, redisNodeName } from "./topology";
+import { REDIS_DATA_CLAIM, REDIS_UID, redisHeadlessServiceName, redisNodeName } from "./topology";
 
 export const BUS_PORT = CLIENT_PORT + BUS_PORT_OFFSET;
-/** uid/gid of the `redis` user in the official images (Debian and Alpine). */
-export const REDIS_UID = 999;
+export { REDIS_UID } from "./topology";
 
 export interface WiredServers {
   /** Advertised `host:port` of each node, in ordinal order. */

@@ -117,6 +117,18 @@ export const setting = {
         : { check: (f, v) => (v === undefined ? [] : check.integer(f, v, o.min, o.max, o.fix?.(f))) }),
     };
   },
+  /** A number (not only whole) from `min` to `max`. */
+  number(o: Common<number> & { min: number; max: number }): Setting<number> {
+    return {
+      type: "number",
+      default: o.default,
+      range: { min: o.min, max: o.max },
+      rules: range(o.min, o.max),
+      description: o.description,
+      ...(o.only ? { only: o.only } : {}),
+      check: (f, v) => check.number(f, v, o.min, o.max),
+    };
+  },
   boolean(o: Common<boolean>): Setting<boolean> {
     return {
       type: "boolean",

@@ -5,6 +5,22 @@
  */
 import { describe, expect, it } from "vitest";
 import { MONGO_DEFAULTS, MONGO_SETTINGS, resolveMongoSettings } from "../../components/mongodb/settings";
+import {
+  MONGO_BACKUP_SETTINGS,
+  resolveMongoBackupSettings,
+} from "../../components/operations/mongoBackupPlan";
+import {
+  DATA_TIER_MONITORING_SETTINGS,
+  resolveDataTierMonitoringSettings,
+} from "../../components/operations/monitoringPlan";
+import {
+  QDRANT_SNAPSHOTS_SETTINGS,
+  resolveQdrantSnapshotsSettings,
+} from "../../components/operations/qdrantSnapshotsPlan";
+import {
+  REDIS_BACKUP_SETTINGS,
+  resolveRedisBackupSettings,
+} from "../../components/operations/redisBackupPlan";
 import { QDRANT_DEFAULTS, QDRANT_SETTINGS, resolveQdrantSettings } from "../../components/qdrant/settings";
 import { REDIS_DEFAULTS, REDIS_SETTINGS, resolveRedisSettings } from "../../components/redis/settings";
 import type { Problem } from "../../components/shared/problems";
@@ -143,6 +159,27 @@ const ENGINES: Array<{
       { raw: { mode: "cluster" }, unchecked: REDIS_SETTINGS.keysOnly("replication") },
       { raw: { mode: "replication" }, unchecked: ["masters", "replicasPerMaster", "clusterNodeTimeoutMs"] },
     ],
+  },
+  ...(
+    [
+      ["backups.mongodb", MONGO_BACKUP_SETTINGS, resolveMongoBackupSettings],
+      ["backups.qdrant", QDRANT_SNAPSHOTS_SETTINGS, resolveQdrantSnapshotsSettings],
+      ["backups.redis", REDIS_BACKUP_SETTINGS, resolveRedisBackupSettings],
+    ] as const
+  ).map(([name, declared, resolve]) => ({
+    name,
+    declared: declared as unknown as DeclaredSettings<Declarations>,
+    defaults: declared.defaults as Record<string, unknown>,
+    resolve: (raw: unknown) => resolve(raw, name),
+    // The bucket's members are checked only when it is used (destination s3): a cross-field rule.
+    modes: [{ raw: {}, unchecked: ["s3"] }],
+  })),
+  {
+    name: "monitoring",
+    declared: DATA_TIER_MONITORING_SETTINGS as unknown as DeclaredSettings<Declarations>,
+    defaults: DATA_TIER_MONITORING_SETTINGS.defaults,
+    resolve: (raw) => resolveDataTierMonitoringSettings(raw, "monitoring"),
+    modes: [{ raw: {}, unchecked: [] }],
   },
 ];
 
