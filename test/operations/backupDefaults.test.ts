@@ -54,7 +54,9 @@ const docDefault = (fields: readonly FieldDoc[], name: string): unknown =>
 
 /** `resources.cpu` in `{ resources: { cpu } }`: groups are documented member by member. */
 const lookup = (root: Record<string, unknown>, dotted: string): unknown =>
-  dotted.split(".").reduce<unknown>((cur, part) => (cur as Record<string, unknown> | undefined)?.[part], root);
+  dotted
+    .split(".")
+    .reduce<unknown>((cur, part) => (cur as Record<string, unknown> | undefined)?.[part], root);
 
 describe.each(ENGINES)("$engine backup defaults", ({ engine, fields, defaults, resolve }) => {
   const resolved = resolve({}, `backups.${engine}`).settings as unknown as Record<string, unknown>;

@@ -27,7 +27,7 @@ import {
   settle,
   unwrapSecrets,
 } from "../support/mocks";
-import { tempDir } from "./redisServers";
+import { tempDir } from "../support/tempDir";
 
 const harness = installMocks();
 const ns = "kato";

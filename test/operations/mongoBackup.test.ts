@@ -35,7 +35,7 @@ import {
   settle,
   unwrapSecrets,
 } from "../support/mocks";
-import { tempDir } from "./redisServers";
+import { tempDir } from "../support/tempDir";
 import { shellcheckFindings, syntaxErrors } from "./scriptCheck";
 
 const harness = installMocks();

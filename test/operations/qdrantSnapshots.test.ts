@@ -24,8 +24,8 @@ import {
   settle,
   unwrapSecrets,
 } from "../support/mocks";
+import { tempDir } from "../support/tempDir";
 import { type FakePeer, startFakePeer } from "./qdrantFake";
-import { tempDir } from "./redisServers";
 import { shellcheckFindings, syntaxErrors } from "./scriptCheck";
 
 const API_KEY = "qdrant-test-key-123";

@@ -24,21 +24,21 @@ import {
 } from "../../components/operations/redisBackupPlan";
 import { formReplication } from "../../components/redis/replicationExecutor";
 import {
+  installedRedisVersion,
+  type KeySnapshot,
+  type RunningRedis,
+  snapshotKeys,
+  startRedisServer,
+} from "../support/redisNodes";
+import {
   haveReplicationTools,
   type RedisReplicationSet,
   startReplicationSet,
 } from "../support/redisReplication";
-import {
-  hasRedisServer,
-  type KeySnapshot,
-  type RunningRedis,
-  snapshotKeys,
-  startRedis,
-  tempDir,
-} from "./redisServers";
+import { tempDir } from "../support/tempDir";
 
 const PASSWORD = "s3cretRedisPw";
-const ready = hasRedisServer();
+const ready = installedRedisVersion() !== undefined;
 const running: RunningRedis[] = [];
 let source: RunningRedis;
 let original: Map<string, KeySnapshot>;
@@ -133,7 +133,7 @@ async function restoreAndRead(copy: string, label: string): Promise<Map<string, 
   const data = join(work, `restore-${label}`);
   mkdirSync(data);
   // An unrelated AOF and the node's cluster state file: the AOF must be set aside, nodes.conf untouched.
-  const stale = await startRedis(data, ["--appendonly", "yes", "--save", ""]);
+  const stale = await startRedisServer(data, ["--appendonly", "yes", "--save", ""]);
   await stale.client.set("stale-only", "must not survive");
   await stale.stop();
   writeFileSync(join(data, "nodes.conf"), "node identity stays\n");
@@ -152,7 +152,7 @@ async function restoreAndRead(copy: string, label: string): Promise<Map<string, 
   expect(result.stdout).toMatch(/restored \d+ keys/);
   expect(readFileSync(join(data, "nodes.conf"), "utf8")).toBe("node identity stays\n");
   expect(readdirSync(data).some((f) => f.startsWith("before-restore-"))).toBe(true);
-  const node = await startRedis(data, ["--appendonly", "yes", "--save", "60 1000"]);
+  const node = await startRedisServer(data, ["--appendonly", "yes", "--save", "60 1000"]);
   running.push(node);
   return snapshotKeys(node.client);
 }
@@ -162,7 +162,7 @@ beforeAll(async () => {
   work = tempDir("redis");
   const dir = join(work, "source");
   mkdirSync(dir);
-  source = await startRedis(dir, ["--appendonly", "yes", "--save", ""], PASSWORD);
+  source = await startRedisServer(dir, ["--appendonly", "yes", "--save", ""], PASSWORD);
   running.push(source);
   await fill(source.client);
   original = await snapshotKeys(source.client);
@@ -250,13 +250,13 @@ describe.skipIf(!ready)("Redis backup and restore against a real redis-server", 
   it("the naive restore (copy dump.rdb, start with appendonly yes) loses the data: why the script exists", async () => {
     const data = join(work, "naive");
     mkdirSync(data);
-    const stale = await startRedis(data, ["--appendonly", "yes", "--save", ""]);
+    const stale = await startRedisServer(data, ["--appendonly", "yes", "--save", ""]);
     await stale.client.set("stale-only", "1");
     await stale.stop();
     const copyDir = join(work, "k8s-backups", `127.0.0.1-${source.port}`);
     const copy = readdirSync(copyDir).find((f) => f.endsWith(".rdb"))!;
     execFileSync("cp", [join(copyDir, copy), join(data, "dump.rdb")]);
-    const node = await startRedis(data, ["--appendonly", "yes", "--save", ""]);
+    const node = await startRedisServer(data, ["--appendonly", "yes", "--save", ""]);
     running.push(node);
     const keys = await snapshotKeys(node.client);
     expect([...keys.keys()]).toEqual(["stale-only"]);

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Redis from "ioredis";
 import type { FormationMember } from "../../components/redis/formationExecutor";
 import { renderAuthConf, renderRedisConf } from "../../components/redis/redisConf";
 import {
@@ -272,4 +273,120 @@ export async function startRedisNodes(options: {
     throw error;
   }
   return cluster;
+}
+
+/** One standalone redis-server (the backup and restore tests), with a client connected to it. */
+export interface RunningRedis {
+  port: number;
+  dir: string;
+  client: Redis;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one redis-server on 127.0.0.1 in `dir` with `args` (redis.conf directives as command-line
+ * flags) and waits until it has loaded its data set. Stopping: SHUTDOWN NOSAVE, then the bounded
+ * SIGTERM/SIGKILL of `stopChild`. Killed when the test process exits, whatever happens.
+ */
+export async function startRedisServer(
+  dir: string,
+  args: string[],
+  password?: string,
+): Promise<RunningRedis> {
+  killAllOnExit();
+  const port = await freeRedisPort();
+  const child = spawn(
+    "redis-server",
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--daemonize",
+      "no",
+      "--loglevel",
+      "warning",
+      ...(password ? ["--requirepass", password] : []),
+      ...args,
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  const client = new Redis({
+    host: "127.0.0.1",
+    port,
+    ...(password ? { password } : {}),
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  // Refused connections while the server starts are expected; the loop below retries.
+  client.on("error", () => {});
+  let ready = false;
+  for (let i = 0; i < 100 && !ready && child.exitCode === null; i++) {
+    try {
+      await client.connect();
+      ready = /loading:0/.test(await client.info("persistence"));
+      if (!ready) client.disconnect();
+    } catch {
+      client.disconnect();
+    }
+    if (!ready) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!ready) {
+    await stopChild(child, "SIGKILL");
+    throw new Error(`redis-server did not start: ${stderr}`);
+  }
+  return {
+    port,
+    dir,
+    client,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        await client.call("SHUTDOWN", "NOSAVE");
+      } catch {
+        // the connection closes as the server exits
+      }
+      client.disconnect();
+      if (!(await waitExit(child, 5000))) await stopChild(child, "SIGKILL");
+    },
+  };
+}
+
+export interface KeySnapshot {
+  type: string;
+  value: unknown;
+  pttl: number;
+}
+
+/** Every key with its type, value and remaining TTL (ms), read with SCAN. */
+export async function snapshotKeys(client: Redis): Promise<Map<string, KeySnapshot>> {
+  const out = new Map<string, KeySnapshot>();
+  let cursor = "0";
+  let rounds = 0;
+  do {
+    const [next, keys] = await client.scan(cursor, "COUNT", 1000);
+    cursor = next;
+    for (const key of keys) {
+      const type = await client.type(key);
+      let value: unknown;
+      if (type === "string") value = (await client.getBuffer(key))?.toString("base64");
+      else if (type === "hash") value = await client.hgetall(key);
+      else if (type === "list") value = await client.lrange(key, 0, -1);
+      else if (type === "set") value = (await client.smembers(key)).sort();
+      else if (type === "zset") value = await client.zrange(key, 0, -1, "WITHSCORES");
+      else value = `<${type}>`;
+      out.set(key, { type, value, pttl: await client.pttl(key) });
+    }
+    rounds++;
+  } while (cursor !== "0" && rounds < 10_000);
+  return out;
 }
