@@ -15,6 +15,8 @@ import {
   qdrantSnapshotScript,
   resolveQdrantSnapshotsSettings,
 } from "../../components/operations/qdrantSnapshotsPlan";
+import * as model from "../qdrant/fake/model";
+import { startFakeQdrant } from "../qdrant/fake/server";
 import { validateKubernetesResources } from "../support/k8sSchema";
 import {
   installMocks,
@@ -25,10 +27,48 @@ import {
   unwrapSecrets,
 } from "../support/mocks";
 import { tempDir } from "../support/tempDir";
-import { type FakePeer, startFakePeer } from "./qdrantFake";
 import { shellcheckFindings, syntaxErrors } from "./scriptCheck";
 
 const API_KEY = "qdrant-test-key-123";
+
+/** One Qdrant peer: the engine's fake (test/qdrant/fake), seen as the snapshot scripts use it. */
+type FakePeer = Awaited<ReturnType<typeof startFakePeer>>;
+
+/** A peer with `collections`, each seeded with snapshots taken `seededAgesDays` days ago. */
+async function startFakePeer(
+  apiKey: string | undefined,
+  peerId: number,
+  collections: string[],
+  seededAgesDays: number[],
+) {
+  const fake = await startFakeQdrant({ ...(apiKey ? { apiKey } : {}), peerId });
+  for (const c of collections) {
+    const created = model.createCollection(fake.state, c, { vectors: { size: 4, distance: "Cosine" } });
+    if (created.status !== 200) throw new Error(`cannot seed ${c}: ${created.error}`);
+    for (const days of seededAgesDays)
+      model.seedSnapshot(fake.state, c, new Date(Date.now() - days * 86400_000));
+  }
+  return {
+    url: fake.url,
+    endpoint: `${fake.host}:${fake.port}`,
+    peerId,
+    violations: fake.violations,
+    snapshots: fake.state.snapshots,
+    recovered: fake.state.recovered,
+    /** `METHOD /path?query` of every request. */
+    get calls() {
+      return fake.requests.map((r) => {
+        const query = new URLSearchParams(r.query).toString();
+        return `${r.method} ${r.path}${query ? `?${query}` : ""}`;
+      });
+    },
+    /** Requests that carried an `api-key` or `Authorization` header. */
+    get keyHeaders() {
+      return fake.requests.filter((r) => r.sentKey).length;
+    },
+    close: () => fake.close(),
+  };
+}
 const busybox = spawnSync("busybox", ["--list"], { encoding: "utf8" });
 const curl = spawnSync("curl", ["--version"], { stdio: "ignore" });
 const canRun = busybox.status === 0 && curl.status === 0;

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadContract } from "./fake/contract";
+import * as model from "./fake/model";
 import { type FakeQdrant, startFakeQdrant } from "./fake/server";
 
 let fake: FakeQdrant;
@@ -373,5 +374,21 @@ describe("copied server behaviour", () => {
     expect((await call(fake, "GET", "/collections/defaults", undefined, rw)).status).toBe(503);
     expect((await call(fake, "GET", "/collections/defaults", undefined, rw)).status).toBe(200);
     expect(fake.violations).toEqual([]);
+  });
+});
+
+describe("snapshots (model)", () => {
+  it("names a snapshot after the collection, the peer and the second, and replaces one of the same second", () => {
+    const state = model.newServerState(1, 7);
+    expect(model.createCollection(state, "c", { vectors: { size: 4, distance: "Cosine" } }).status).toBe(200);
+    const when = new Date("2026-01-01T02:00:00.250Z");
+    model.seedSnapshot(state, "c", when);
+    const again = model.seedSnapshot(state, "c", new Date("2026-01-01T02:00:00.900Z"));
+    expect(again.name).toBe("c-7-2026-01-01-02-00-00.snapshot");
+    expect(again.creation_time).toBe("2026-01-01T02:00:00");
+    expect(model.listSnapshots(state, "c").result).toEqual([again]);
+    expect(model.listSnapshots(state, "missing").status).toBe(404);
+    expect(model.deleteSnapshot(state, "c", again.name).status).toBe(200);
+    expect(model.deleteSnapshot(state, "c", again.name).status).toBe(404);
   });
 });

@@ -18,12 +18,35 @@ export interface StoredCollection {
   payload_schema: Record<string, { data_type: string; params?: Json }>;
 }
 
+/** One snapshot as `GET /collections/{c}/snapshots` lists it (the contract's SnapshotDescription). */
+export interface SnapshotRecord {
+  name: string;
+  /** UTC, without a zone: `2026-01-01T02:00:00`. */
+  creation_time: string;
+  size: number;
+  checksum: string | null;
+}
+
+/** A recovery the fake was asked for: from a location (`recover`) or an uploaded file (`upload`). */
+export interface RecoveryRecord {
+  collection: string;
+  via: "recover" | "upload";
+  /** The location recovered from, or the uploaded file's content. */
+  detail: string;
+  priority: string | null;
+}
+
 export interface ServerState {
   collections: Map<string, StoredCollection>;
   /** alias -> collection */
   aliases: Map<string, string>;
   /** Peers in the (fake) cluster: the default shard_number of a new collection. */
   peers: number;
+  /** This peer's id: part of every snapshot name. */
+  peerId: number;
+  /** Snapshots on this peer, by collection. */
+  snapshots: Map<string, SnapshotRecord[]>;
+  recovered: RecoveryRecord[];
 }
 
 export interface ModelResult {
@@ -54,8 +77,8 @@ export const SERVER_OPTIMIZER_DEFAULTS = {
 };
 export const SERVER_WAL_DEFAULTS = { wal_capacity_mb: 32, wal_segments_ahead: 0, wal_retain_closed: 1 };
 
-export function newServerState(peers = 1): ServerState {
-  return { collections: new Map(), aliases: new Map(), peers };
+export function newServerState(peers = 1, peerId = 1): ServerState {
+  return { collections: new Map(), aliases: new Map(), peers, peerId, snapshots: new Map(), recovered: [] };
 }
 
 const ok = (result: unknown): ModelResult => ({ status: 200, result });
@@ -402,5 +425,81 @@ export function updateAliases(state: ServerState, body: Json): ModelResult {
       state.aliases.set(new_alias_name, target);
     }
   }
+  return ok(true);
+}
+
+// Snapshots (BEHAVIOUR.md, "Snapshots"): one peer's collection snapshots, named
+// `<collection>-<peer id>-<UTC date and time>.snapshot`.
+
+let snapshotCounter = 0;
+
+function snapshotName(state: ServerState, collection: string, date: Date): string {
+  // A counter keeps two snapshots taken in the same second apart (the real server would refuse the second).
+  return `${collection}-${state.peerId}-${date.toISOString().slice(0, 19).replace(/[T:]/g, "-")}-${snapshotCounter++}.snapshot`;
+}
+
+/** Adds a snapshot taken `date` (tests seed old ones to exercise retention). */
+export function seedSnapshot(state: ServerState, collection: string, date: Date): SnapshotRecord {
+  const snap = {
+    name: snapshotName(state, collection, date),
+    creation_time: date.toISOString().slice(0, 19),
+    size: 10,
+    checksum: null,
+  };
+  const list = state.snapshots.get(collection) ?? [];
+  list.push(snap);
+  state.snapshots.set(collection, list);
+  return snap;
+}
+
+/** The file a snapshot download sends: what the uploads and recoveries of a restore carry back. */
+export function snapshotContent(state: ServerState, collection: string, name: string): string {
+  return `SNAPSHOT ${state.peerId} ${collection} ${name}`;
+}
+
+export function createSnapshot(state: ServerState, name: string): ModelResult {
+  if (!state.collections.has(name)) return notFound(name);
+  const snap = seedSnapshot(state, name, new Date());
+  snap.checksum = "ab";
+  return ok(snap);
+}
+
+export function listSnapshots(state: ServerState, name: string): ModelResult {
+  if (!state.collections.has(name)) return notFound(name);
+  return ok(state.snapshots.get(name) ?? []);
+}
+
+export function findSnapshot(state: ServerState, name: string, snapshot: string): SnapshotRecord | undefined {
+  return state.snapshots.get(name)?.find((s) => s.name === snapshot);
+}
+
+export function deleteSnapshot(state: ServerState, name: string, snapshot: string): ModelResult {
+  if (!state.collections.has(name)) return notFound(name);
+  const list = state.snapshots.get(name) ?? [];
+  const i = list.findIndex((s) => s.name === snapshot);
+  if (i < 0) return { status: 404, error: `Not found: Snapshot ${snapshot} not found` };
+  list.splice(i, 1);
+  return ok(true);
+}
+
+/** `PUT /collections/{c}/snapshots/recover`: recorded; the collection is created if missing. */
+export function recoverSnapshot(state: ServerState, name: string, body: Json): ModelResult {
+  state.recovered.push({
+    collection: name,
+    via: "recover",
+    detail: body.location,
+    priority: body.priority ?? null,
+  });
+  return ok(true);
+}
+
+/** `POST /collections/{c}/snapshots/upload`: recorded with the uploaded file's content. */
+export function uploadSnapshot(
+  state: ServerState,
+  name: string,
+  content: string,
+  priority: string | null,
+): ModelResult {
+  state.recovered.push({ collection: name, via: "upload", detail: content, priority });
   return ok(true);
 }

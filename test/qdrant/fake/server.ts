@@ -20,6 +20,8 @@ export interface RecordedRequest {
   body: unknown;
   operationId?: string;
   status?: number;
+  /** The request carried an `api-key` or `Authorization` header (a keyless client must send none). */
+  sentKey: boolean;
 }
 
 export interface Fault {
@@ -41,6 +43,8 @@ export interface FakeQdrantOptions {
   readOnlyApiKey?: string;
   /** Peers in the fake cluster (default shard_number of new collections). */
   peers?: number;
+  /** This peer's id, in the names of its snapshots. Default 1. */
+  peerId?: number;
   /**
    * A member the contract does not define: "reject" (default) answers 400 and records a violation,
    * since the code under test must not send one; "ignore" accepts it as the real server does.
@@ -79,7 +83,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startFakeQdrant(options: FakeQdrantOptions = {}): Promise<FakeQdrant> {
   const contract = loadContract();
-  const state = model.newServerState(options.peers ?? 1);
+  const state = model.newServerState(options.peers ?? 1, options.peerId ?? 1);
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
   const faults: Fault[] = [];
@@ -127,7 +131,13 @@ export async function startFakeQdrant(options: FakeQdrantOptions = {}): Promise<
     const method = (req.method ?? "GET").toUpperCase();
     const raw = await readBody(req);
     const query = Object.fromEntries(url.searchParams.entries());
-    const record: RecordedRequest = { method, path: url.pathname, query, body: undefined };
+    const record: RecordedRequest = {
+      method,
+      path: url.pathname,
+      query,
+      body: undefined,
+      sentKey: req.headers["api-key"] !== undefined || req.headers.authorization !== undefined,
+    };
     requests.push(record);
 
     if (HEALTH.has(url.pathname) && method === "GET") {
@@ -181,6 +191,20 @@ export async function startFakeQdrant(options: FakeQdrantOptions = {}): Promise<
     if (paramProblem) {
       violations.push(`${op.operationId}: parameters break the contract: ${paramProblem}`);
       return send(res, record, op.operationId, 400, { error: `Bad request: ${paramProblem}` });
+    }
+
+    // A snapshot upload is multipart/form-data with the file in the `snapshot` field (contract
+    // `recover_from_uploaded_snapshot`), not JSON.
+    if (op.operationId === "recover_from_uploaded_snapshot") {
+      if (!/name="snapshot"/.test(raw)) violations.push(`${op.operationId}: no \`snapshot\` form field`);
+      const content = /SNAPSHOT \d+ \S+ \S+/.exec(raw)?.[0] ?? "";
+      const result = model.uploadSnapshot(
+        state,
+        pathParams.collection_name ?? "",
+        content,
+        query.priority ?? null,
+      );
+      return send(res, record, op.operationId, result.status, result);
     }
 
     let body: any;
@@ -260,6 +284,30 @@ export async function startFakeQdrant(options: FakeQdrantOptions = {}): Promise<
       case "update_aliases":
         result = model.updateAliases(state, body);
         break;
+      case "create_snapshot":
+        result = model.createSnapshot(state, name);
+        break;
+      case "list_snapshots":
+        result = model.listSnapshots(state, name);
+        break;
+      case "delete_snapshot":
+        result = model.deleteSnapshot(state, name, pathParams.snapshot_name!);
+        break;
+      case "recover_from_snapshot":
+        result = model.recoverSnapshot(state, name, body);
+        break;
+      case "get_snapshot": {
+        // The file itself (application/octet-stream), not a JSON answer.
+        const snap = model.findSnapshot(state, name, pathParams.snapshot_name!);
+        if (!snap) return send(res, record, op.operationId, 404, { error: "Not found: no such snapshot" });
+        const file = model.snapshotContent(state, name, snap.name);
+        record.status = 200;
+        res.writeHead(200, {
+          "content-type": "application/octet-stream",
+          "content-length": Buffer.byteLength(file),
+        });
+        return res.end(file);
+      }
       default:
         violations.push(`${op.operationId} is in the contract but not modelled by the fake`);
         return sendText(res, record, 501, "not modelled by the fake");
