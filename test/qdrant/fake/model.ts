@@ -431,14 +431,14 @@ export function updateAliases(state: ServerState, body: Json): ModelResult {
 // Snapshots (BEHAVIOUR.md, "Snapshots"): one peer's collection snapshots, named
 // `<collection>-<peer id>-<UTC date and time>.snapshot`.
 
-let snapshotCounter = 0;
-
 function snapshotName(state: ServerState, collection: string, date: Date): string {
-  // A counter keeps two snapshots taken in the same second apart (the real server would refuse the second).
-  return `${collection}-${state.peerId}-${date.toISOString().slice(0, 19).replace(/[T:]/g, "-")}-${snapshotCounter++}.snapshot`;
+  return `${collection}-${state.peerId}-${date.toISOString().slice(0, 19).replace(/[T:]/g, "-")}.snapshot`;
 }
 
-/** Adds a snapshot taken `date` (tests seed old ones to exercise retention). */
+/**
+ * Adds a snapshot taken `date` (tests seed old ones to exercise retention). Names have a one-second
+ * resolution: a second snapshot in the same second replaces the first under the same name.
+ */
 export function seedSnapshot(state: ServerState, collection: string, date: Date): SnapshotRecord {
   const snap = {
     name: snapshotName(state, collection, date),
@@ -446,7 +446,7 @@ export function seedSnapshot(state: ServerState, collection: string, date: Date)
     size: 10,
     checksum: null,
   };
-  const list = state.snapshots.get(collection) ?? [];
+  const list = (state.snapshots.get(collection) ?? []).filter((s) => s.name !== snap.name);
   list.push(snap);
   state.snapshots.set(collection, list);
   return snap;
