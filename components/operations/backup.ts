@@ -111,10 +111,10 @@ export interface BackupStrategy<A extends BackupArgs, S extends ResolvedBackupCo
   /** Problems of the engine's own arguments (endpoints, mode...). */
   argProblems(name: string, args: A): Problem[];
   /**
-   * Docker: the tools container joins the engine's network: the one the args name, else
-   * `target.networkName`; `fix` is the advice when there is neither.
+   * Docker: the tools container joins the engine's network, `target.networkName`; `fix` is the
+   * advice when the target names none.
    */
-  dockerNetwork?: { given(args: A): pulumi.Input<string> | undefined; fix: string };
+  dockerNetwork?: { fix: string };
   /**
    * When copies stay on the engine's nodes (Qdrant with `download: false`): the `location` output
    * saying where. Then there is no claim, no upload and no host copy. Undefined: copies leave them.
@@ -171,12 +171,15 @@ export class DataTierBackup<
       ...strategy.argProblems(name, args),
     ];
     if (resolved.settings) problems.push(...s3Problems(name, resolved.settings, args));
-    const network =
-      strategy.dockerNetwork?.given(args) ??
-      (args.target.kind === "docker" ? args.target.networkName : undefined);
+    const network = args.target.kind === "docker" ? args.target.networkName : undefined;
     if (strategy.dockerNetwork && args.target.kind === "docker" && network === undefined) {
       problems.push(
-        problem(`${name}.network`, undefined, "is required on Docker.", strategy.dockerNetwork.fix),
+        problem(
+          `${name}.target.networkName`,
+          undefined,
+          "is required on Docker.",
+          strategy.dockerNetwork.fix,
+        ),
       );
     }
     assertNoProblems(problems, `${strategy.kind} ${name}`);

@@ -45,13 +45,11 @@ export interface DataTierMonitoringArgs extends DataTierMonitoringSettings {
    * on Kubernetes, the peers' pod labels.
    */
   qdrant?: { endpoints: string[]; apiKey?: pulumi.Input<string>; podSelector?: Record<string, string> };
-  /** Docker: the data network. Default: `target.networkName`. */
-  network?: pulumi.Input<string>;
   /** Kubernetes: extra labels on the exporter pods (e.g. what the engines' NetworkPolicies admit). */
   podLabels?: Record<string, string>;
 }
 
-const ARG_KEYS = ["target", "mongodb", "redis", "qdrant", "network", "podLabels"];
+const ARG_KEYS = ["target", "mongodb", "redis", "qdrant", "podLabels"];
 
 interface ExporterSpec {
   engine: "mongodb" | "redis";
@@ -78,10 +76,15 @@ export class DataTierMonitoring extends pulumi.ComponentResource {
     super("kato:ops:DataTierMonitoring", name, {}, opts);
     const resolved = resolveDataTierMonitoringSettings(settingsOf(args, ARG_KEYS), name);
     const problems: Problem[] = [...componentNameProblems("DataTierMonitoring", name), ...resolved.problems];
-    const network = args.network ?? (args.target.kind === "docker" ? args.target.networkName : undefined);
+    const network = args.target.kind === "docker" ? args.target.networkName : undefined;
     if (args.target.kind === "docker" && network === undefined && (args.mongodb || args.redis)) {
       problems.push(
-        problem(`${name}.network`, undefined, "is required on Docker.", "pass the data network's name."),
+        problem(
+          `${name}.target.networkName`,
+          undefined,
+          "is required on Docker.",
+          "set target.networkName to the data network's name.",
+        ),
       );
     }
     if (args.target.kind === "kubernetes" && args.qdrant && !args.qdrant.podSelector) {

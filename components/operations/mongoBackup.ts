@@ -33,8 +33,6 @@ export interface MongoBackupArgs extends MongoBackupSettings, BackupArgs {
   uri: pulumi.Input<string>;
   /** Connection string used by restores (a user with the `restore` role; root works). Default: `uri`. */
   restoreUri?: pulumi.Input<string>;
-  /** Docker: the network the members are on. Default: `target.networkName`. */
-  network?: pulumi.Input<string>;
 }
 
 /** What backing up MongoDB adds to DataTierBackup: mongodump to an archive, mongorestore from one. */
@@ -42,10 +40,10 @@ export const mongoStrategy: BackupStrategy<MongoBackupArgs, ResolvedMongoBackupS
   kind: "MongoBackup",
   appName: "kato-mongodb-backup",
   engine: "mongodb",
-  argKeys: ["uri", "restoreUri", "network"],
+  argKeys: ["uri", "restoreUri"],
   resolve: (raw, name) => resolveMongoBackupSettings(raw, name),
   argProblems: () => [],
-  dockerNetwork: { given: (args) => args.network, fix: "pass the replica set's Docker network name." },
+  dockerNetwork: { fix: "set target.networkName to the replica set's Docker network." },
   // The tools image is the server's: its `mongodb` user.
   uid: () => MONGO_UID,
   secretData: (args) => ({ "mongodb-uri": args.uri, "mongodb-restore-uri": args.restoreUri ?? args.uri }),

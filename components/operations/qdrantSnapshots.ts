@@ -33,8 +33,6 @@ export interface QdrantSnapshotsArgs extends QdrantSnapshotsSettings, BackupArgs
    * (Kubernetes NetworkPolicy, private Docker network) is the guard.
    */
   apiKey?: pulumi.Input<string>;
-  /** Docker: the peers' network. Default: `target.networkName`. */
-  network?: pulumi.Input<string>;
 }
 
 function peerProblems(name: string, endpoints: unknown): Problem[] {
@@ -71,10 +69,10 @@ export const qdrantStrategy: BackupStrategy<QdrantSnapshotsArgs, ResolvedQdrantS
   kind: "QdrantSnapshots",
   appName: "kato-qdrant-snapshots",
   engine: "qdrant",
-  argKeys: ["endpoints", "apiKey", "network"],
+  argKeys: ["endpoints", "apiKey"],
   resolve: (raw, name) => resolveQdrantSnapshotsSettings(raw, name),
   argProblems: (name, args) => peerProblems(name, args.endpoints),
-  dockerNetwork: { given: (args) => args.network, fix: "pass the peers' Docker network." },
+  dockerNetwork: { fix: "set target.networkName to the peers' Docker network." },
   copiesStayOnEngine: (s) => (s.download ? undefined : `on the peers only (${s.snapshotsPath})`),
   uid: () => TOOLS_UID,
   secretData: (args): Record<string, pulumi.Input<string>> =>

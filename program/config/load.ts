@@ -4,6 +4,7 @@
  * any resource is declared. Pure: the program passes in what `pulumi.runtime` holds (see ./read.ts).
  */
 
+import type { DataPlaneDockerTarget } from "../../components/dataplane";
 import {
   MIGRATION_FIELDS,
   type ResolvedDataPlaneMigration,
@@ -78,12 +79,17 @@ export const CONFIG_KEYS: readonly ConfigKeyDoc[] = configKeyDocs(
   { profiling: PROFILING_FIELDS, migrations: MIGRATION_FIELDS },
 );
 
-export interface DockerConfig {
-  publishAddress: string;
-  networkName: string;
-  externalNetwork: boolean;
+/**
+ * The `docker` key resolved: the data plane's Docker target (components/shared/target.ts
+ * `DockerTarget`, the one shape every component takes) as plain data, with the daemon's address
+ * instead of a provider (the program makes the provider: program/program.ts `targetOf`).
+ */
+export type DockerConfig = Required<
+  Pick<DataPlaneDockerTarget, "publishAddress" | "networkName" | "externalNetwork">
+> & {
+  /** Docker daemon to deploy to (`ssh://...`, `tcp://...`); unset: the local one. */
   host?: string;
-}
+};
 
 export interface KubernetesConfig {
   namespace: string;

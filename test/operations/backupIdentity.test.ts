@@ -142,10 +142,10 @@ beforeAll(async () => {
   });
   components["mongo-docker"] = new MongoBackup("mongo-docker", { target: docker, uri: mongoUri });
   components["mongo-docker-restore"] = new MongoBackup("mongo-docker-restore", {
-    target: docker,
+    // The network comes from the target (before: a separate `network` argument, same resources).
+    target: { ...docker, networkName: pulumi.output("other-net") },
     uri: mongoUri,
     restoreUri: pulumi.secret("mongodb://restorer:pw@m-0:27017/?replicaSet=rs0"),
-    network: pulumi.output("other-net"),
     restoreFrom: "mongo-docker-restore-20260101T020000Z.archive.gz",
     hostDirectory: "/srv/backups/mongo",
   });
@@ -297,4 +297,21 @@ describe("backup components keep their identity and rendering (issue 11)", () =>
       }
     });
   }
+});
+
+describe("the Docker network comes from the target, as for the engines (issue 11: one Docker target shape)", () => {
+  it("is refused at preview when a Docker target names none, naming target.networkName", () => {
+    const bare = { kind: "docker" as const };
+    expect(() => new MongoBackup("mongo-nonet", { target: bare, uri: mongoUri })).toThrow(
+      /mongo-nonet\.target\.networkName = \(unset\): is required on Docker\. Fix: set target\.networkName/,
+    );
+    expect(
+      () => new QdrantSnapshots("qdrant-nonet", { target: bare, endpoints: ["p-0:6333"], apiKey: qdrantKey }),
+    ).toThrow(/qdrant-nonet\.target\.networkName = \(unset\): is required on Docker/);
+  });
+
+  it("renders the target's network into the host scripts", async () => {
+    const scripts = await resolved(components["mongo-docker-restore"]!.hostBackupScript);
+    expect(scripts).toContain("NETWORK=other-net");
+  });
 });
