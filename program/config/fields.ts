@@ -7,7 +7,10 @@
 
 import { INDEX_KEY_DIRECTIONS, INDEX_OPTION_KEYS } from "../../components/mongodb/schemaSpec";
 import type { FieldDoc } from "../../components/shared/fields";
+import { type Problem, problem } from "../../components/shared/problems";
+import { declareSettings, setting } from "../../components/shared/settingsDecl";
 import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../../components/shared/target";
+import { isObject } from "../../components/shared/values";
 
 /** The project name, which is also the config namespace (`kato-infra:<key>`). */
 export const PROJECT = "kato-infra";
@@ -39,91 +42,151 @@ export interface ConfigSectionDoc {
   fields: readonly FieldDoc[];
 }
 
-export const DOCKER_FIELDS: readonly FieldDoc[] = [
-  {
-    name: "publishAddress",
-    type: "string",
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DOCKER_NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function labelsProblems(f: string, value: unknown): Problem[] {
+  if (value === undefined) return [];
+  if (!isObject(value) || Object.values(value).some((v) => typeof v !== "string")) {
+    return [
+      problem(
+        f,
+        value,
+        "must be a mapping of label names to string values.",
+        `write ${f} like { kubernetes.io/metadata.name: kato }.`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function optionalStringProblems(f: string, value: unknown): Problem[] {
+  if (value === undefined || (typeof value === "string" && value.length > 0)) return [];
+  return [
+    problem(f, value, "must be a non-empty string.", `set ${f} to a value, or remove it for the default.`),
+  ];
+}
+
+const optionalString = (rules: string, description: string) =>
+  setting.value<string | undefined>({ type: "string", rules, description, check: optionalStringProblems });
+
+const labels = (description: string, defaultText: string) =>
+  setting.value<Record<string, string> | undefined>({
+    type: "map of string",
+    defaultText,
+    rules: "label names to string values",
+    description,
+    check: labelsProblems,
+  });
+
+/**
+ * The `docker` key's fields, each declared once (components/shared/settingsDecl.ts). Defaults that
+ * depend on the stack's name are resolved by program/config/load.ts (`resolveDocker`), which also
+ * checks what relates fields (a remote daemon against the publish address).
+ */
+export const DOCKER_SETTINGS = declareSettings({
+  publishAddress: setting.pattern({
     default: DEFAULT_PUBLISH_ADDRESS,
+    pattern: /^([0-9]{1,3}\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+$/,
+    what: "an IP address",
+    fix: (f) => `set ${f} to 127.0.0.1 (this machine only) or 0.0.0.0.`,
     description:
       "Host address the members' client ports are published on. The default keeps them unreachable from other machines; `0.0.0.0` publishes on every interface.",
-  },
-  {
-    name: "networkName",
+  }),
+  networkName: setting.value<string>({
     type: "string",
-    default: "kato-<stack>",
+    defaultText: "kato-<stack>",
+    rules: "a Docker network name (letters, digits, _ . -)",
     description:
       "User-defined Docker network every member joins and advertises itself on. Created by the stack unless `externalNetwork` is true.",
-  },
-  {
-    name: "externalNetwork",
-    type: "boolean",
+  }),
+  externalNetwork: setting.boolean({
     default: false,
     description:
       "The network `networkName` already exists (e.g. the one KATO's own containers use); the stack joins it instead of creating it.",
-  },
-  {
-    name: "host",
+  }),
+  host: setting.value<string | undefined>({
     type: "string",
-    default: "(the local daemon)",
+    defaultText: "(the local daemon)",
+    rules: "unix://, tcp://, ssh:// or npipe:// address; a remote one needs a reachable publishAddress",
     description:
       "Docker daemon to deploy to, e.g. `ssh://deploy@db-host` or `tcp://10.0.0.5:2376`. Default: `DOCKER_HOST` or the local socket. A remote daemon needs `publishAddress` set to an address of that host reachable from where `pulumi up` runs (docs/configuration.md).",
-  },
-];
+    check: (f, host) =>
+      host !== undefined && (typeof host !== "string" || !/^(unix|tcp|ssh|npipe):\/\/\S+$/.test(host))
+        ? [
+            problem(
+              f,
+              host,
+              "is not a Docker host address.",
+              `write ${f} like ssh://user@host or tcp://host:2376, or remove it for the local daemon.`,
+            ),
+          ]
+        : [],
+  }),
+});
 
-export const KUBERNETES_FIELDS: readonly FieldDoc[] = [
-  {
-    name: "namespace",
+export const DOCKER_FIELDS: readonly FieldDoc[] = DOCKER_SETTINGS.fields();
+
+/** Whether `name` is a Docker network name. */
+export function isDockerNetworkName(name: unknown): boolean {
+  return typeof name === "string" && DOCKER_NETWORK.test(name);
+}
+
+/** Whether `name` is a Kubernetes namespace name. */
+export function isNamespaceName(name: unknown): boolean {
+  return typeof name === "string" && name.length <= 63 && DNS_LABEL.test(name);
+}
+
+/**
+ * The `kubernetes` key's fields, each declared once. Defaults that depend on the stack or its profile
+ * (namespace, createNamespace, antiAffinity in prod) come from the profile and program/config/load.ts.
+ */
+export const KUBERNETES_SETTINGS = declareSettings({
+  namespace: setting.value<string>({
     type: "string",
-    default: "kato-<stack>",
+    defaultText: "kato-<stack>",
+    rules: "a namespace name (lower-case letters, digits and -, at most 63)",
     description: "Namespace of every workload. pr stacks: `kato-pr-<N>`.",
-  },
-  {
-    name: "createNamespace",
-    type: "boolean",
-    default: "true for pr and staging, false for prod",
+  }),
+  createNamespace: setting.boolean({
+    default: false,
+    defaultText: "true for pr and staging, false for prod",
     description:
       "Create the namespace with the stack. It is kept when the stack is destroyed (with its PVCs) unless allowDataLoss is true. When false the namespace must exist.",
-  },
-  {
-    name: "storageClass",
-    type: "string",
-    default: "(the cluster's default class)",
-    description: "StorageClass of every volume, unless an engine's `storage.storageClass` names another.",
-  },
-  {
-    name: "clusterDomain",
-    type: "string",
+  }),
+  storageClass: optionalString(
+    "a StorageClass name",
+    "StorageClass of every volume, unless an engine's `storage.storageClass` names another; the cluster's default class when unset.",
+  ),
+  clusterDomain: setting.pattern({
     default: DEFAULT_CLUSTER_DOMAIN,
+    pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    what: "a DNS domain",
+    fix: (f) => `set ${f} to your cluster's domain (usually cluster.local).`,
     description:
       "Cluster DNS domain in the members' stable names (`<pod>.<service>.<namespace>.svc.<domain>`).",
-  },
-  {
-    name: "antiAffinity",
-    type: '"soft" | "required"',
-    default: "soft (prod: required)",
+  }),
+  antiAffinity: setting.oneOf(["soft", "required"], {
+    default: "soft",
+    defaultText: "soft (prod: required)",
     description:
       "Spread the members of each engine over nodes: preferred (`soft`) or mandatory (`required`, needs as many nodes as members).",
-  },
-  {
-    name: "context",
-    type: "string",
-    default: "(the kubeconfig's current context)",
-    description:
-      "Kubeconfig context to deploy to; the schema resources port-forward through the same context.",
-  },
-  {
-    name: "clientNamespaceLabels",
-    type: "map of string",
-    default: "(only the stack's namespace)",
-    description: "Labels of the namespaces whose pods may reach the client ports (e.g. KATO's namespace).",
-  },
-  {
-    name: "clientPodLabels",
-    type: "map of string",
-    default: "(every pod)",
-    description: "Labels of the pods that may reach the client ports, within the allowed namespaces.",
-  },
-];
+  }),
+  context: optionalString(
+    "a kubeconfig context name",
+    "Kubeconfig context to deploy to (the kubeconfig's current one when unset); the schema resources port-forward through the same context.",
+  ),
+  clientNamespaceLabels: labels(
+    "Labels of the namespaces whose pods may reach the client ports (e.g. KATO's namespace).",
+    "(only the stack's namespace)",
+  ),
+  clientPodLabels: labels(
+    "Labels of the pods that may reach the client ports, within the allowed namespaces.",
+    "(every pod)",
+  ),
+});
+
+export const KUBERNETES_FIELDS: readonly FieldDoc[] = KUBERNETES_SETTINGS.fields();
 
 export const COLLECTION_FIELDS: readonly FieldDoc[] = [
   {

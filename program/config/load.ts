@@ -62,8 +62,10 @@ import {
   COLLECTION_FIELDS,
   type ConfigKeyDoc,
   configKeyDocs,
-  DOCKER_FIELDS,
-  KUBERNETES_FIELDS,
+  DOCKER_SETTINGS,
+  isDockerNetworkName,
+  isNamespaceName,
+  KUBERNETES_SETTINGS,
   PROJECT,
 } from "./fields";
 import { type OperationsConfig, resolveOperations } from "./operations";
@@ -299,77 +301,30 @@ export function secretsProviderProblems(
   return [];
 }
 
-function checkLabels(f: string, value: unknown): Problem[] {
-  if (value === undefined) return [];
-  if (!isObject(value) || Object.values(value).some((v) => typeof v !== "string")) {
-    return [
-      problem(
-        f,
-        value,
-        "must be a mapping of label names to string values.",
-        `write ${f} like { kubernetes.io/metadata.name: kato }.`,
-      ),
-    ];
-  }
-  return [];
-}
-
-function optionalString(f: string, value: unknown): Problem[] {
-  if (value === undefined || (typeof value === "string" && value.length > 0)) return [];
-  return [
-    problem(f, value, "must be a non-empty string.", `set ${f} to a value, or remove it for the default.`),
-  ];
-}
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DOCKER_NETWORK = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
 function resolveDocker(
   raw: unknown,
   profile: Profile,
   stack: string,
 ): { value: DockerConfig; problems: Problem[] } {
   const f = field("docker");
-  const problems = checkKnownKeys(
-    f,
-    raw,
-    DOCKER_FIELDS.map((d) => d.name),
-  );
   const user = isObject(raw) ? raw : {};
-  const merged = mergeSettings(profile.docker, user);
-  const publishAddress = merged.publishAddress ?? DEFAULT_PUBLISH_ADDRESS;
-  problems.push(
-    ...check.pattern(
-      `${f}.publishAddress`,
-      publishAddress,
-      /^([0-9]{1,3}\.){3}[0-9]{1,3}$|^[0-9a-fA-F:]+$/,
-      "an IP address",
-      `set ${f}.publishAddress to 127.0.0.1 (this machine only) or 0.0.0.0.`,
-    ),
-  );
+  const problems = isObject(raw) || raw === undefined ? [] : checkKnownKeys(f, raw, DOCKER_SETTINGS.keys);
+  problems.push(...DOCKER_SETTINGS.unknownKeys(f, user));
+  const merged = DOCKER_SETTINGS.layer(user, profile.docker as Record<string, unknown> | undefined);
+  problems.push(...DOCKER_SETTINGS.checkEach(f, merged));
+  // The network's default and fix name the stack.
   const networkName = merged.networkName ?? `kato-${stack}`;
-  problems.push(
-    ...check.pattern(
-      `${f}.networkName`,
-      networkName,
-      DOCKER_NETWORK,
-      "a Docker network name (letters, digits, _ . -)",
-      `set ${f}.networkName to e.g. kato-${stack}.`,
-    ),
-  );
-  const externalNetwork = merged.externalNetwork ?? false;
-  problems.push(...check.boolean(`${f}.externalNetwork`, externalNetwork));
-  const host = merged.host;
-  if (host !== undefined && (typeof host !== "string" || !/^(unix|tcp|ssh|npipe):\/\/\S+$/.test(host))) {
+  if (!isDockerNetworkName(networkName)) {
     problems.push(
       problem(
-        `${f}.host`,
-        host,
-        "is not a Docker host address.",
-        `write ${f}.host like ssh://user@host or tcp://host:2376, or remove it for the local daemon.`,
+        `${f}.networkName`,
+        networkName,
+        "must be a Docker network name (letters, digits, _ . -).",
+        `set ${f}.networkName to e.g. kato-${stack}.`,
       ),
     );
   }
+  const { publishAddress, externalNetwork, host } = merged;
   problems.push(...remoteDaemonProblems(f, host, publishAddress));
   return {
     value: {
@@ -412,15 +367,14 @@ function resolveKubernetes(
   stack: string,
 ): { value: KubernetesConfig; problems: Problem[] } {
   const f = field("kubernetes");
-  const problems = checkKnownKeys(
-    f,
-    raw,
-    KUBERNETES_FIELDS.map((d) => d.name),
-  );
   const user = isObject(raw) ? raw : {};
-  const merged = mergeSettings(profile.kubernetes, user);
+  const problems = isObject(raw) || raw === undefined ? [] : checkKnownKeys(f, raw, KUBERNETES_SETTINGS.keys);
+  problems.push(...KUBERNETES_SETTINGS.unknownKeys(f, user));
+  const merged = KUBERNETES_SETTINGS.layer(user, profile.kubernetes as Record<string, unknown> | undefined);
+  problems.push(...KUBERNETES_SETTINGS.checkEach(f, merged));
+  // The namespace's default and fix name the stack.
   const namespace = merged.namespace ?? `kato-${stack.toLowerCase()}`;
-  if (typeof namespace !== "string" || namespace.length > 63 || !DNS_LABEL.test(namespace)) {
+  if (!isNamespaceName(namespace)) {
     problems.push(
       problem(
         `${f}.namespace`,
@@ -430,38 +384,17 @@ function resolveKubernetes(
       ),
     );
   }
-  const createNamespace = merged.createNamespace ?? false;
-  problems.push(...check.boolean(`${f}.createNamespace`, createNamespace));
-  problems.push(...optionalString(`${f}.storageClass`, merged.storageClass));
-  const clusterDomain = merged.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
-  problems.push(
-    ...check.pattern(
-      `${f}.clusterDomain`,
-      clusterDomain,
-      /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
-      "a DNS domain",
-      `set ${f}.clusterDomain to your cluster's domain (usually cluster.local).`,
-    ),
-  );
-  const antiAffinity = merged.antiAffinity ?? "soft";
-  problems.push(...check.oneOf(`${f}.antiAffinity`, antiAffinity, ["soft", "required"] as const));
-  problems.push(...optionalString(`${f}.context`, merged.context));
-  problems.push(...checkLabels(`${f}.clientNamespaceLabels`, merged.clientNamespaceLabels));
-  problems.push(...checkLabels(`${f}.clientPodLabels`, merged.clientPodLabels));
+  const optional = (key: string) => (merged[key] !== undefined ? { [key]: merged[key] } : {});
   return {
     value: {
       namespace: namespace as string,
-      createNamespace: createNamespace as boolean,
-      clusterDomain: clusterDomain as string,
-      antiAffinity: antiAffinity as "soft" | "required",
-      ...(merged.storageClass !== undefined ? { storageClass: merged.storageClass as string } : {}),
-      ...(merged.context !== undefined ? { context: merged.context as string } : {}),
-      ...(merged.clientNamespaceLabels !== undefined
-        ? { clientNamespaceLabels: merged.clientNamespaceLabels as Record<string, string> }
-        : {}),
-      ...(merged.clientPodLabels !== undefined
-        ? { clientPodLabels: merged.clientPodLabels as Record<string, string> }
-        : {}),
+      createNamespace: merged.createNamespace as boolean,
+      clusterDomain: merged.clusterDomain as string,
+      antiAffinity: merged.antiAffinity as "soft" | "required",
+      ...optional("storageClass"),
+      ...optional("context"),
+      ...optional("clientNamespaceLabels"),
+      ...optional("clientPodLabels"),
     },
     problems,
   };

@@ -33,6 +33,8 @@ import {
   type SettingsResolved,
   setting,
 } from "../../components/shared/settingsDecl";
+import { DOCKER_SETTINGS, KUBERNETES_SETTINGS } from "../../program/config/fields";
+import { loadStackConfig } from "../../program/config/load";
 
 const demo = declareSettings({
   count: setting.integer({ default: 3, min: 1, max: 9, description: "How many." }),
@@ -173,6 +175,20 @@ const ENGINES: Array<{
     resolve: (raw: unknown) => resolve(raw, name),
     // The bucket's members are checked only when it is used (destination s3): a cross-field rule.
     modes: [{ raw: {}, unchecked: ["s3"] }],
+  })),
+  ...(
+    [
+      ["docker", DOCKER_SETTINGS, "dev"],
+      ["kubernetes", KUBERNETES_SETTINGS, "staging"],
+    ] as const
+  ).map(([key, declared, stack]) => ({
+    name: `kato-infra:${key}`,
+    declared: declared as unknown as DeclaredSettings<Declarations>,
+    defaults: declared.defaults as Record<string, unknown>,
+    // Through the whole stack config, as Pulumi hands it to the program.
+    resolve: (raw: unknown) =>
+      loadStackConfig({ stack, config: { [`kato-infra:${key}`]: JSON.stringify(raw) } }),
+    modes: [{ raw: {}, unchecked: [] }],
   })),
   {
     name: "monitoring",
