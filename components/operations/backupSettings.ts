@@ -6,7 +6,8 @@
 import { REDIS_DEFAULTS } from "../redis/settings";
 import type { FieldDoc } from "../shared/fields";
 import { asSettingsObject, check, type Problem, problem } from "../shared/problems";
-import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
+import { parseK8sBytes } from "../shared/quantity";
+import { toolResourcesSetting } from "../shared/resources";
 import {
   type Declarations,
   type DeclaredSettings,
@@ -147,31 +148,7 @@ export function commonBackupDeclarations(engine: string) {
       unit: "min",
       description: "A run taking longer is stopped and counts as failed.",
     }),
-    resources: setting.group(
-      {
-        cpu: setting.value<string>({
-          type: "quantity",
-          default: "100m",
-          rules: "a CPU quantity",
-          description: "CPU request of the backup containers (Kubernetes).",
-          check: (f, v) =>
-            typeof v !== "string" || parseCpuMillis(v) === undefined
-              ? [problem(f, v, "is not a CPU quantity.", `write e.g. "100m".`)]
-              : [],
-        }),
-        memory: setting.value<string>({
-          type: "quantity",
-          default: "256Mi",
-          rules: "a memory quantity",
-          description: "Memory request and limit of the backup containers (Kubernetes).",
-          check: (f, v) =>
-            typeof v !== "string" || parseK8sBytes(v) === undefined
-              ? [problem(f, v, "is not a memory quantity.", `write e.g. "256Mi".`)]
-              : [],
-        }),
-      },
-      { description: "CPU and memory of the backup containers (Kubernetes)." },
-    ),
+    resources: toolResourcesSetting({ cpu: "100m", memory: "256Mi", of: "backup container" }),
     uploadImage: setting.value<string>({
       type: "string",
       default: DEFAULT_UPLOAD_IMAGE,

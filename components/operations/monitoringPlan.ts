@@ -12,7 +12,7 @@
  */
 import type { FieldDoc } from "../shared/fields";
 import { asSettingsObject, type Problem, problem } from "../shared/problems";
-import { parseCpuMillis, parseK8sBytes } from "../shared/quantity";
+import { toolResourcesSetting } from "../shared/resources";
 import { declareSettings, type SettingsInput, type SettingsResolved, setting } from "../shared/settingsDecl";
 import { imageProblems } from "./backupSettings";
 import { isPromDuration } from "./promql";
@@ -128,31 +128,7 @@ export const DATA_TIER_MONITORING_SETTINGS = declareSettings({
     description: "Alert when a Redis node uses more than this share of its maxmemory.",
   }),
   alertFor: duration("5m", "How long a condition holds before alerting."),
-  resources: setting.group(
-    {
-      cpu: setting.value<string>({
-        type: "quantity",
-        default: "10m",
-        rules: "a CPU quantity",
-        description: "CPU request of each exporter container (Kubernetes).",
-        check: (f, v) =>
-          typeof v !== "string" || parseCpuMillis(v) === undefined
-            ? [problem(f, v, "is not a CPU quantity.", `write e.g. "10m".`)]
-            : [],
-      }),
-      memory: setting.value<string>({
-        type: "quantity",
-        default: "64Mi",
-        rules: "a memory quantity",
-        description: "Memory request and limit of each exporter container (Kubernetes).",
-        check: (f, v) =>
-          typeof v !== "string" || parseK8sBytes(v) === undefined
-            ? [problem(f, v, "is not a memory quantity.", `write e.g. "64Mi".`)]
-            : [],
-      }),
-    },
-    { description: "Requests (and memory limit) of each exporter container on Kubernetes." },
-  ),
+  resources: toolResourcesSetting({ cpu: "10m", memory: "64Mi", of: "exporter container" }),
 });
 
 export type DataTierMonitoringSettings = SettingsInput<typeof DATA_TIER_MONITORING_SETTINGS.declarations>;

@@ -208,3 +208,35 @@ export function resourcesSetting(o: {
     { description: `CPU and memory of each ${o.of}.` },
   );
 }
+
+/**
+ * The `resources` group of a tools or exporter container (backups, monitoring): a CPU and a memory
+ * request (the memory also its limit), each checked on its own.
+ */
+export function toolResourcesSetting(o: { cpu: string; memory: string; of: string }) {
+  return setting.group(
+    {
+      cpu: setting.value<string>({
+        type: "quantity",
+        default: o.cpu,
+        rules: "a CPU quantity",
+        description: `CPU request of each ${o.of} (Kubernetes).`,
+        check: (f, v) =>
+          typeof v !== "string" || parseCpuMillis(v) === undefined
+            ? [problem(f, v, "is not a CPU quantity.", `write e.g. "${o.cpu}".`)]
+            : [],
+      }),
+      memory: setting.value<string>({
+        type: "quantity",
+        default: o.memory,
+        rules: "a memory quantity",
+        description: `Memory request and limit of each ${o.of} (Kubernetes).`,
+        check: (f, v) =>
+          typeof v !== "string" || parseK8sBytes(v) === undefined
+            ? [problem(f, v, "is not a memory quantity.", `write e.g. "${o.memory}".`)]
+            : [],
+      }),
+    },
+    { description: `CPU and memory of each ${o.of} (Kubernetes).` },
+  );
+}

@@ -48,7 +48,6 @@ import {
   resolveRedisSettings,
 } from "../../components/redis/settings";
 import { check, checkKnownKeys, closest, type Problem, problem } from "../../components/shared/problems";
-import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../../components/shared/target";
 import { isObject } from "../../components/shared/values";
 import {
   DOCKER_HOST_PORTS,
