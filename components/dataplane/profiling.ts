@@ -20,39 +20,64 @@ import {
 import type { ResolvedMongoSettings } from "../mongodb/settings";
 import type { FieldDoc } from "../shared/fields";
 import { check, checkKnownKeys, closest, type Problem, problem } from "../shared/problems";
+import { declareSettings, type SettingsInput, type SettingsResolved, setting } from "../shared/settingsDecl";
 import { isObject } from "../shared/values";
 import type { SchemaPreset, TenantSchema } from "./presets";
 
+/**
+ * `kato-infra:profiling`, each field declared once (components/shared/settingsDecl.ts). The levels,
+ * slowms, sampleRate and database names are checked by the MongoProfiling plan itself
+ * (mongodb/profilingPlan.ts `resolveProfiling`), and overrides against the stack's tenants here:
+ * the declarations give the types, defaults, key list and documentation.
+ */
+export const PROFILING_SETTINGS = declareSettings({
+  enabled: setting.boolean({
+    defaultText: "guide preset: true; kato-v3: false",
+    description:
+      "Declare profiling: one MongoProfiling for the replica set, applied on every member. false declares nothing (members keep what mongod.conf starts them with, `mongodb.profiling`).",
+  }),
+  level: setting.value<ProfilingLevel, ProfilingLevelInput>({
+    type: '0 | 1 | 2 | "off" | "slowOp" | "all"',
+    default: 1,
+    rules: "0/off, 1/slowOp or 2/all",
+    description:
+      "Profiling level of every tenant database: 0 off, 1 operations slower than slowms, 2 every operation.",
+  }),
+  slowms: setting.integer({
+    default: 100,
+    defaultText: "mongodb.profiling.slowOpThresholdMs (100)",
+    min: 0,
+    max: MAX_SLOWMS,
+    unit: "ms",
+    crossField: true,
+    description: "Slow-operation threshold; MongoDB keeps one per member for all its databases.",
+  }),
+  sampleRate: setting.number({
+    default: 1,
+    min: 0,
+    max: 1,
+    description: "Fraction of slow operations profiled and logged; one per member.",
+  }),
+  databases: setting.value<Record<string, ProfilingLevel>, Record<string, ProfilingLevelInput>>({
+    type: "map of level",
+    default: {},
+    rules: "tenant database names of this stack to levels",
+    description: "Another level for some tenant databases, by database name (e.g. `{ node_demo_kato: 2 }`).",
+  }),
+});
+
 /** What a stack writes under `kato-infra:profiling` (and a library user passes to KatoDataPlane). */
-export interface DataPlaneProfiling {
-  /** Declare profiling (one MongoProfiling for the replica set). false: declare nothing. */
-  enabled?: boolean;
-  /** Level of every tenant database: 0/"off", 1/"slowOp" (slower than slowms), 2/"all". */
-  level?: ProfilingLevelInput;
-  /** Slow-operation threshold (ms) of every member, for all its databases. */
-  slowms?: number;
-  /** Fraction of slow operations profiled and logged, 0 to 1. */
-  sampleRate?: number;
-  /** Another level for some tenant databases, by database name. */
-  databases?: Record<string, ProfilingLevelInput>;
-}
+export type DataPlaneProfiling = SettingsInput<typeof PROFILING_SETTINGS.declarations>;
+export type ResolvedDataPlaneProfiling = Required<SettingsResolved<typeof PROFILING_SETTINGS.declarations>>;
 
-export interface ResolvedDataPlaneProfiling {
-  enabled: boolean;
-  level: ProfilingLevel;
-  slowms: number;
-  sampleRate: number;
-  databases: Record<string, ProfilingLevel>;
-}
-
-export const PROFILING_KEYS = ["enabled", "level", "slowms", "sampleRate", "databases"] as const;
+export const PROFILING_KEYS = PROFILING_SETTINGS.keys;
 
 /** The guide's `setProfilingLevel(1, {slowms: 100})`, with every slow operation sampled. */
 export const DATA_PLANE_PROFILING_DEFAULTS: Omit<ResolvedDataPlaneProfiling, "enabled"> = {
-  level: 1,
-  slowms: 100,
-  sampleRate: 1,
-  databases: {},
+  level: PROFILING_SETTINGS.defaults.level,
+  slowms: PROFILING_SETTINGS.defaults.slowms,
+  sampleRate: PROFILING_SETTINGS.defaults.sampleRate,
+  databases: PROFILING_SETTINGS.defaults.databases,
 };
 
 /** Whether each preset declares profiling when the stack says nothing. */
@@ -61,41 +86,7 @@ export const PRESET_PROFILING: Record<SchemaPreset, { enabled: boolean }> = {
   "kato-v3": { enabled: false },
 };
 
-export const PROFILING_FIELDS: readonly FieldDoc[] = [
-  {
-    name: "enabled",
-    type: "boolean",
-    default: "guide preset: true; kato-v3: false",
-    description:
-      "Declare profiling: one MongoProfiling for the replica set, applied on every member. false declares nothing (members keep what mongod.conf starts them with, `mongodb.profiling`).",
-  },
-  {
-    name: "level",
-    type: '0 | 1 | 2 | "off" | "slowOp" | "all"',
-    default: 1,
-    description:
-      "Profiling level of every tenant database: 0 off, 1 operations slower than slowms, 2 every operation.",
-  },
-  {
-    name: "slowms",
-    type: "integer",
-    default: "mongodb.profiling.slowOpThresholdMs (100)",
-    description: `Slow-operation threshold in ms (0 to ${MAX_SLOWMS}); MongoDB keeps one per member for all its databases.`,
-  },
-  {
-    name: "sampleRate",
-    type: "number",
-    default: 1,
-    description: "Fraction of slow operations profiled and logged, 0 to 1; one per member.",
-  },
-  {
-    name: "databases",
-    type: "map of level",
-    default: {},
-    description:
-      "Another level for some tenant databases, by database name (e.g. `{ node_demo_kato: 2 }`). Only the stack's tenant databases.",
-  },
-];
+export const PROFILING_FIELDS: readonly FieldDoc[] = PROFILING_SETTINGS.fields();
 
 export interface ProfilingContext {
   /** Lower layers, e.g. the preset's `enabled` and the replica set's slowms. */

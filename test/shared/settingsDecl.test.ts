@@ -4,6 +4,7 @@
  * the engine's resolver does.
  */
 import { describe, expect, it } from "vitest";
+import { PROFILING_SETTINGS, resolveDataPlaneProfiling } from "../../components/dataplane/profiling";
 import { MONGO_DEFAULTS, MONGO_SETTINGS, resolveMongoSettings } from "../../components/mongodb/settings";
 import {
   MONGO_BACKUP_SETTINGS,
@@ -190,6 +191,13 @@ const ENGINES: Array<{
       loadStackConfig({ stack, config: { [`kato-infra:${key}`]: JSON.stringify(raw) } }),
     modes: [{ raw: {}, unchecked: [] }],
   })),
+  {
+    name: "profiling",
+    declared: PROFILING_SETTINGS as unknown as DeclaredSettings<Declarations>,
+    defaults: PROFILING_SETTINGS.defaults,
+    resolve: (raw) => resolveDataPlaneProfiling(raw, "profiling"),
+    modes: [{ raw: {}, unchecked: [] }],
+  },
   {
     name: "monitoring",
     declared: DATA_TIER_MONITORING_SETTINGS as unknown as DeclaredSettings<Declarations>,
