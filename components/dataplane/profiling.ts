@@ -70,8 +70,6 @@ export const PROFILING_SETTINGS = declareSettings({
 export type DataPlaneProfiling = SettingsInput<typeof PROFILING_SETTINGS.declarations>;
 export type ResolvedDataPlaneProfiling = Required<SettingsResolved<typeof PROFILING_SETTINGS.declarations>>;
 
-export const PROFILING_KEYS = PROFILING_SETTINGS.keys;
-
 /** The guide's `setProfilingLevel(1, {slowms: 100})`, with every slow operation sampled. */
 export const DATA_PLANE_PROFILING_DEFAULTS: Omit<ResolvedDataPlaneProfiling, "enabled"> = {
   level: PROFILING_SETTINGS.defaults.level,
@@ -105,7 +103,7 @@ export function resolveDataPlaneProfiling(
   field: string,
   context: ProfilingContext = {},
 ): { settings?: ResolvedDataPlaneProfiling; problems: Problem[] } {
-  const problems: Problem[] = [...checkKnownKeys(field, raw, PROFILING_KEYS)];
+  const problems: Problem[] = [...checkKnownKeys(field, raw, PROFILING_SETTINGS.keys)];
   const user = isObject(raw) ? raw : {};
   const base = (context.base ?? {}) as Record<string, unknown>;
   const pick = (key: string) => (user[key] !== undefined ? user[key] : base[key]);

@@ -226,14 +226,12 @@ export function resolveMongoSettings(
   field = "mongodb",
   base: Partial<MongoSettings> = {},
 ): { settings?: ResolvedMongoSettings; problems: Problem[] } {
-  const problems: Problem[] = [];
-  problems.push(...checkKnownKeys(field, raw, MONGO_SETTINGS.keys));
-  problems.push(...checkKnownKeys(`${field} (profile defaults)`, base, MONGO_SETTINGS.keys));
-  if (raw !== undefined && raw !== null && !isObject(raw)) return { problems };
-  const user = (raw ?? {}) as Record<string, unknown>;
-  for (const p of MONGO_SETTINGS.unknownKeys(field, user)) {
-    if (p.field.split(".").length > field.split(".").length + 1) problems.push(p);
+  const problems = checkKnownKeys(`${field} (profile defaults)`, base, MONGO_SETTINGS.keys);
+  if (raw !== undefined && raw !== null && !isObject(raw)) {
+    return { problems: [...checkKnownKeys(field, raw, MONGO_SETTINGS.keys), ...problems] };
   }
+  const user = (raw ?? {}) as Record<string, unknown>;
+  problems.unshift(...MONGO_SETTINGS.unknownKeys(field, user));
   const s = MONGO_SETTINGS.layer(user, base as Record<string, unknown>);
   const f = (name: string) => `${field}.${name}`;
   problems.push(...MONGO_SETTINGS.checkEach(field, s));

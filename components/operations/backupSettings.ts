@@ -180,8 +180,6 @@ export type ResolvedBackupCommon = Omit<SettingsResolved<CommonDeclarations>, "s
   s3?: ResolvedS3Settings;
 };
 
-export const COMMON_BACKUP_KEYS = Object.keys(commonBackupDeclarations("")) as (keyof CommonDeclarations)[];
-
 /** The common defaults (`engine` names the host directory). */
 export function commonBackupDefaults(engine: string): ResolvedBackupCommon {
   const { s3: _s3, ...defaults } = declareSettings(commonBackupDeclarations(engine)).defaults;

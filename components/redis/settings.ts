@@ -391,11 +391,7 @@ export function resolveRedisSettings(
   }
   // The one-field checks; the other mode's topology fields are not checked (they are unused).
   problems.push(
-    ...REDIS_SETTINGS.checkEach(
-      field,
-      s,
-      replication ? ["masters", "replicasPerMaster"] : REPLICATION_KEYS.filter((k) => k !== "sentinelQuorum"),
-    ),
+    ...REDIS_SETTINGS.checkEach(field, s, replication ? ["masters", "replicasPerMaster"] : REPLICATION_KEYS),
   );
 
   const { replicas, sentinels, minReplicasToWrite } = s;

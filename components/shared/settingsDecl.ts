@@ -324,11 +324,7 @@ export function declareSettings<const D extends Declarations>(declarations: D): 
           continue;
         }
         for (const [member, m] of Object.entries(s.members)) {
-          row(`${key}.${member}`, {
-            ...m,
-            description: m.description,
-            ...(s.only && !m.only ? { only: s.only } : {}),
-          });
+          row(`${key}.${member}`, { ...m, ...(s.only && !m.only ? { only: s.only } : {}) });
         }
       }
       return rows;

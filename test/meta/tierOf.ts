@@ -20,13 +20,16 @@ const REAL_PROGRAM =
   /["'`](redis-server|redis-cli|redis-sentinel|haproxy|\/usr\/bin\/python3|python3|promtool|shellcheck|busybox|sh|bash)["'`]/;
 
 /** A run-time import of the Pulumi SDK or a provider SDK (`import type` loads nothing). */
-const LOADS_PULUMI = /^(?!import type)[^\n]*(?:from |import\(|require\()\s*"@pulumi\//m;
+const LOADS_PULUMI = /(?:from |import\(|require\()\s*"@pulumi\//;
+
+/** The text without type-only imports and exports (`import type ... from`), which load nothing. */
+function runtimeText(text: string): string {
+  return text.replace(/^import type [^;]*;/gm, "").replace(/^export type [^;]*;/gm, "");
+}
 
 function localImports(file: string, text: string): string[] {
   const found: string[] = [];
-  // Run-time imports only: `import type ... from` loads nothing.
-  const runtime = text.replace(/^import type [^;]*;/gm, "").replace(/^export type [^;]*;/gm, "");
-  for (const m of runtime.matchAll(/(?:from|import|require\()\s*"(\.{1,2}\/[^"]+)"/g)) {
+  for (const m of runtimeText(text).matchAll(/(?:from|import|require\()\s*"(\.{1,2}\/[^"]+)"/g)) {
     const base = resolve(dirname(file), m[1]!);
     for (const candidate of [`${base}.ts`, join(base, "index.ts"), base]) {
       if (candidate.endsWith(".ts") && existsSync(candidate)) {
@@ -57,7 +60,7 @@ export function tierOf(file: string): Tier {
       spawns = true;
       if (REAL_PROGRAM.test(text)) real = true;
     }
-    if (LOADS_PULUMI.test(text)) pulumi = true;
+    if (LOADS_PULUMI.test(runtimeText(text))) pulumi = true;
     for (const dep of localImports(path, text)) {
       if (!relative(ROOT, dep).startsWith("..") && !dep.includes("node_modules")) visit(dep);
     }

@@ -410,6 +410,18 @@ describe("monitoring settings", () => {
     ]);
   });
 
+  it("on Docker needs the target's network for the exporters, naming target.networkName", () => {
+    expect(
+      () =>
+        new DataTierMonitoring("kato-mon-nonet", {
+          target: { kind: "docker" },
+          redis: { endpoints: ["kato-redis-0:6379"], password: "pw" },
+        }),
+    ).toThrow(
+      /kato-mon-nonet\.target\.networkName = \(unset\): is required on Docker\. Fix: set target\.networkName/,
+    );
+  });
+
   it("Qdrant on Kubernetes needs the peers' pod selector", () => {
     expect(
       () =>
