@@ -19,13 +19,23 @@ interface ChildFigures {
   stateBytes: number;
 }
 
-function runChild(script: string, tenants: number): ChildFigures {
+/**
+ * Every child is compiled as `pulumi up` compiles the program: pulumi v3.248.0's Node language host
+ * (sdk/nodejs/cmd/run/run.ts) registers ts-node with the tsconfig Pulumi.yaml names as `project`
+ * and `transpileOnly` from its `noCheck`; ts-node takes that file's `ts-node` options (swc).
+ */
+function runChild(script: string, tenants: number, env: Record<string, string> = {}): ChildFigures {
   const result = spawnSync(
     process.execPath,
     ["-r", "ts-node/register", join(__dirname, script), String(tenants)],
     {
       cwd: join(__dirname, ".."),
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: join(__dirname, "..", "tsconfig.pulumi.json"),
+        TS_NODE_TRANSPILE_ONLY: "1",
+        ...env,
+      },
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     },
@@ -61,6 +71,13 @@ export interface ProgramFigures {
   /** Whole-checkpoint bytes (inputs + outputs, `__provider` included) by tenant count. */
   stateBytes: Record<string, number>;
   sdkFloorStateBytes: Record<string, number>;
+  /**
+   * At 1000 tenants only: the SDK floor registering without per-promise stack traces, as
+   * KatoDataPlane does (components/shared/promiseTraces.ts). Not a goal: the program's cost over
+   * Pulumi's on equal terms.
+   */
+  sdkFloorWithoutTracesMs: number;
+  sdkFloorWithoutTracesPeakRssMb: number;
   /** Checkpoint bytes each tenant adds (100 -> 1000 tenants), program and SDK floor. */
   stateBytesPerTenant: number;
   sdkFloorStateBytesPerTenant: number;
@@ -78,9 +95,12 @@ function measureProgram(): ProgramFigures {
     resourcesPerTenant: 0,
     stateBytes: {},
     sdkFloorStateBytes: {},
+    sdkFloorWithoutTracesMs: 0,
+    sdkFloorWithoutTracesPeakRssMb: 0,
     stateBytesPerTenant: 0,
     sdkFloorStateBytesPerTenant: 0,
   };
+  const traceFree: ChildFigures[] = [];
   for (const tenants of TENANT_COUNTS) {
     const program: ChildFigures[] = [];
     const floor: ChildFigures[] = [];
@@ -89,6 +109,9 @@ function measureProgram(): ProgramFigures {
       floor.push(runChild("sdkFloor.ts", tenants));
       shape.push(runChild("shapeFloor.ts", tenants));
       program.push(runChild("program.ts", tenants));
+      if (tenants === 1000) {
+        traceFree.push(runChild("sdkFloor.ts", tenants, { BENCH_FLOOR_WITHOUT_PROMISE_TRACES: "1" }));
+      }
     }
     const key = String(tenants);
     figures.programMs[key] = round(median(program.map((f) => f.ms)));
@@ -105,6 +128,8 @@ function measureProgram(): ProgramFigures {
       `  ${tenants} tenants: program ${figures.programMs[key]} ms / ${figures.programPeakRssMb[key]} MB, floor ${figures.sdkFloorMs[key]} ms / ${figures.sdkFloorPeakRssMb[key]} MB, shape floor ${figures.shapeFloorMs[key]} ms / ${figures.shapeFloorPeakRssMb[key]} MB\n`,
     );
   }
+  figures.sdkFloorWithoutTracesMs = round(median(traceFree.map((f) => f.ms)));
+  figures.sdkFloorWithoutTracesPeakRssMb = round(median(traceFree.map((f) => f.peakRssMb)));
   const r = figures.programResources;
   figures.resourcesPerTenant = round((r["1000"]! - r["100"]!) / 900, 2);
   const b = figures.stateBytes;
@@ -135,6 +160,8 @@ async function main(): Promise<void> {
       programOverShapeFloorMs: round(p.programMs["1000"]! / p.shapeFloorMs["1000"]!, 2),
       shapeFloorOverSdkFloorRss: round(p.shapeFloorPeakRssMb["1000"]! / p.sdkFloorPeakRssMb["1000"]!, 2),
       programOverShapeFloorRss: round(p.programPeakRssMb["1000"]! / p.shapeFloorPeakRssMb["1000"]!, 2),
+      programOverTraceFreeFloorMs: round(p.programMs["1000"]! / p.sdkFloorWithoutTracesMs, 2),
+      programOverTraceFreeFloorRss: round(p.programPeakRssMb["1000"]! / p.sdkFloorWithoutTracesPeakRssMb, 2),
     };
     const perTenantSmall = (p.programMs["100"]! - p.programMs["10"]!) / 90;
     const perTenantLarge = (p.programMs["1000"]! - p.programMs["100"]!) / 900;

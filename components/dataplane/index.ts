@@ -14,6 +14,7 @@ import { DataTierMonitoring, type DataTierMonitoringSettings } from "../operatio
 import { QdrantCluster, QdrantCollection, type QdrantSettings } from "../qdrant";
 import { RedisCluster, type RedisSettings } from "../redis";
 import { assertNoProblems } from "../shared/problems";
+import { withoutPromiseTraces } from "../shared/promiseTraces";
 import type { DockerTarget, KubernetesTarget, Target } from "../shared/target";
 import { DEFAULT_CLUSTER_DOMAIN } from "../shared/target";
 import { redisUrl } from "./katoEnv";
@@ -163,7 +164,12 @@ export class KatoDataPlane extends pulumi.ComponentResource {
         ],
       },
     );
+    // A fleet registers thousands of resources: without the SDK's per-promise stack traces, which
+    // cost most of a large program's time and memory (shared/promiseTraces.ts).
+    withoutPromiseTraces(() => this.build(name, args));
+  }
 
+  private build(name: string, args: KatoDataPlaneArgs): void {
     const plan = isPlan(args.schema) ? args.schema : planSchema(args.schema);
     assertNoProblems(plan.problems, `KatoDataPlane ${name}`);
     // Checked before any resource, with the stack config's checks (a stack has them checked already).
@@ -207,6 +213,9 @@ export class KatoDataPlane extends pulumi.ComponentResource {
     const allowDataLoss = args.allowDataLoss === true;
     const collections: QdrantCollection[] = [];
     const schemas: MongoDatabaseSchema[] = [];
+    // What every tenant's collection connects with, made once: one Output each, not one per tenant.
+    const qdrantConnection = qdrant.access.apply((access) => ({ access }));
+    const qdrantKey = pulumi.secret(qdrant.apiKey);
     for (const tenant of plan.tenants) {
       const schema = new MongoDatabaseSchema(
         `mongodb-schema-${tenant.database}`,
@@ -228,11 +237,12 @@ export class KatoDataPlane extends pulumi.ComponentResource {
           {
             name: tenant.qdrantCollection,
             ...plan.qdrant,
-            cluster: qdrant,
+            connection: qdrantConnection,
+            apiKey: qdrantKey,
             allowRecreate: allowDataLoss,
             ...(args.dataLossHint ? { dataLossHint: args.dataLossHint } : {}),
           },
-          { parent: this },
+          { parent: this, dependsOn: [qdrant] },
         ),
       );
     }

@@ -225,3 +225,53 @@ describe("names", () => {
     expect(isStateful(r, "kubernetes:core/v1:ConfigMap")).toBe(false);
   });
 });
+
+describe("registration without the SDK's per-promise stack traces (shared/promiseTraces.ts)", () => {
+  // pulumi v3.248.0 sdk/nodejs/runtime/debuggable.ts: every promise the SDK makes for a resource
+  // keeps `new Error().stack` as `_debugStackTrace` and stays in the store's `leakCandidates` until it
+  // settles. Read right after the program has constructed its resources, before any settles.
+  const { getStore } = require("@pulumi/pulumi/runtime/state") as {
+    getStore(): { leakCandidates: Set<Promise<unknown> & { _debugCtx?: string; _debugStackTrace?: string }> };
+  };
+  const frames = (stack: string | undefined) => (stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+
+  async function register(debugLeaks: boolean) {
+    const saved = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    if (debugLeaks) process.env.PULUMI_DEBUG_PROMISE_LEAKS = "1";
+    else delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+    try {
+      installMocks({ stack: "dev" });
+      const config = configOf("dev", { nodeIds: ["t-1", "t-2"] });
+      const before = new Set(getStore().leakCandidates);
+      program(config);
+      // A resource of the test's own, registered outside the plane: the SDK's default behaviour.
+      new pulumi.CustomResource("test:index:Control", "control", {});
+      const created = [...getStore().leakCandidates].filter((p) => !before.has(p));
+      await waitForRegistrations();
+      const urnPromise = (label: RegExp) => created.filter((p) => label.test(p._debugCtx ?? ""));
+      return {
+        tenants: urnPromise(/^resolveURN\(resource:(mongodb-schema|qdrant-collection)-/),
+        engines: urnPromise(/^resolveURN\(resource:kato-dev-mongodb-/),
+        control: urnPromise(/^resolveURN\(resource:control\[/),
+      };
+    } finally {
+      if (saved === undefined) delete process.env.PULUMI_DEBUG_PROMISE_LEAKS;
+      else process.env.PULUMI_DEBUG_PROMISE_LEAKS = saved;
+    }
+  }
+
+  it("registers every resource of the plane, tenants and engines, without a trace, and leaves others alone", async () => {
+    const { tenants, engines, control } = await register(false);
+    expect(tenants).toHaveLength(4);
+    expect(engines.length).toBeGreaterThan(0);
+    for (const p of [...tenants, ...engines]) expect(frames(p._debugStackTrace)).toEqual([]);
+    expect(control).toHaveLength(1);
+    expect(frames(control[0]!._debugStackTrace).length).toBeGreaterThan(0);
+  });
+
+  it("keeps the traces when PULUMI_DEBUG_PROMISE_LEAKS asks for them", async () => {
+    const { tenants } = await register(true);
+    expect(tenants).toHaveLength(4);
+    for (const p of tenants) expect(frames(p._debugStackTrace).length).toBeGreaterThan(0);
+  });
+});

@@ -49,6 +49,8 @@ export function runProgramUnderNode(
       cwd: ROOT,
       env: {
         ...process.env,
+        // Pulumi.yaml's tsconfig, as the Node language host registers ts-node with it (`project`).
+        TS_NODE_PROJECT: join(ROOT, "tsconfig.pulumi.json"),
         TS_NODE_TRANSPILE_ONLY: "1",
         KATO_MOCKS_PREVIEW: options.preview ? "1" : "0",
         ...options.env,
