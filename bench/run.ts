@@ -274,6 +274,9 @@ function printTable(
       `stateBytesPerTenant: ${results.stateBytesPerTenant}  sdkFloorStateBytesPerTenant: ${results.sdkFloorStateBytesPerTenant}`,
     );
     lines.push(`shapeFloorRatios: ${JSON.stringify(results.shapeFloorRatios)}`);
+    lines.push(
+      `sdkFloorWithoutTraces (1000 tenants): ${results.sdkFloorWithoutTracesMs} ms / ${results.sdkFloorWithoutTracesPeakRssMb} MB`,
+    );
   }
   if (results.redisFormSeconds !== undefined) {
     lines.push(

@@ -234,6 +234,11 @@ describe("registration without the SDK's per-promise stack traces (shared/promis
     getStore(): { leakCandidates: Set<Promise<unknown> & { _debugCtx?: string; _debugStackTrace?: string }> };
   };
   const frames = (stack: string | undefined) => (stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+  class Control extends pulumi.CustomResource {
+    constructor() {
+      super("test:index:Control", "control", {});
+    }
+  }
 
   async function register(debugLeaks: boolean) {
     const saved = process.env.PULUMI_DEBUG_PROMISE_LEAKS;
@@ -245,7 +250,7 @@ describe("registration without the SDK's per-promise stack traces (shared/promis
       const before = new Set(getStore().leakCandidates);
       program(config);
       // A resource of the test's own, registered outside the plane: the SDK's default behaviour.
-      new pulumi.CustomResource("test:index:Control", "control", {});
+      new Control();
       const created = [...getStore().leakCandidates].filter((p) => !before.has(p));
       await waitForRegistrations();
       const urnPromise = (label: RegExp) => created.filter((p) => label.test(p._debugCtx ?? ""));
