@@ -2,7 +2,9 @@
  * MongoDB settings as a stack writes them under `kato-infra:mongodb`, their defaults (right for `dev`)
  * and their validation. Pure: no Pulumi, no I/O.
  */
+
 import type { FieldDoc } from "../shared/fields";
+import { isPinnedImage } from "../shared/images";
 import { check, checkKnownKeys, type Problem, problem } from "../shared/problems";
 import { formatBytes, parseK8sBytes } from "../shared/quantity";
 import { resolveResources, resolveStorage, resourcesSetting, storageSetting } from "../shared/resources";
@@ -347,15 +349,4 @@ export function resolveMongoSettings(
 
 function round(n: number): number {
   return Math.floor(n * 100) / 100;
-}
-
-/** A tag that is not `latest`, or a digest. */
-export function isPinnedImage(image: string): boolean {
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
-  const lastSlash = image.lastIndexOf("/");
-  const lastPart = image.slice(lastSlash + 1);
-  const colon = lastPart.lastIndexOf(":");
-  if (colon <= 0) return false;
-  const tag = lastPart.slice(colon + 1);
-  return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) && tag !== "latest";
 }

@@ -2,7 +2,9 @@
  * Qdrant settings: the plain-data object a stack writes under `kato-infra:qdrant`, its defaults
  * (right for `dev`), its documentation and its validation. Pure: no Pulumi, no I/O.
  */
+
 import type { FieldDoc } from "../shared/fields";
+import { isPinnedImage } from "../shared/images";
 import { asSettingsObject, check, type Problem, problem } from "../shared/problems";
 import {
   checkStorageClass,
@@ -48,7 +50,7 @@ function checkImage(field: string, image: unknown): Problem[] {
       problem(field, image, "must be an image reference.", `set ${field} to e.g. "${QDRANT_DEFAULT_IMAGE}".`),
     ];
   }
-  if (!imageIsPinned(image)) {
+  if (!isPinnedImage(image)) {
     return [
       problem(
         field,
@@ -186,16 +188,6 @@ export type QdrantSettings = SettingsInput<typeof QDRANT_SETTINGS.declarations>;
 export type ResolvedQdrantSettings = SettingsResolved<typeof QDRANT_SETTINGS.declarations>;
 export const QDRANT_DEFAULTS: ResolvedQdrantSettings = QDRANT_SETTINGS.defaults;
 export const QDRANT_FIELDS: readonly FieldDoc[] = QDRANT_SETTINGS.fields();
-
-/** An image reference pinned by a tag other than `latest`, or by digest. */
-export function imageIsPinned(image: string): boolean {
-  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
-  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-  const colon = lastSegment.lastIndexOf(":");
-  if (colon < 0) return false;
-  const tag = lastSegment.slice(colon + 1);
-  return /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag) && tag !== "latest";
-}
 
 /**
  * Merges `base` (a profile's defaults) and `raw` (the user's object) over the engine defaults and

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  imageIsPinned,
-  QDRANT_DEFAULT_IMAGE,
-  QDRANT_DEFAULTS,
-  QDRANT_FIELDS,
-  resolveQdrantSettings,
-} from "../../components/qdrant/settings";
+import { QDRANT_DEFAULTS, QDRANT_FIELDS, resolveQdrantSettings } from "../../components/qdrant/settings";
 
 describe("resolveQdrantSettings", () => {
   it("gives the dev defaults for an empty object: 3 peers, pinned v1.19.0, API keys, 10Gi retained storage", () => {
@@ -93,18 +87,5 @@ describe("resolveQdrantSettings", () => {
       expect(f.default).toEqual(member === undefined ? value : value?.[member]);
       expect(f.description.length).toBeGreaterThan(10);
     }
-  });
-});
-
-describe("imageIsPinned", () => {
-  it.each([
-    [QDRANT_DEFAULT_IMAGE, true],
-    ["registry.local:5000/qdrant/qdrant:v1.19.0-unprivileged", true],
-    [`qdrant/qdrant@sha256:${"a".repeat(64)}`, true],
-    ["qdrant/qdrant", false],
-    ["qdrant/qdrant:latest", false],
-    ["registry.local:5000/qdrant/qdrant", false],
-  ])("%s -> %s", (image, pinned) => {
-    expect(imageIsPinned(image)).toBe(pinned);
   });
 });
