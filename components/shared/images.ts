@@ -10,7 +10,7 @@
  * tag; `:8.0` alone names no image.
  */
 export function isPinnedImage(image: string): boolean {
-  if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  if (image.includes("@")) return /^[^@\s]+@sha256:[0-9a-f]{64}$/.test(image);
   const lastPart = image.slice(image.lastIndexOf("/") + 1);
   const colon = lastPart.lastIndexOf(":");
   if (colon <= 0) return false;
