@@ -40,10 +40,14 @@ function cell(value: unknown): string {
 }
 
 function table(fields: readonly FieldDoc[]): string[] {
+  const withRules = fields.some((f) => f.rules !== undefined);
   return [
-    "| field | type | default | description |",
-    "| --- | --- | --- | --- |",
-    ...fields.map((f) => `| \`${f.name}\` | ${cell(f.type)} | ${cell(f.default)} | ${cell(f.description)} |`),
+    `| field | type | default |${withRules ? " accepted |" : ""} description |`,
+    `| --- | --- | --- |${withRules ? " --- |" : ""} --- |`,
+    ...fields.map(
+      (f) =>
+        `| \`${f.name}\` | ${cell(f.type)} | ${cell(f.defaultText ?? f.default)} |${withRules ? ` ${cell(f.rules ?? "")} |` : ""} ${cell(f.description)} |`,
+    ),
   ];
 }
 

@@ -12,7 +12,8 @@
  */
 import { type MigrationSpec, patternsVersionMigration, validateMigration } from "../mongodb/migrationPlan";
 import type { FieldDoc } from "../shared/fields";
-import { checkKnownKeys, closest, type Problem, problem } from "../shared/problems";
+import { closest, type Problem, problem } from "../shared/problems";
+import { declareSettings, setting } from "../shared/settingsDecl";
 import { isObject } from "../shared/values";
 import {
   PRESET_PATTERNS_COLLECTION,
@@ -63,26 +64,31 @@ export interface ResolvedDataPlaneMigration {
   databasePattern?: string;
 }
 
-export const MIGRATION_ENTRY_KEYS = ["id", "databasePattern"] as const;
-
-export const MIGRATION_FIELDS: readonly FieldDoc[] = [
-  {
-    name: "id",
+/**
+ * An entry's fields, each declared once (components/shared/settingsDecl.ts): the docs rows and the
+ * key list come from here. Both checks are the resolver's, as they need the context: the nearest
+ * catalogue id and the repeated id (the whole list), the pattern's example (the preset).
+ */
+export const MIGRATION_ENTRY_SETTINGS = declareSettings({
+  id: setting.value<string>({
     type: migrationIds()
       .map((id) => JSON.stringify(id))
       .join(" | "),
-    default: "(required)",
+    defaultText: "(required)",
+    rules: "an id of the catalogue, listed once",
     description:
       "The catalogue migration to run (components/dataplane/migrations.ts). An entry may be just the id.",
-  },
-  {
-    name: "databasePattern",
+  }),
+  databasePattern: setting.value<string | undefined>({
     type: "string (regular expression)",
-    default: "(unset: the tenants in nodeIds)",
+    defaultText: "(unset: the tenants in nodeIds)",
+    rules: "a non-empty regular expression",
     description:
       "Run on every database whose name matches when the migration runs, including tenants KATO created itself, e.g. `^node_.+_kato$` (guide) or `^.+_kato$` (kato-v3). admin, local, config and kato_infra never match.",
-  },
-];
+  }),
+});
+
+export const MIGRATION_FIELDS: readonly FieldDoc[] = MIGRATION_ENTRY_SETTINGS.fields();
 
 /** From the schema plan: the preset, SERVICE_NAME, and the declared tenants (where a migration without databasePattern runs). */
 export type MigrationsContext = Pick<SchemaPlan, "preset" | "serviceName" | "tenants">;
@@ -132,7 +138,7 @@ export function resolveDataPlaneMigrations(
     let databasePattern: unknown;
     if (typeof entry === "string") id = entry;
     else if (isObject(entry)) {
-      problems.push(...checkKnownKeys(f, entry, MIGRATION_ENTRY_KEYS));
+      problems.push(...MIGRATION_ENTRY_SETTINGS.unknownKeys(f, entry));
       ({ id, databasePattern } = entry);
     } else {
       problems.push(

@@ -5,12 +5,14 @@
  * Pure data.
  */
 
+import { SCHEMA_PRESETS } from "../../components/dataplane/presets";
 import { INDEX_KEY_DIRECTIONS, INDEX_OPTION_KEYS } from "../../components/mongodb/schemaSpec";
 import type { FieldDoc } from "../../components/shared/fields";
 import { type Problem, problem } from "../../components/shared/problems";
 import { declareSettings, setting } from "../../components/shared/settingsDecl";
 import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_PUBLISH_ADDRESS } from "../../components/shared/target";
 import { isObject } from "../../components/shared/values";
+import { PROFILE_NAMES } from "../../stacks/profiles";
 
 /** The project name, which is also the config namespace (`kato-infra:<key>`). */
 export const PROJECT = "kato-infra";
@@ -188,26 +190,134 @@ export const KUBERNETES_SETTINGS = declareSettings({
 
 export const KUBERNETES_FIELDS: readonly FieldDoc[] = KUBERNETES_SETTINGS.fields();
 
-export const COLLECTION_FIELDS: readonly FieldDoc[] = [
-  {
-    name: "name",
+/**
+ * The program's own top-level keys (not objects), each declared once: type, default, what it accepts,
+ * description and one-field check. program/config/load.ts parses each by its kind (`kindOf`),
+ * checks it with its declaration and takes the profile's value where the default depends on the
+ * profile (`target`, `allowDataLoss`, `protect`: `defaultText` says so); the reference rows come from
+ * here (`configKeyDocs`).
+ */
+export const PROGRAM_SETTINGS = declareSettings({
+  profile: setting.oneOf(PROFILE_NAMES, {
+    defaultText: "from the stack name (`pr-<N>` is pr)",
+    description:
+      "Environment profile from `stacks/`: the target and the defaults of every other key. Stacks named dev, staging or prod get that profile, pr-<N> gets pr.",
+  }),
+  target: setting.oneOf(["docker", "kubernetes"], {
+    default: "docker",
+    defaultText: "docker (staging, prod, pr: kubernetes)",
+    description: "Where the data tier runs.",
+  }),
+  singleNode: setting.boolean({
+    default: false,
+    description:
+      "Small laptops: one MongoDB member, one Qdrant peer and the smallest Redis Cluster, with small memory. Explicit engine settings still win.",
+  }),
+  allowDataLoss: setting.boolean({
+    default: false,
+    defaultText: "false (pr: true)",
+    description:
+      "Allow what loses data: volumes deleted with the stack (retainOnDelete false), index rebuilds and collection recreation. Off by default: nothing destroys data.",
+  }),
+  protect: setting.boolean({
+    default: false,
+    defaultText: "false (prod: true)",
+    description:
+      "Mark the stateful resources (volumes, StatefulSets, containers, schema) `protect`ed so no `pulumi up` or `destroy` can delete them.",
+  }),
+  schemaPreset: setting.oneOf(SCHEMA_PRESETS, {
+    default: "guide",
+    description:
+      "Schema of each tenant: `guide` (the database guide's layout) or `kato-v3` (what KATO 3.0.0's code creates).",
+  }),
+  nodeIds: setting.value<string[]>({
+    type: "list of string",
+    default: [],
+    rules: "KATO node ids (each becomes a database and a collection name)",
+    description: "Tenants (KATO node ids). Each gets one MongoDB database and one Qdrant collection.",
+  }),
+  serviceName: setting.pattern({
+    default: "kato",
+    pattern: /^[A-Za-z0-9_.-]{1,30}$/,
+    what: "1 to 30 letters, digits, _ . or -",
+    fix: (f) => `set ${f} to KATO's SERVICE_NAME (default kato).`,
+    description:
+      "KATO's SERVICE_NAME, part of every kato-v3 name. Never change it for a running deployment: every tenant's names change with it.",
+  }),
+  vectorSize: setting.integer({
+    default: 768,
+    min: 1,
+    max: 65536,
+    description: "Dimensions of the tenants' Qdrant vectors. Must match KATO's embedding model.",
+  }),
+  backupS3AccessKeyId: setting.value<string | undefined>({
     type: "string",
-    default: "(required)",
+    rules: "an access key id",
+    description:
+      "Access key id of the bucket, needed when a backup's `destination` is `s3`; shared by the three engines.",
+  }),
+  backupS3SecretAccessKey: setting.value<string | undefined>({
+    type: "string (secret)",
+    rules: "a secret access key, set with --secret",
+    description:
+      "Secret access key of the bucket (`pulumi config set --secret`), needed when a backup's `destination` is `s3`.",
+  }),
+});
+
+export type ProgramKey = (typeof PROGRAM_SETTINGS.keys)[number];
+
+/**
+ * How a top-level key's value is parsed from the stack config, from its declared type: Pulumi hands
+ * every value over as a string (objects and lists as JSON).
+ */
+export function kindOf(s: { type: string }): ConfigValueKind {
+  if (s.type === "boolean") return "boolean";
+  if (s.type.startsWith("integer")) return "integer";
+  if (s.type === "list of string") return "string[]";
+  return "string";
+}
+
+/**
+ * An entry of `collections`, each field declared once. The checks that need the merged schema (index
+ * options, names against the preset's) are the planner's (components/dataplane/presets.ts).
+ */
+export const COLLECTION_SETTINGS = declareSettings({
+  name: setting.value<string>({
+    type: "string",
+    defaultText: "(required)",
+    rules: "a MongoDB collection name",
     description:
       "Collection name in every tenant database. A preset collection of that name gets the indexes added.",
-  },
-  {
-    name: "indexes",
+    check: (f, v) =>
+      typeof v === "string" && v.length > 0
+        ? []
+        : [problem(f, v, "must be a collection name.", `give ${f.replace(/\.name$/, "")} a name.`)],
+  }),
+  indexes: setting.value<unknown[]>({
     type: "list of index",
     default: [],
+    rules: `\`keys\` (ordered map of field to ${INDEX_KEY_DIRECTIONS.join(", ")}) and index options`,
     // From the schema check's own declarations, so the reference lists what the check accepts.
     description: `Indexes: \`keys\` (ordered map of field to ${INDEX_KEY_DIRECTIONS.join(", ")}) and the options ${INDEX_OPTION_KEYS.filter(
       (k) => k !== "keys",
     )
       .map((k) => `\`${k}\``)
       .join(", ")}.`,
-  },
-];
+    check: (f, v) =>
+      Array.isArray(v)
+        ? []
+        : [
+            problem(
+              f,
+              v,
+              "must be a list of indexes.",
+              `write ${f} as a YAML list of { keys: {...}, ...options }.`,
+            ),
+          ],
+  }),
+});
+
+export const COLLECTION_FIELDS: readonly FieldDoc[] = COLLECTION_SETTINGS.fields();
 
 /** The operations fields as the program sets them: some defaults depend on the stack. */
 function programDefaults(fields: readonly FieldDoc[], engine: string): FieldDoc[] {
@@ -220,6 +330,12 @@ function programDefaults(fields: readonly FieldDoc[], engine: string): FieldDoc[
         }
       : f,
   );
+}
+
+/** A top-level key's reference row, from its declaration (PROGRAM_SETTINGS). */
+function scalar(key: ProgramKey): ConfigKeyDoc {
+  const row = PROGRAM_SETTINGS.fields().find((f) => f.name === key)!;
+  return { ...row, kind: kindOf(PROGRAM_SETTINGS.declarations[key]) };
 }
 
 /** Every key of the namespace, in the order the README and Pulumi.yaml list them. */
@@ -237,22 +353,20 @@ export function configKeyDocs(
   },
   mongoOperations: { profiling: readonly FieldDoc[]; migrations: readonly FieldDoc[] },
 ): ConfigKeyDoc[] {
-  return [
-    {
-      name: "profile",
-      type: '"dev" | "staging" | "prod" | "pr"',
-      default: "from the stack name (`pr-<N>` is pr)",
-      kind: "string",
-      description:
-        "Environment profile from `stacks/`: the target and the defaults of every other key. Stacks named dev, staging or prod get that profile, pr-<N> gets pr.",
-    },
-    {
-      name: "target",
-      type: '"docker" | "kubernetes"',
-      default: "docker (staging, prod, pr: kubernetes)",
-      kind: "string",
-      description: "Where the data tier runs.",
-    },
+  // What an object or list key accepts is its fields, each documented in the key's own table.
+  const accepted = (doc: ConfigKeyDoc): ConfigKeyDoc =>
+    doc.rules !== undefined
+      ? doc
+      : {
+          ...doc,
+          rules:
+            doc.kind === "object"
+              ? "a mapping of the fields in its table"
+              : "a list of entries with the fields in its table",
+        };
+  const docs: ConfigKeyDoc[] = [
+    scalar("profile"),
+    scalar("target"),
     {
       name: "docker",
       type: "object",
@@ -293,61 +407,13 @@ export function configKeyDocs(
       fields: engines.redis,
       description: "Redis Cluster settings, over the profile's. See docs/redis.md.",
     },
-    {
-      name: "singleNode",
-      type: "boolean",
-      default: false,
-      kind: "boolean",
-      description:
-        "Small laptops: one MongoDB member, one Qdrant peer and the smallest Redis Cluster, with small memory. Explicit engine settings still win.",
-    },
-    {
-      name: "allowDataLoss",
-      type: "boolean",
-      default: "false (pr: true)",
-      kind: "boolean",
-      description:
-        "Allow what loses data: volumes deleted with the stack (retainOnDelete false), index rebuilds and collection recreation. Off by default: nothing destroys data.",
-    },
-    {
-      name: "protect",
-      type: "boolean",
-      default: "false (prod: true)",
-      kind: "boolean",
-      description:
-        "Mark the stateful resources (volumes, StatefulSets, containers, schema) `protect`ed so no `pulumi up` or `destroy` can delete them.",
-    },
-    {
-      name: "schemaPreset",
-      type: '"guide" | "kato-v3"',
-      default: "guide",
-      kind: "string",
-      description:
-        "Schema of each tenant: `guide` (the database guide's layout) or `kato-v3` (what KATO 3.0.0's code creates).",
-    },
-    {
-      name: "nodeIds",
-      type: "list of string",
-      default: [],
-      kind: "string[]",
-      description: "Tenants (KATO node ids). Each gets one MongoDB database and one Qdrant collection.",
-    },
-    {
-      name: "serviceName",
-      type: "string",
-      default: "kato",
-      kind: "string",
-      description:
-        "KATO's SERVICE_NAME, part of every kato-v3 name. Never change it for a running deployment: every tenant's names change with it.",
-    },
-    {
-      name: "vectorSize",
-      type: "integer",
-      default: 768,
-      kind: "integer",
-      description:
-        "Dimensions of the tenants' Qdrant vectors (1 to 65536). Must match KATO's embedding model.",
-    },
+    scalar("singleNode"),
+    scalar("allowDataLoss"),
+    scalar("protect"),
+    scalar("schemaPreset"),
+    scalar("nodeIds"),
+    scalar("serviceName"),
+    scalar("vectorSize"),
     {
       name: "collections",
       type: "list of collection",
@@ -385,22 +451,8 @@ export function configKeyDocs(
       description:
         "Scheduled backups of each engine with retention, and their restores. `enabled: false` deploys nothing for that engine. Kubernetes: CronJobs; Docker: host scripts and crontab lines as stack outputs.",
     },
-    {
-      name: "backupS3AccessKeyId",
-      type: "string",
-      default: undefined,
-      kind: "string",
-      description:
-        "Access key id of the bucket, needed when a backup's `destination` is `s3`; shared by the three engines.",
-    },
-    {
-      name: "backupS3SecretAccessKey",
-      type: "string (secret)",
-      default: undefined,
-      kind: "string",
-      description:
-        "Secret access key of the bucket (`pulumi config set --secret`), needed when a backup's `destination` is `s3`.",
-    },
+    scalar("backupS3AccessKeyId"),
+    scalar("backupS3SecretAccessKey"),
     {
       name: "monitoring",
       type: "object",
@@ -430,4 +482,5 @@ export function configKeyDocs(
         "Catalogue migrations to run once each, in this order, across the tenant databases (MongoMigration), recorded in kato_infra.migrations. Entries: an id, or { id, databasePattern }.",
     },
   ];
+  return docs.map(accepted);
 }

@@ -58,14 +58,16 @@ import {
   SINGLE_NODE,
 } from "../../stacks/profiles";
 import {
-  COLLECTION_FIELDS,
+  COLLECTION_SETTINGS,
   type ConfigKeyDoc,
   configKeyDocs,
   DOCKER_SETTINGS,
   isDockerNetworkName,
   isNamespaceName,
   KUBERNETES_SETTINGS,
+  PROGRAM_SETTINGS,
   PROJECT,
+  type ProgramKey,
 } from "./fields";
 import { type OperationsConfig, resolveOperations } from "./operations";
 
@@ -142,6 +144,11 @@ export interface ConfigInput {
 }
 
 const field = (key: string): string => `${PROJECT}:${key}`;
+
+/** A top-level key's own check, from its declaration (PROGRAM_SETTINGS), named `kato-infra:<key>`. */
+function checkKey(key: ProgramKey, value: unknown): Problem[] {
+  return PROGRAM_SETTINGS.declarations[key].check?.(field(key), value) ?? [];
+}
 
 /**
  * How to set one field or item of a list or object key from the command line: with `--path`
@@ -411,34 +418,21 @@ function resolveCollections(raw: unknown): { value: CustomCollection[]; problems
   const out: CustomCollection[] = [];
   (raw as unknown[]).forEach((entry, i) => {
     const cf = `${f}[${i}]`;
-    problems.push(
-      ...checkKnownKeys(
-        cf,
-        entry,
-        COLLECTION_FIELDS.map((d) => d.name),
-      ),
-    );
-    if (!isObject(entry)) return;
-    if (typeof entry.name !== "string" || entry.name.length === 0) {
-      problems.push(problem(`${cf}.name`, entry.name, "must be a collection name.", `give ${cf} a name.`));
+    if (!isObject(entry)) {
+      problems.push(...checkKnownKeys(cf, entry, COLLECTION_SETTINGS.keys));
       return;
     }
-    const rawIndexes = entry.indexes ?? [];
-    if (!Array.isArray(rawIndexes)) {
-      problems.push(
-        problem(
-          `${cf}.indexes`,
-          rawIndexes,
-          "must be a list of indexes.",
-          `write ${cf}.indexes as a YAML list of { keys: {...}, ...options }.`,
-        ),
-      );
-      return;
-    }
-    const indexes = rawIndexes.map((index) =>
+    const own = [
+      ...COLLECTION_SETTINGS.unknownKeys(cf, entry),
+      ...COLLECTION_SETTINGS.checkEach(cf, COLLECTION_SETTINGS.layer(entry)),
+    ];
+    problems.push(...own);
+    if (own.length > 0) return;
+    const layered = COLLECTION_SETTINGS.layer(entry) as { name: string; indexes: unknown[] };
+    const indexes = layered.indexes.map((index) =>
       isObject(index) && isObject(index.keys) ? { ...index, keys: Object.entries(index.keys) } : index,
     ) as IndexSpec[];
-    out.push({ name: entry.name, indexes });
+    out.push({ name: layered.name, indexes });
   });
   return { value: out, problems };
 }
@@ -495,7 +489,7 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
   // Profile, then target: every other default depends on them.
   let profileName = profileOfStack(input.stack);
   if (values.profile !== undefined) {
-    const p = check.oneOf(field("profile"), values.profile, PROFILE_NAMES);
+    const p = checkKey("profile", values.profile);
     problems.push(...p);
     if (p.length === 0) profileName = values.profile as ProfileName;
   } else if (profileName === undefined) {
@@ -511,7 +505,7 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
   const profile = PROFILES[profileName ?? "dev"];
 
   const target = values.target ?? profile.target;
-  problems.push(...check.oneOf(field("target"), target, ["docker", "kubernetes"] as const));
+  problems.push(...checkKey("target", target));
 
   const docker = resolveDocker(values.docker, profile, input.stack);
   const kubernetes = resolveKubernetes(values.kubernetes, profile, input.stack);
@@ -527,12 +521,12 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
     const v = values[key];
     return typeof v === "boolean" ? v : dflt;
   };
-  const singleNode = flag("singleNode", false);
+  const singleNode = flag("singleNode", PROGRAM_SETTINGS.defaults.singleNode);
   const allowDataLoss = flag("allowDataLoss", profile.allowDataLoss);
   const protect = flag("protect", profile.protect);
 
-  const schemaPreset = values.schemaPreset ?? "guide";
-  problems.push(...check.oneOf(field("schemaPreset"), schemaPreset, SCHEMA_PRESETS));
+  const schemaPreset = values.schemaPreset ?? PROGRAM_SETTINGS.defaults.schemaPreset;
+  problems.push(...checkKey("schemaPreset", schemaPreset));
 
   // Engines: engine defaults <- preset <- profile <- singleNode <- data-loss policy and storage class <- user.
   const storageBase: Record<string, unknown> = {
@@ -567,18 +561,10 @@ export function loadStackConfig(input: ConfigInput): { config?: StackConfig; pro
   const qdrant = engine("qdrant", resolveQdrantSettings);
   const redis = engine("redis", resolveRedisSettings);
 
-  const serviceName = values.serviceName ?? "kato";
-  problems.push(
-    ...check.pattern(
-      field("serviceName"),
-      serviceName,
-      /^[A-Za-z0-9_.-]{1,30}$/,
-      "1 to 30 letters, digits, _ . or -",
-      `set ${field("serviceName")} to KATO's SERVICE_NAME (default kato).`,
-    ),
-  );
-  const vectorSize = values.vectorSize ?? 768;
-  const vectorSizeProblems = check.integer(field("vectorSize"), vectorSize, 1, 65536);
+  const serviceName = values.serviceName ?? PROGRAM_SETTINGS.defaults.serviceName;
+  problems.push(...checkKey("serviceName", serviceName));
+  const vectorSize = values.vectorSize ?? PROGRAM_SETTINGS.defaults.vectorSize;
+  const vectorSizeProblems = checkKey("vectorSize", vectorSize);
   problems.push(...vectorSizeProblems);
   const nodeIds = (values.nodeIds as string[] | undefined) ?? [];
   const collections = resolveCollections(values.collections);

@@ -4,6 +4,7 @@
  * the engine's resolver does.
  */
 import { describe, expect, it } from "vitest";
+import { MIGRATION_ENTRY_SETTINGS } from "../../components/dataplane/migrations";
 import { PROFILING_SETTINGS, resolveDataPlaneProfiling } from "../../components/dataplane/profiling";
 import { MONGO_DEFAULTS, MONGO_SETTINGS, resolveMongoSettings } from "../../components/mongodb/settings";
 import {
@@ -34,8 +35,14 @@ import {
   type SettingsResolved,
   setting,
 } from "../../components/shared/settingsDecl";
-import { DOCKER_SETTINGS, KUBERNETES_SETTINGS } from "../../program/config/fields";
-import { loadStackConfig } from "../../program/config/load";
+import {
+  COLLECTION_SETTINGS,
+  DOCKER_SETTINGS,
+  KUBERNETES_SETTINGS,
+  kindOf,
+  PROGRAM_SETTINGS,
+} from "../../program/config/fields";
+import { CONFIG_KEYS, loadStackConfig } from "../../program/config/load";
 
 const demo = declareSettings({
   count: setting.integer({ default: 3, min: 1, max: 9, description: "How many." }),
@@ -265,5 +272,79 @@ describe.each(ENGINES)("$name: the declarations are what the resolver does", (en
       expect(f.rules, f.name).toBeTruthy();
       expect(f.description.length, f.name).toBeGreaterThan(10);
     }
+  });
+});
+
+describe("the program's top-level keys: the declarations are what loadStackConfig does", () => {
+  const load = (config: Record<string, string>, stack = "dev") => loadStackConfig({ stack, config });
+  const fieldsOf = (config: Record<string, string>) => load(config).problems.map((p) => p.field);
+
+  it("resolves the declared defaults that no profile changes", () => {
+    const { config, problems } = load({});
+    expect(problems).toEqual([]);
+    for (const key of ["singleNode", "schemaPreset", "nodeIds", "serviceName", "vectorSize"] as const) {
+      expect(config![key], key).toEqual(PROGRAM_SETTINGS.defaults[key]);
+    }
+  });
+
+  it("parses each key by the kind its declared type gives", () => {
+    const kinds = Object.fromEntries(
+      PROGRAM_SETTINGS.keys.map((k) => [k, kindOf(PROGRAM_SETTINGS.declarations[k])]),
+    );
+    expect(kinds).toMatchObject({
+      singleNode: "boolean",
+      vectorSize: "integer",
+      nodeIds: "string[]",
+      serviceName: "string",
+    });
+    for (const doc of CONFIG_KEYS.filter((d) =>
+      (PROGRAM_SETTINGS.keys as readonly string[]).includes(d.name),
+    )) {
+      expect(doc.kind, doc.name).toBe(kinds[doc.name]);
+    }
+    expect(fieldsOf({ "kato-infra:vectorSize": "a lot" })).toEqual(["kato-infra:vectorSize"]);
+    expect(fieldsOf({ "kato-infra:singleNode": "yes" })).toEqual(["kato-infra:singleNode"]);
+  });
+
+  it("refuses a value just outside each declared range and outside each declared list", () => {
+    for (const key of PROGRAM_SETTINGS.keys) {
+      const s = PROGRAM_SETTINGS.declarations[key] as AnySetting;
+      const bad = s.range
+        ? [String(s.range.min - 1), String(s.range.max + 1)]
+        : s.rules.startsWith("one of ")
+          ? ["not-a-value"]
+          : [];
+      for (const value of bad) {
+        expect(fieldsOf({ [`kato-infra:${key}`]: value }), `${key} = ${value}`).toContain(
+          `kato-infra:${key}`,
+        );
+      }
+    }
+    expect(fieldsOf({ "kato-infra:serviceName": "has space" })).toEqual(["kato-infra:serviceName"]);
+  });
+
+  it("documents every top-level key, custom collection and migration field with what it accepts", () => {
+    const rows = [...CONFIG_KEYS, ...COLLECTION_SETTINGS.fields(), ...MIGRATION_ENTRY_SETTINGS.fields()];
+    for (const f of rows) {
+      expect(f.rules, f.name).toBeTruthy();
+      expect(f.description.length, f.name).toBeGreaterThan(10);
+    }
+  });
+
+  it("takes the entries' keys and one-field checks of collections and migrations from their declarations", () => {
+    const problems = load({
+      "kato-infra:collections": JSON.stringify([{ name: "", indexes: {} }, { nmae: "x" }]),
+      "kato-infra:nodeIds": JSON.stringify(["t1"]),
+      "kato-infra:migrations": JSON.stringify([{ id: "0001-patterns-version-3.0", pattern: "^x$" }]),
+    }).problems.map((p) => p.field);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "kato-infra:collections[0].name",
+        "kato-infra:collections[0].indexes",
+        "kato-infra:collections[1].nmae",
+        "kato-infra:collections[1].name",
+        "kato-infra:migrations[0].pattern",
+      ]),
+    );
   });
 });
