@@ -15,13 +15,14 @@ import {
 } from "../../components/operations";
 import { QDRANT_FIELDS } from "../../components/qdrant/settings";
 import { REDIS_DEFAULTS, REDIS_FIELDS } from "../../components/redis/settings";
-import { CONFIG_KEYS } from "../../program/config/load";
+import { CONFIG_KEYS, loadStackConfig } from "../../program/config/load";
 import {
   configReference,
   engineTables,
   operationsTables,
   pulumiYamlConfig,
   withFieldTables,
+  withHostPortTable,
   withOperationsTables,
   withPulumiConfig,
   withReference,
@@ -74,11 +75,19 @@ describe("Pulumi.yaml", () => {
       transpileOnly: true,
       project: path.join(root, project.runtime.options.tsconfig as string),
       skipProject: false,
-      compilerOptions: { target: "ES2020", module: "nodenext", moduleResolution: "nodenext", sourceMap: true },
+      compilerOptions: {
+        target: "ES2020",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        sourceMap: true,
+      },
     });
     expect(service.options.swc).toBe(true);
     // swc's CommonJS output (TypeScript's would read `exports.f = f;`), from the real @swc/core.
-    const out = service.compile("export const f = (x: number): number => x + 1;\n", path.join(root, "probe.ts"));
+    const out = service.compile(
+      "export const f = (x: number): number => x + 1;\n",
+      path.join(root, "probe.ts"),
+    );
     expect(out).toMatch(/Object\.defineProperty\(exports, "f", \{\s*enumerable: true,\s*get:/);
     // A devDependency: the program runs from a clone, installed with `npm ci`.
     expect(JSON.parse(read("package.json")).devDependencies["@swc/core"]).toBeDefined();
@@ -187,6 +196,23 @@ describe("the engines' settings tables (docs/mongodb.md, docs/qdrant.md, docs/re
           expect(row).toContain(f.rules!.replace(/\|/g, "\\|"));
         }
       }
+    }
+  });
+});
+
+describe("docs/configuration.md's Docker host ports", () => {
+  it("is generated from the stacks' bases and the exporters' declared defaults (run npm run docs)", () => {
+    const text = read("docs/configuration.md");
+    expect(withHostPortTable(text)).toBe(text);
+    // The table's defaults are what a dev stack resolves.
+    const dev = loadStackConfig({ stack: "dev", config: {} }).config!;
+    for (const [key, value] of [
+      ["mongodb.hostPortBase", dev.mongodb.hostPortBase],
+      ["qdrant.hostPortBase", dev.qdrant.hostPortBase],
+      ["qdrant.grpcHostPortBase", dev.qdrant.grpcHostPortBase],
+      ["redis.hostPortBase", dev.redis.hostPortBase],
+    ] as const) {
+      expect(text).toContain(`| \`${key}\` | ${value} |`);
     }
   });
 });
