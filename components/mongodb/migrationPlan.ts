@@ -14,7 +14,8 @@
  * definition is refused, never run again silently.
  */
 import { type Problem, problem } from "../shared/problems";
-import { canonical, validateCollectionName, validateDatabaseName } from "./schemaSpec";
+import { canonicalJson, sortedKeys } from "../shared/values";
+import { validateCollectionName, validateDatabaseName } from "./schemaSpec";
 
 /** JSON values (what a Pulumi input can carry). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -88,14 +89,14 @@ export function migrationDefinition(
 ): MigrationDefinition {
   return {
     collection: spec.collection,
-    setIfMissing: { field: spec.setIfMissing.field, value: canonical(spec.setIfMissing.value) as JsonValue },
+    setIfMissing: { field: spec.setIfMissing.field, value: sortedKeys(spec.setIfMissing.value) as JsonValue },
   };
 }
 
 /** `sha256:<hex>` of the definition's canonical JSON (key order does not matter). */
 export function migrationVersion(spec: Pick<MigrationSpec, "collection" | "setIfMissing">): string {
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
-  const text = JSON.stringify(canonical(migrationDefinition(spec)));
+  const text = canonicalJson(migrationDefinition(spec));
   return `sha256:${createHash("sha256").update(text, "utf8").digest("hex")}`;
 }
 
@@ -363,7 +364,7 @@ export function updateStatement(spec: Pick<MigrationSpec, "setIfMissing">): {
   const { field, value } = spec.setIfMissing;
   return {
     q: { [field]: { $exists: false } },
-    u: { $set: { [field]: canonical(value) } },
+    u: { $set: { [field]: sortedKeys(value) } },
     multi: true,
     upsert: false,
   };

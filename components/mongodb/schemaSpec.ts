@@ -6,7 +6,9 @@
  * Index keys are an ordered list of `[field, direction]` pairs, not an object: a compound index's
  * field order is its meaning, and Pulumi does not keep the key order of objects it stores.
  */
+
 import { closest, type Problem, problem } from "../shared/problems";
+import { canonicalJson, sortedKeys } from "../shared/values";
 import {
   COLLATION_LOCALES,
   isSupportedCollationLocale,
@@ -144,20 +146,8 @@ export function isTextIndex(spec: IndexSpec): boolean {
   return spec.keys.some(([, dir]) => dir === "text");
 }
 
-/** Sorted-key deep copy: two documents that differ only in key order compare equal. */
-export function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value as object).sort()) out[key] = canonical((value as any)[key]);
-    return out;
-  }
-  if (typeof value === "bigint") return Number(value);
-  return value;
-}
-
 export function sameDocument(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** The `createIndexes` form of a declared index. */
@@ -231,9 +221,9 @@ export function comparableFromServer(doc: Record<string, unknown>): ComparableIn
     hidden: doc.hidden === true,
   };
   if (doc.partialFilterExpression !== undefined) {
-    out.partialFilterExpression = canonical(doc.partialFilterExpression) as Record<string, unknown>;
+    out.partialFilterExpression = sortedKeys(doc.partialFilterExpression) as Record<string, unknown>;
   }
-  if (doc.collation !== undefined) out.collation = canonical(doc.collation) as Record<string, unknown>;
+  if (doc.collation !== undefined) out.collation = sortedKeys(doc.collation) as Record<string, unknown>;
   if (doc.expireAfterSeconds !== undefined) out.expireAfterSeconds = Number(doc.expireAfterSeconds);
   if (key.some(([field]) => field === "_fts")) {
     const weights: Record<string, number> = {};

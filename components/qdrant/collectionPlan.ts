@@ -23,6 +23,7 @@
  *
  * Imported by the dynamic provider, so serialized with it: no `@pulumi/*` import.
  */
+import { canonicalJson } from "../shared/values";
 import {
   type HnswSpec,
   isSingleVector,
@@ -180,20 +181,8 @@ function fromWire<S>(rows: FieldRow<S>[], wire: Record<string, unknown> | null |
 // ---------------------------------------------------------------------------------------------
 // Values
 
-/** JSON with sorted keys: equal values give equal text. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 function same(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** Quantization in Qdrant's form, with `always_ram: false` dropped (it is the default). */

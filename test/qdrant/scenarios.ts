@@ -16,7 +16,7 @@ import {
   updateCollection,
   withQdrant,
 } from "../../components/qdrant/collectionExecutor";
-import { canonical } from "../../components/qdrant/collectionPlan";
+import { canonicalJson } from "../../components/shared/values";
 
 export interface ScenarioServer {
   connection: QdrantConnection;
@@ -70,7 +70,7 @@ export const scenarios = {
       const created = await createCollection(inputs);
       expect(created.id).toBe(inputs.name);
       const { read, diff } = await refreshThenDiff(created.id, created.outs, inputs);
-      expect(canonical(read.props)).toBe(canonical(created.outs));
+      expect(canonicalJson(read.props)).toBe(canonicalJson(created.outs));
       expect(diff.changes).toBe(false);
     } finally {
       await cleanup(inputs);
