@@ -15,6 +15,7 @@ import {
   type MemberClients,
   type MongoCredentials,
   openMemberClients,
+  retryOnNewPrimary,
   sleep,
 } from "./memberClients";
 import {
@@ -301,22 +302,20 @@ async function onPrimary(
   primary: ReachableMember,
   fn: (primary: ReachableMember) => Promise<void>,
 ): Promise<ReachableMember> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await fn(primary);
-      return primary;
-    } catch (error) {
-      const code = errorCode(error);
-      const retry = RETRY_ON_NEW_PRIMARY.includes(code ?? -1) || isUnreachable(error);
-      if (!retry || attempt >= 4) {
-        throw new Error(
-          `MongoReplicaSetBootstrap: creating the application user on ${describeMember(primary)} failed: ${errorText(error)}`,
-        );
-      }
-      await clients.reset(primary);
-      primary = await waitForPrimary(clients, known, request);
-    }
-  }
+  const { target } = await retryOnNewPrimary(
+    clients,
+    primary,
+    {
+      memberOf: (p) => p,
+      next: () => waitForPrimary(clients, known, request),
+      failed: (p, error) =>
+        new Error(
+          `MongoReplicaSetBootstrap: creating the application user on ${describeMember(p)} failed: ${errorText(error)}`,
+        ),
+    },
+    fn,
+  );
+  return target;
 }
 
 const MAJORITY = { w: "majority", wtimeout: 60_000 };

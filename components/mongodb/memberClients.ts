@@ -5,6 +5,7 @@
  * inside functions.
  */
 import type { ReachableMember } from "../shared/access";
+import { RETRY_ON_NEW_PRIMARY } from "./replicaSetPlan";
 
 export interface MongoCredentials {
   username: string;
@@ -105,4 +106,77 @@ export function sleep(ms: number): Promise<void> {
 export function describeMember(member: ReachableMember): string {
   const reached = `${member.host}:${member.port}`;
   return reached === member.advertised ? member.advertised : `${member.advertised} (reached at ${reached})`;
+}
+
+/** An error a new primary may not repeat: the primary stepped down, or the member went away. */
+export function retryableOnNewPrimary(error: unknown): boolean {
+  return RETRY_ON_NEW_PRIMARY.includes(errorCode(error) ?? -1) || isUnreachable(error);
+}
+
+/** A member that accepts writes: the replica set's primary, or a standalone server. */
+export interface WritableMember {
+  member: ReachableMember;
+  replicaSet: boolean;
+}
+
+/**
+ * Asks every member `hello` until one accepts writes; after `timeoutMs`, throws naming each member's
+ * state (`<who>: no member accepted writes within N s (...)`). `nothingChanged`: the message says the
+ * run changed nothing (the caller has written nothing yet).
+ */
+export async function findWritable(
+  clients: MemberClients,
+  members: readonly ReachableMember[],
+  o: { who: string; timeoutMs: number; pollMs?: number; nothingChanged?: boolean },
+): Promise<WritableMember> {
+  const deadline = Date.now() + o.timeoutMs;
+  for (;;) {
+    const states: string[] = [];
+    for (const member of members) {
+      try {
+        const hello = await clients.hello(member);
+        if (hello.isWritablePrimary === true || hello.ismaster === true) {
+          return { member, replicaSet: typeof hello.setName === "string" };
+        }
+        states.push(`${member.advertised}: ${hello.secondary ? "secondary" : "not writable"}`);
+      } catch (error) {
+        await clients.reset(member);
+        states.push(`${member.advertised}: ${errorText(error)}`);
+      }
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${o.who}: no member accepted writes within ${Math.round(o.timeoutMs / 1000)} s (${states.join("; ")}).${o.nothingChanged ? " Nothing was changed by this run." : ""} Fix: make sure the replica set has a primary (rs.status()), then run pulumi up again.`,
+      );
+    }
+    await sleep(o.pollMs ?? 500);
+  }
+}
+
+/**
+ * Runs `fn` on `target` (a primary); when it fails with an error a new primary may not repeat
+ * (`retryableOnNewPrimary`), drops that member's client, finds the new primary with `next` and runs
+ * `fn` there, `attempts` times in all. Any other error, or the last one, is thrown as `failed` says.
+ */
+export async function retryOnNewPrimary<M, T>(
+  clients: MemberClients,
+  target: M,
+  o: {
+    memberOf: (target: M) => ReachableMember;
+    next: () => Promise<M>;
+    failed: (target: M, error: unknown) => Error;
+    attempts?: number;
+  },
+  fn: (target: M) => Promise<T>,
+): Promise<{ value: T; target: M }> {
+  const attempts = o.attempts ?? 5;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { value: await fn(target), target };
+    } catch (error) {
+      if (!retryableOnNewPrimary(error) || attempt >= attempts - 1) throw o.failed(target, error);
+      await clients.reset(o.memberOf(target));
+      target = await o.next();
+    }
+  }
 }

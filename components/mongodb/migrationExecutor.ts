@@ -10,13 +10,13 @@
 import type { ReachableMember } from "../shared/access";
 import {
   describeMember,
-  errorCode,
   errorText,
-  isUnreachable,
+  findWritable,
   type MemberClients,
   type MongoCredentials,
   openMemberClients,
-  sleep,
+  retryOnNewPrimary,
+  type WritableMember,
 } from "./memberClients";
 import {
   countsOf,
@@ -33,7 +33,6 @@ import {
   targetDatabases,
   updateStatement,
 } from "./migrationPlan";
-import { RETRY_ON_NEW_PRIMARY } from "./replicaSetPlan";
 
 export interface MigrationRequest {
   spec: MigrationSpec;
@@ -74,43 +73,19 @@ export interface MigrationInspection {
 const MAJORITY = { w: "majority", wtimeout: 60_000 };
 const MAX_ATTEMPTS = 5;
 
-interface Target {
-  member: ReachableMember;
-  replicaSet: boolean;
-}
+type Target = WritableMember;
 
 function label(request: MigrationRequest): string {
   return `MongoMigration ${request.spec.migrationId}`;
 }
 
-function retryable(error: unknown): boolean {
-  return RETRY_ON_NEW_PRIMARY.includes(errorCode(error) ?? -1) || isUnreachable(error);
-}
-
-/** The member that accepts writes: the replica set primary, or a standalone server. */
-async function findWritable(clients: MemberClients, request: MigrationRequest): Promise<Target> {
-  const deadline = Date.now() + request.timeoutMs;
-  for (;;) {
-    const states: string[] = [];
-    for (const member of request.members) {
-      try {
-        const hello = await clients.hello(member);
-        if (hello.isWritablePrimary === true || hello.ismaster === true) {
-          return { member, replicaSet: typeof hello.setName === "string" };
-        }
-        states.push(`${member.advertised}: ${hello.secondary ? "secondary" : "not writable"}`);
-      } catch (error) {
-        await clients.reset(member);
-        states.push(`${member.advertised}: ${errorText(error)}`);
-      }
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${label(request)}: no member accepted writes within ${Math.round(request.timeoutMs / 1000)} s (${states.join("; ")}). Nothing was changed by this run. Fix: make sure the replica set has a primary (rs.status()), then run pulumi up again.`,
-      );
-    }
-    await sleep(request.pollMs ?? 500);
-  }
+function writable(clients: MemberClients, request: MigrationRequest): Promise<Target> {
+  return findWritable(clients, request.members, {
+    who: label(request),
+    timeoutMs: request.timeoutMs,
+    ...(request.pollMs !== undefined ? { pollMs: request.pollMs } : {}),
+    nothingChanged: true,
+  });
 }
 
 /** Runs `fn` on the primary; after a primary change, finds the new one and runs `fn` again. */
@@ -121,24 +96,25 @@ async function onPrimary<T>(
   what: string,
   fn: (target: Target) => Promise<T>,
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn(state.target);
-    } catch (error) {
-      if (!retryable(error) || attempt >= MAX_ATTEMPTS - 1) {
-        const err = new Error(
-          `${what} on ${describeMember(state.target.member)} failed: ${errorText(error)}`,
-        );
+  const { value, target } = await retryOnNewPrimary(
+    clients,
+    state.target,
+    {
+      memberOf: (t) => t.member,
+      next: () => writable(clients, request),
+      failed: (t, error) => {
+        const err = new Error(`${what} on ${describeMember(t.member)} failed: ${errorText(error)}`);
         (err as Error & { cause?: unknown }).cause = error;
-        throw err;
-      }
-      await clients.reset(state.target.member);
-      state.target = await findWritable(clients, request);
-    }
-  }
+        return err;
+      },
+      attempts: MAX_ATTEMPTS,
+    },
+    fn,
+  );
+  state.target = target;
+  return value;
 }
 
-/** A write command's reply: `ok: 1` can still carry per-statement errors (writeErrors) or a writeConcernError. */
 function checkWrite(reply: Record<string, any>): { n: number; nModified: number } {
   const writeError = reply.writeErrors?.[0];
   if (writeError) {
@@ -199,7 +175,7 @@ export async function runMigration(request: MigrationRequest): Promise<Migration
   const done: string[] = [];
   let pending: string[] = [];
   try {
-    const state = { target: await findWritable(clients, request) };
+    const state = { target: await writable(clients, request) };
     const record = await onPrimary(clients, request, state, `${label(request)}: reading its record`, (t) =>
       readRecord(clients, t, spec.migrationId),
     );
@@ -291,7 +267,7 @@ export async function inspectMigration(request: MigrationRequest): Promise<Migra
   const { spec } = request;
   const clients = openMemberClients(request.credentials, { attemptTimeoutMs: request.attemptTimeoutMs });
   try {
-    const state = { target: await findWritable(clients, request) };
+    const state = { target: await writable(clients, request) };
     const record = await onPrimary(clients, request, state, `${label(request)}: reading its record`, (t) =>
       readRecord(clients, t, spec.migrationId),
     );

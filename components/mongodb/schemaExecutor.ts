@@ -11,13 +11,15 @@ import {
   describeMember,
   errorCode,
   errorText,
-  isUnreachable,
+  findWritable,
   type MemberClients,
   type MongoCredentials,
   openMemberClients,
-  sleep,
+  retryableOnNewPrimary,
+  retryOnNewPrimary,
+  type WritableMember,
 } from "./memberClients";
-import { MONGO_ERRORS, RETRY_ON_NEW_PRIMARY } from "./replicaSetPlan";
+import { MONGO_ERRORS } from "./replicaSetPlan";
 import {
   type CollectionPlan,
   planCollection,
@@ -51,18 +53,15 @@ export interface SchemaResult {
   undeclaredIndexes: UndeclaredIndex[];
 }
 
-interface Target {
-  member: ReachableMember;
-  /** Replica set member (commitQuorum and w: majority apply) or a standalone server. */
-  replicaSet: boolean;
-}
+/** Replica set member (commitQuorum and w: majority apply) or a standalone server. */
+type Target = WritableMember;
 
 const MAX_ATTEMPTS = 5;
 
 export async function applySchema(request: SchemaRequest): Promise<SchemaResult> {
   const clients = openMemberClients(request.credentials, { attemptTimeoutMs: request.attemptTimeoutMs });
   try {
-    let target = await findWritable(clients, request);
+    let target = await writable(clients, request);
     const names = Object.keys(request.collections).sort();
     // Phase 1: plan everything.
     const plans = new Map<string, CollectionPlan>();
@@ -90,10 +89,10 @@ export async function applySchema(request: SchemaRequest): Promise<SchemaResult>
           record(result, plan);
           break;
         } catch (error) {
-          if (!retryable(error) || attempt >= MAX_ATTEMPTS - 1)
+          if (!retryableOnNewPrimary(error) || attempt >= MAX_ATTEMPTS - 1)
             throw stepFailed(request, target, plan, error);
           await clients.reset(target.member);
-          target = await findWritable(clients, request);
+          target = await writable(clients, request);
           ({ plan, target } = await withRetry(clients, request, target, (tg) =>
             planOne(clients, request, tg, name),
           ));
@@ -111,7 +110,7 @@ export async function applySchema(request: SchemaRequest): Promise<SchemaResult>
 export async function inspectSchema(request: SchemaRequest): Promise<CollectionPlan[]> {
   const clients = openMemberClients(request.credentials, { attemptTimeoutMs: request.attemptTimeoutMs });
   try {
-    let target = await findWritable(clients, request);
+    let target = await writable(clients, request);
     const plans: CollectionPlan[] = [];
     for (const name of Object.keys(request.collections).sort()) {
       const r = await withRetry(clients, request, target, (tg) => planOne(clients, request, tg, name));
@@ -203,29 +202,27 @@ async function execute(
   }
 }
 
-function retryable(error: unknown): boolean {
-  return RETRY_ON_NEW_PRIMARY.includes(errorCode(error) ?? -1) || isUnreachable(error);
-}
-
 async function withRetry<T>(
   clients: MemberClients,
   request: SchemaRequest,
   target: Target,
   fn: (target: Target) => Promise<T>,
 ): Promise<{ plan: T; target: Target }> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return { plan: await fn(target), target };
-    } catch (error) {
-      if (!retryable(error) || attempt >= MAX_ATTEMPTS - 1) {
-        throw new Error(
-          `MongoDatabaseSchema ${request.database}: reading indexes on ${describeMember(target.member)} failed: ${errorText(error)}`,
-        );
-      }
-      await clients.reset(target.member);
-      target = await findWritable(clients, request);
-    }
-  }
+  const r = await retryOnNewPrimary(
+    clients,
+    target,
+    {
+      memberOf: (t) => t.member,
+      next: () => writable(clients, request),
+      failed: (t, error) =>
+        new Error(
+          `MongoDatabaseSchema ${request.database}: reading indexes on ${describeMember(t.member)} failed: ${errorText(error)}`,
+        ),
+      attempts: MAX_ATTEMPTS,
+    },
+    fn,
+  );
+  return { plan: r.value, target: r.target };
 }
 
 function stepFailed(request: SchemaRequest, target: Target, plan: CollectionPlan, error: unknown): Error {
@@ -237,7 +234,7 @@ function stepFailed(request: SchemaRequest, target: Target, plan: CollectionPlan
   ]
     .filter(Boolean)
     .join("; ");
-  const hint = retryable(error)
+  const hint = retryableOnNewPrimary(error)
     ? " The primary kept changing; run pulumi up again once the replica set is stable."
     : "";
   return new Error(
@@ -245,29 +242,10 @@ function stepFailed(request: SchemaRequest, target: Target, plan: CollectionPlan
   );
 }
 
-/** The member that accepts writes: the replica set primary, or a standalone server. */
-async function findWritable(clients: MemberClients, request: SchemaRequest): Promise<Target> {
-  const deadline = Date.now() + request.timeoutMs;
-  let states: string[] = [];
-  for (;;) {
-    states = [];
-    for (const member of request.members) {
-      try {
-        const hello = await clients.hello(member);
-        if (hello.isWritablePrimary === true || hello.ismaster === true) {
-          return { member, replicaSet: typeof hello.setName === "string" };
-        }
-        states.push(`${member.advertised}: ${hello.secondary ? "secondary" : "not writable"}`);
-      } catch (error) {
-        await clients.reset(member);
-        states.push(`${member.advertised}: ${errorText(error)}`);
-      }
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `MongoDatabaseSchema ${request.database}: no member accepted writes within ${Math.round(request.timeoutMs / 1000)} s (${states.join("; ")}). Fix: make sure the replica set has a primary (rs.status()), then run pulumi up again.`,
-      );
-    }
-    await sleep(request.pollMs ?? 500);
-  }
+function writable(clients: MemberClients, request: SchemaRequest): Promise<Target> {
+  return findWritable(clients, request.members, {
+    who: `MongoDatabaseSchema ${request.database}`,
+    timeoutMs: request.timeoutMs,
+    ...(request.pollMs !== undefined ? { pollMs: request.pollMs } : {}),
+  });
 }
