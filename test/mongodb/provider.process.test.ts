@@ -150,6 +150,14 @@ describe("providers loaded from their serialized text in a fresh process", () =>
 
     const same = await schemaProvider.call("diff", created.id, created.outs, schemaInputs);
     expect(same.changes).toBe(false);
+    // Another compiler or release writes another `__provider` text: not a change of the schema.
+    const newShim = await schemaProvider.call(
+      "diff",
+      created.id,
+      { ...created.outs, __provider: "exports.handler = () => ({}); // an earlier release" },
+      schemaInputs, // with this release's text: the host runs the new inputs' provider
+    );
+    expect(newShim.changes).toBe(false);
 
     const next = {
       ...schemaInputs,

@@ -70,6 +70,14 @@ describe("QdrantCollection provider in a fresh process", () => {
     const read = await provider.call<{ id: string; props: any }>("read", created.id, created.outs);
     const same = await provider.call<{ changes: boolean }>("diff", created.id, read.props, inputs);
     expect(same.changes).toBe(false);
+    // Another compiler or release writes another `__provider` text: not a change of the collection.
+    const newShim = await provider.call<{ changes: boolean }>(
+      "diff",
+      created.id,
+      { ...read.props, __provider: "exports.handler = () => ({}); // an earlier release" },
+      inputs, // with this release's text: the host runs the new inputs' provider
+    );
+    expect(newShim.changes).toBe(false);
 
     const bigger = { ...inputs, spec: { ...inputs.spec, hnsw: { ...inputs.spec.hnsw, m: 32 } } };
     // The host forwards only changes, replaces and deleteBeforeReplace (no detailedDiff).
