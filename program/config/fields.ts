@@ -333,8 +333,10 @@ function programDefaults(fields: readonly FieldDoc[], engine: string): FieldDoc[
 }
 
 /** A top-level key's reference row, from its declaration (PROGRAM_SETTINGS). */
+const PROGRAM_ROWS = PROGRAM_SETTINGS.fields();
+
 function scalar(key: ProgramKey): ConfigKeyDoc {
-  const row = PROGRAM_SETTINGS.fields().find((f) => f.name === key)!;
+  const row = PROGRAM_ROWS.find((f) => f.name === key)!;
   return { ...row, kind: kindOf(PROGRAM_SETTINGS.declarations[key]) };
 }
 

@@ -220,8 +220,7 @@ function parseValue(
           ],
         };
       }
-      const isObject = typeof value === "object" && value !== null && !Array.isArray(value);
-      if (doc.kind === "object" && !isObject) {
+      if (doc.kind === "object" && !isObject(value)) {
         return {
           problems: [
             problem(
@@ -422,13 +421,13 @@ function resolveCollections(raw: unknown): { value: CustomCollection[]; problems
       problems.push(...checkKnownKeys(cf, entry, COLLECTION_SETTINGS.keys));
       return;
     }
+    const layered = COLLECTION_SETTINGS.layer(entry) as { name: string; indexes: unknown[] };
     const own = [
       ...COLLECTION_SETTINGS.unknownKeys(cf, entry),
-      ...COLLECTION_SETTINGS.checkEach(cf, COLLECTION_SETTINGS.layer(entry)),
+      ...COLLECTION_SETTINGS.checkEach(cf, layered),
     ];
     problems.push(...own);
     if (own.length > 0) return;
-    const layered = COLLECTION_SETTINGS.layer(entry) as { name: string; indexes: unknown[] };
     const indexes = layered.indexes.map((index) =>
       isObject(index) && isObject(index.keys) ? { ...index, keys: Object.entries(index.keys) } : index,
     ) as IndexSpec[];
