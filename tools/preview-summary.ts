@@ -160,10 +160,30 @@ function showPlain(value: unknown, key: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A string holding a JSON object or array, decoded; any other value as it is. The engine's display
+ * does the same before it diffs two strings (pkg/backend/display/object_diff.go `decodeValue`,
+ * pulumi v3.248.0, which also tries multi-line YAML): kato's tenant resources store `spec` and
+ * `connection` as JSON text (components/shared/packedInputs.ts), and a reviewer should still read
+ * which index changed.
+ */
+export function decodedText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const text = value.trim();
+  if (!text.startsWith("{") && !text.startsWith("[")) return value;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === "object" ? parsed : value;
+  } catch {
+    return value;
+  }
+}
+
 /** Reads `a.b[2].c` (or `a["b.c"]`) from an object, for showing old and new values of a changed field. */
 function at(root: unknown, path: string): unknown {
   let cur: unknown = root;
   for (const part of pathParts(path)) {
+    cur = decodedText(cur);
     if (cur === null || typeof cur !== "object") return undefined;
     if (SECRET_SIG in (cur as object)) return cur;
     cur = (cur as Record<string, unknown>)[part];
@@ -186,14 +206,17 @@ function joinPath(prefix: string, key: string | number): string {
 
 /**
  * The most specific paths where two input values differ, as the engine's own display derives a diff
- * when the provider gave no detailed diff (dynamic providers never do). Keys starting with `__`
- * (the dynamic provider's serialized code) are left out. At most `limit` paths.
+ * when the provider gave no detailed diff (dynamic providers never do), looking inside JSON text
+ * (`decodedText`). Keys starting with `__` (the dynamic provider's serialized code) are left out.
+ * At most `limit` paths.
  */
 export function changedPaths(before: unknown, after: unknown, limit = 8, prefix = ""): string[] {
   const out: string[] = [];
-  const walk = (a: unknown, b: unknown, path: string): void => {
+  const walk = (rawA: unknown, rawB: unknown, path: string): void => {
     if (out.length >= limit) return;
-    if (a === b) return;
+    if (rawA === rawB) return;
+    const a = decodedText(rawA);
+    const b = decodedText(rawB);
     const bothObjects = a !== null && b !== null && typeof a === "object" && typeof b === "object";
     if (!bothObjects || Array.isArray(a) !== Array.isArray(b)) {
       if (JSON.stringify(a) !== JSON.stringify(b)) out.push(path || "(inputs)");
@@ -288,8 +311,8 @@ function reasons(op: Op, step: PreviewStep): string[] {
   }
   // A top-level key that holds an object ("vectors") says less than the fields that changed in it.
   paths = paths.flatMap((p) => {
-    const before = at(oldInputs, p);
-    const after = at(newInputs, p);
+    const before = decodedText(at(oldInputs, p));
+    const after = decodedText(at(newInputs, p));
     if (before !== null && typeof before === "object" && after !== null && typeof after === "object") {
       const inner = changedPaths(before, after, 4, p);
       return inner.length > 0 ? inner : [p];

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runtimeShim } from "../runtimeShim";
 import type { EngineAccess } from "../shared/access";
 import type { InputLayout } from "../shared/packedInputs";
+import { textIfKnown, textInput } from "../shared/textInputs";
 import type { UndeclaredIndex } from "./schemaPlan";
 import type { CollectionSpec } from "./schemaSpec";
 
@@ -39,7 +40,8 @@ export interface MongoDatabaseSchemaArgs {
 
 /**
  * Its inputs as the resource registers them (components/shared/packedInputs.ts): `database`, the
- * secret `password`, `connection` (how to reach the replica set) and `spec` (the rest).
+ * secret `password`, `connection` (how to reach the replica set) and `spec` (the rest), the last two
+ * as JSON text.
  */
 export const SCHEMA_LAYOUT: InputLayout = {
   top: ["database", "password", "undeclaredIndexes"],
@@ -58,12 +60,16 @@ export class MongoDatabaseSchema extends pulumi.dynamic.Resource {
       name,
       {
         database: args.database,
-        spec: {
+        spec: textIfKnown({
           collections: args.collections,
           allowIndexRebuild: args.allowIndexRebuild,
           dataLossHint: args.dataLossHint,
-        },
-        connection: { access: args.access, username: args.username, timeoutSeconds: args.timeoutSeconds },
+        }),
+        connection: textInput({
+          access: args.access,
+          username: args.username,
+          timeoutSeconds: args.timeoutSeconds,
+        }),
         password: args.password,
         undeclaredIndexes: undefined,
       },

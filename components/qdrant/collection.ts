@@ -6,7 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { runtimeShim } from "../runtimeShim";
-import type { InputLayout } from "../shared/packedInputs";
+import { type InputLayout, unpack } from "../shared/packedInputs";
+import { textIfKnown, textInput } from "../shared/textInputs";
 import type { QdrantConnection, RetryPolicy } from "./collectionExecutor";
 import type {
   HnswSpec,
@@ -19,15 +20,23 @@ import type { QdrantCluster } from "./component";
 
 /**
  * Its inputs as the resource registers them (components/shared/packedInputs.ts): `name`, the secret
- * `apiKey`, `connection` (a value of its own) and `spec` (every other setting).
+ * `apiKey`, `connection` (a value of its own) and `spec` (every other setting), the last two as JSON
+ * text.
  */
-export const COLLECTION_LAYOUT: InputLayout = { top: ["name", "apiKey", "connection"], groups: {} };
+export const COLLECTION_LAYOUT: InputLayout = {
+  top: ["name", "apiKey", "connection"],
+  groups: {},
+  text: ["connection"],
+};
 
 /** What `spec` holds: the collection's settings and how this resource treats them. */
 export type QdrantCollectionSettings = Omit<
   QdrantCollectionArgs,
   "name" | "cluster" | "connection" | "apiKey"
 >;
+
+/** What `settings` gives: the settings as last applied, with the shard count the server chose. */
+export type CollectionSettingsOutput = QdrantCollectionSettings & { shardNumber?: number };
 
 export interface QdrantCollectionArgs {
   /** Collection name; default: the resource name. */
@@ -63,20 +72,27 @@ export class QdrantCollection extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   /**
    * The collection's settings as last applied (or refreshed), plus the shard count the server chose
-   * when none was declared.
+   * when none was declared, as state stores them: JSON text (components/shared/packedInputs.ts).
+   * `settings` gives the object.
    */
-  declare readonly spec: pulumi.Output<QdrantCollectionSettings & { shardNumber?: number }>;
+  declare readonly spec: pulumi.Output<string>;
+
+  /** `spec` decoded: the settings as last applied, with the shard count the server chose. */
+  get settings(): pulumi.Output<CollectionSettingsOutput> {
+    return this.spec.apply((s) => unpack(COLLECTION_LAYOUT, { spec: s }) as CollectionSettingsOutput);
+  }
 
   constructor(name: string, args: QdrantCollectionArgs, opts: pulumi.CustomResourceOptions = {}) {
     const { cluster, connection, apiKey, name: collectionName, ...spec } = args;
     const key = apiKey ?? cluster?.apiKey;
+    const reach = connection ?? cluster?.access.apply((access) => ({ access }));
     super(
       runtimeShim("QdrantCollection"),
       name,
       {
         name: collectionName ?? name,
-        spec,
-        connection: connection ?? cluster?.access.apply((access) => ({ access })),
+        spec: textIfKnown(spec),
+        connection: reach === undefined ? undefined : textInput(reach),
         // The key is only ever a secret, in inputs and in state.
         apiKey: key === undefined ? undefined : pulumi.secret(key),
       },

@@ -10,10 +10,10 @@ import { loadStackConfig, type StackConfig } from "../../program/config/load";
 import { planeName, program } from "../../program/program";
 import { recordOptions } from "../program/harness";
 import {
+  flatInputs,
   installMocks,
   type MockHarness,
   plaintextSecretLeaks,
-  unwrapSecrets,
   waitForRegistrations,
 } from "../support/mocks";
 
@@ -76,9 +76,9 @@ describe("allowDataLoss", () => {
 
   it("lets schema changes rebuild indexes and recreate collections", () => {
     const schema = run.harness.ofType("pulumi-nodejs:dynamic/kato:MongoDatabaseSchema")[0]!;
-    expect(unwrapSecrets(schema.inputs).spec.allowIndexRebuild).toBe(true);
+    expect(flatInputs(schema).allowIndexRebuild).toBe(true);
     const collection = run.harness.ofType("pulumi-nodejs:dynamic/kato:QdrantCollection")[0]!;
-    expect(collection.inputs.spec.allowRecreate).toBe(true);
+    expect(flatInputs(collection).allowRecreate).toBe(true);
   });
 
   it("deletes volumes with their containers", () => {
@@ -96,9 +96,9 @@ describe("nothing destroys data by default", () => {
 
   it("refuses index rebuilds", () => {
     const schema = h.ofType("pulumi-nodejs:dynamic/kato:MongoDatabaseSchema")[0]!;
-    expect(unwrapSecrets(schema.inputs).spec.allowIndexRebuild).toBe(false);
+    expect(flatInputs(schema).allowIndexRebuild).toBe(false);
     const collection = h.ofType("pulumi-nodejs:dynamic/kato:QdrantCollection")[0]!;
-    expect(collection.inputs.spec.allowRecreate).toBe(false);
+    expect(flatInputs(collection).allowRecreate).toBe(false);
   });
 });
 

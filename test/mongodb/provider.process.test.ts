@@ -6,7 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MongoDatabaseSchema, MongoReplicaSetBootstrap } from "../../components/mongodb";
+import { SCHEMA_LAYOUT } from "../../components/mongodb/schema";
 import { dockerAccess } from "../../components/shared/access";
+import { unpack } from "../../components/shared/packedInputs";
 import { installMocks, settle, UNKNOWN } from "../support/mocks";
 import {
   type FreshProvider,
@@ -59,6 +61,9 @@ beforeAll(async () => {
     loadProviderInFreshProcess(s.providerText),
   ]);
 }, 120_000);
+
+/** Props of any shape in the flat form the provider reads. */
+const flat = (props: Record<string, any>) => unpack(SCHEMA_LAYOUT, props);
 
 afterAll(async () => {
   await Promise.all([schemaProvider?.close(), bootstrapProvider?.close()]);
@@ -171,7 +176,7 @@ describe("providers loaded from their serialized text in a fresh process", () =>
     expect(updated.outs.undeclaredIndexes).toEqual([]);
 
     const read = await schemaProvider.call("read", created.id, updated.outs);
-    expect(read.props.spec.collections).toEqual(next.collections);
+    expect(flat(read.props).collections).toEqual(next.collections);
 
     await expect(schemaProvider.call("delete", created.id, read.props)).resolves.toBeNull();
     expect(cluster.data.has("node1_kato")).toBe(true);
@@ -206,31 +211,49 @@ describe("providers loaded from their serialized text in a fresh process", () =>
       .get("patterns_kb")!
       .indexes.filter((ix) => ix.name !== "name_1");
     const read = await schemaProvider.call("read", "node1_kato", outs);
-    expect(read.props.spec.collections.patterns_kb.indexes).toEqual([]);
+    expect(flat(read.props).collections.patterns_kb.indexes).toEqual([]);
     const diff = await schemaProvider.call("diff", "node1_kato", read.props, schemaInputs);
     expect(diff.changes).toBe(true);
   });
 
-  it("schema: registers database, password, connection and spec, and accepts state of the earlier flat shape", async () => {
+  it("schema: registers database, password, connection and spec (the last two as JSON text), and accepts state of every earlier shape", async () => {
     expect(Object.keys(schemaInputs).sort()).toEqual(["connection", "database", "password", "spec"]);
+    expect(typeof schemaInputs.connection).toBe("string");
+    expect(typeof schemaInputs.spec).toBe("string");
+    const spec = JSON.parse(schemaInputs.spec);
+    const connection = JSON.parse(schemaInputs.connection);
+    expect(Object.keys(spec).sort()).toEqual(["collections"]);
+    expect(Object.keys(connection).sort()).toEqual(["access", "timeoutSeconds", "username"]);
     // Outputs as releases before the spec/connection shape wrote them: every setting at the top level.
     const flatOuts = {
       database: schemaInputs.database,
-      ...schemaInputs.spec,
+      ...spec,
       allowIndexRebuild: false,
-      ...schemaInputs.connection,
+      ...connection,
       password: schemaInputs.password,
       undeclaredIndexes: [],
     };
-    await schemaProvider.call("update", "node1_kato", flatOuts, schemaInputs);
-    expect((await schemaProvider.call("diff", "node1_kato", flatOuts, schemaInputs)).changes).toBe(false);
-    const read = await schemaProvider.call("read", "node1_kato", flatOuts);
-    expect(read.props.spec.collections).toEqual(schemaInputs.spec.collections);
-    expect(read.props.connection.username).toBe(schemaInputs.connection.username);
-    expect(read.props.collections).toBeUndefined();
-    expect((await schemaProvider.call("diff", "node1_kato", read.props, schemaInputs)).changes).toBe(false);
-    await expect(schemaProvider.call("delete", "node1_kato", flatOuts)).resolves.toBeNull();
-    expect(cluster.data.has("node1_kato")).toBe(true);
+    // Outputs as releases before the text form wrote them: spec and connection as objects.
+    const objectOuts = {
+      database: schemaInputs.database,
+      spec: { ...spec, allowIndexRebuild: false },
+      connection,
+      password: schemaInputs.password,
+      undeclaredIndexes: [],
+    };
+    for (const earlier of [flatOuts, objectOuts]) {
+      await schemaProvider.call("update", "node1_kato", earlier, schemaInputs);
+      expect((await schemaProvider.call("diff", "node1_kato", earlier, schemaInputs)).changes).toBe(false);
+      const read = await schemaProvider.call("read", "node1_kato", earlier);
+      // Refresh writes this release's shape.
+      expect(typeof read.props.spec).toBe("string");
+      expect(flat(read.props).collections).toEqual(spec.collections);
+      expect(flat(read.props).username).toBe(connection.username);
+      expect(read.props.collections).toBeUndefined();
+      expect((await schemaProvider.call("diff", "node1_kato", read.props, schemaInputs)).changes).toBe(false);
+      await expect(schemaProvider.call("delete", "node1_kato", earlier)).resolves.toBeNull();
+      expect(cluster.data.has("node1_kato")).toBe(true);
+    }
   });
 
   // At preview the engine sends what other resources compute as the unknown string.
@@ -271,8 +294,12 @@ describe("providers loaded from their serialized text in a fresh process", () =>
   });
 
   it("schema: at preview, unknown access and credentials pass check; a rebuild is still refused", async () => {
-    const pending = { ...schemaInputs, access: UNKNOWN, password: UNKNOWN };
+    // The connection's text is unknown as a whole while the replica set's access is.
+    const pending = { ...schemaInputs, connection: UNKNOWN, password: UNKNOWN };
     expect((await schemaProvider.call("check", {}, pending)).failures).toEqual([]);
+    expect((await schemaProvider.call("check", {}, { ...schemaInputs, access: UNKNOWN })).failures).toEqual(
+      [],
+    );
     // The declaration is known: its own problems are still reported.
     const bad = { ...pending, collections: { "system.x": { indexes: [] } } };
     const reasons = (await schemaProvider.call("check", {}, bad)).failures.map(

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS_POD_LABELS } from "../../components/dataplane/operations";
 import { validateKubernetesResources } from "../support/k8sSchema";
-import { isSecret, plaintextSecretLeaks, resolved, unwrapSecrets } from "../support/mocks";
+import { flatInputs, isSecret, plaintextSecretLeaks, resolved, unwrapSecrets } from "../support/mocks";
 import { type ProgramRun, runProgram } from "./harness";
 import {
   manifestError,
@@ -91,9 +91,9 @@ export function programSuite(e: StackExpectations): void {
         .filter((r) => r.name.startsWith("qdrant-collection-"))
         .map((r) => r.inputs.name);
       expect(collections).toEqual(e.tenants.map(([, c]) => c));
-      const first = unwrapSecrets(run.harness.ofType(SCHEMA_TYPE)[0]!.inputs);
+      const first = flatInputs(run.harness.ofType(SCHEMA_TYPE)[0]!);
       // The schema resource keeps collections in a canonical (sorted) order, so state diffs are stable.
-      expect(Object.keys(first.spec.collections).sort()).toEqual(
+      expect(Object.keys(first.collections).sort()).toEqual(
         (e.preset === "guide"
           ? ["patterns", "pattern_metadata", "global_metadata"]
           : ["patterns_kb", "symbols_kb", "associative_action_kb", "predictions_kb", "metadata"]
@@ -108,7 +108,7 @@ export function programSuite(e: StackExpectations): void {
       ];
       expect(schema.length).toBeGreaterThanOrEqual(2);
       for (const r of schema)
-        expect(r.inputs.spec.dataLossHint, r.name).toMatch(/^set kato-infra:allowDataLoss to true/);
+        expect(flatInputs(r).dataLossHint, r.name).toMatch(/^set kato-infra:allowDataLoss to true/);
     });
 
     it(`deploys to ${e.target}`, () => {

@@ -5,8 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QdrantCollection } from "../../components/qdrant/collection";
-import { installMocks, isSecret, plaintextSecretLeaks, settle } from "../support/mocks";
+import { COLLECTION_LAYOUT, QdrantCollection } from "../../components/qdrant/collection";
+import { asText, unpack } from "../../components/shared/packedInputs";
+import { installMocks, isSecret, plaintextSecretLeaks, resolved, settle } from "../support/mocks";
 import {
   type FreshProvider,
   loadProviderInFreshProcess,
@@ -44,6 +45,14 @@ beforeAll(async () => {
   provider = await loadProviderInFreshProcess(recorded.providerText);
 });
 
+/** Props of any shape in the flat form the provider reads. */
+const flat = (props: Record<string, any>) => unpack(COLLECTION_LAYOUT, props);
+/** Inputs as the program sends them, with settings of `spec` replaced. */
+const withSpec = (props: Record<string, any>, patch: Record<string, unknown>) => ({
+  ...props,
+  spec: asText({ ...JSON.parse(props.spec), ...patch }),
+});
+
 afterAll(async () => {
   await provider?.close();
   await fake.close();
@@ -79,13 +88,13 @@ describe("QdrantCollection provider in a fresh process", () => {
     );
     expect(newShim.changes).toBe(false);
 
-    const bigger = { ...inputs, spec: { ...inputs.spec, hnsw: { ...inputs.spec.hnsw, m: 32 } } };
+    const bigger = withSpec(inputs, { hnsw: { ...JSON.parse(inputs.spec).hnsw, m: 32 } });
     // The host forwards only changes, replaces and deleteBeforeReplace (no detailedDiff).
     const diff = await provider.call("diff", created.id, read.props, bigger);
     expect(diff).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
     const updated = await provider.call<{ outs: any }>("update", created.id, read.props, bigger);
     const after = await provider.call<{ props: any }>("read", created.id, updated.outs);
-    expect(after.props.spec.hnsw.m).toBe(32);
+    expect(flat(after.props).hnsw.m).toBe(32);
 
     const resized = { ...bigger, vectors: { size: 16, distance: "Euclid" } };
     const refused = await provider.call<{ failures: { reason: string }[] }>("check", bigger, resized);
@@ -101,35 +110,44 @@ describe("QdrantCollection provider in a fresh process", () => {
     expect(fake.violations).toEqual([]);
   });
 
-  it("registers name, apiKey, connection and spec, and accepts state of the earlier flat shape", async () => {
+  it("registers name, apiKey, connection and spec (the last two as JSON text), and accepts state of every earlier shape", async () => {
     expect(Object.keys(inputs).sort()).toEqual(["apiKey", "connection", "name", "spec"]);
-    expect(inputs.spec.vectors).toEqual({ size: 8, distance: "Euclid" });
+    expect(JSON.parse(inputs.spec).vectors).toEqual({ size: 8, distance: "Euclid" });
+    expect(JSON.parse(inputs.connection).access.members).toHaveLength(1);
     const created = await provider.call<{ id: string; outs: any }>("create", inputs);
+    expect(typeof created.outs.spec).toBe("string");
+    const { spec, connection, ...top } = created.outs;
     // Outputs as releases before the spec shape wrote them: every setting at the top level.
-    const { spec, ...top } = created.outs;
-    const flatOuts = { ...top, ...spec };
-    expect(flatOuts.spec).toBeUndefined();
-    expect(await provider.call("diff", created.id, flatOuts, inputs)).toEqual({
-      changes: false,
-      replaces: [],
-      deleteBeforeReplace: false,
-    });
-    const read = await provider.call<{ id: string; props: any }>("read", created.id, flatOuts);
-    expect(read.id).toBe(created.id);
-    expect(read.props.spec.vectors).toEqual({ size: 8, distance: "Euclid" });
-    expect(read.props.vectors).toBeUndefined();
-    // A rebuild that is allowed names the input that holds the changed setting: spec.
-    const resized = {
-      ...inputs,
-      spec: { ...inputs.spec, vectors: { size: 16, distance: "Euclid" }, allowRecreate: true },
-    };
-    expect(await provider.call("diff", created.id, flatOuts, resized)).toEqual({
-      changes: true,
-      replaces: ["spec"],
-      deleteBeforeReplace: true,
-    });
+    const flatOuts = { ...top, ...JSON.parse(spec), connection: JSON.parse(connection) };
+    // Outputs as releases before the text form wrote them: spec and connection as objects.
+    const objectOuts = { ...top, spec: JSON.parse(spec), connection: JSON.parse(connection) };
+    for (const earlier of [flatOuts, objectOuts]) {
+      expect(await provider.call("diff", created.id, earlier, inputs)).toEqual({
+        changes: false,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+      const read = await provider.call<{ id: string; props: any }>("read", created.id, earlier);
+      expect(read.id).toBe(created.id);
+      expect(typeof read.props.spec).toBe("string");
+      expect(flat(read.props).vectors).toEqual({ size: 8, distance: "Euclid" });
+      expect(read.props.vectors).toBeUndefined();
+      // A rebuild that is allowed names the input that holds the changed setting: spec.
+      const resized = withSpec(inputs, { vectors: { size: 16, distance: "Euclid" }, allowRecreate: true });
+      expect(await provider.call("diff", created.id, earlier, resized)).toEqual({
+        changes: true,
+        replaces: ["spec"],
+        deleteBeforeReplace: true,
+      });
+    }
     await provider.call("delete", created.id, { ...flatOuts, dropOnDelete: true });
     expect(fake.state.collections.has("vectors_tenant_a_kato")).toBe(false);
+  });
+
+  it("gives the settings decoded from the spec text", async () => {
+    const settings = await resolved(collection.settings);
+    expect(settings.vectors).toEqual({ size: 8, distance: "Euclid" });
+    expect(settings.hnsw).toEqual({ m: 16, efConstruct: 128, fullScanThreshold: 10000 });
   });
 
   it("marks the key secret in the resource's outputs", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type InputLayout, pack, packedKey, unpack } from "../../components/shared/packedInputs";
+import { UNKNOWN } from "../../components/shared/unknown";
 
 const LAYOUT: InputLayout = { top: ["database", "password"], groups: { connection: ["access", "username"] } };
 const FLAT = {
@@ -12,27 +13,64 @@ const FLAT = {
 };
 
 describe("packed inputs", () => {
-  it("packs identity and secret at the top, groups by name, the rest into spec", () => {
-    expect(pack(LAYOUT, { ...FLAT, timeoutSeconds: undefined })).toEqual({
+  it("packs identity and secret at the top, groups by name and the rest into spec, as JSON text with sorted keys", () => {
+    const packed = pack(LAYOUT, { ...FLAT, timeoutSeconds: undefined });
+    expect(packed).toEqual({
       database: "a_kato",
       password: "p",
-      connection: { access: FLAT.access, username: "root" },
-      spec: { collections: FLAT.collections, allowIndexRebuild: false },
+      connection: '{"access":{"members":[{"host":"m","port":1}]},"username":"root"}',
+      spec: '{"allowIndexRebuild":false,"collections":{"c":{"indexes":[]}}}',
+    });
+    // Key order in the declaration does not change the text.
+    const reordered = pack(LAYOUT, Object.fromEntries(Object.entries(FLAT).reverse()));
+    expect(reordered).toEqual(packed);
+  });
+
+  it("stores a `text` key's object as JSON text and leaves its other values as they are", () => {
+    const layout: InputLayout = { top: ["name", "connection"], groups: {}, text: ["connection"] };
+    expect(pack(layout, { name: "v", connection: { url: "http://q:6333" }, m: 16 })).toEqual({
+      name: "v",
+      connection: '{"url":"http://q:6333"}',
+      spec: '{"m":16}',
+    });
+    expect(pack(layout, { name: "v", connection: UNKNOWN }).connection).toBe(UNKNOWN);
+    expect(unpack(layout, pack(layout, { name: "v", connection: { url: "u" } }))).toEqual({
+      name: "v",
+      connection: { url: "u" },
     });
   });
 
-  it("unpacks the current shape to the flat form, and leaves the earlier flat shape as it is", () => {
-    expect(unpack(LAYOUT, pack(LAYOUT, FLAT))).toEqual(FLAT);
-    expect(unpack(LAYOUT, FLAT)).toBe(FLAT);
+  it("unpacks every shape state may hold to the same flat form", () => {
+    const text = pack(LAYOUT, FLAT);
+    const objects = {
+      database: FLAT.database,
+      password: FLAT.password,
+      connection: { access: FLAT.access, username: FLAT.username },
+      spec: { collections: FLAT.collections, allowIndexRebuild: false },
+    };
+    expect(unpack(LAYOUT, text)).toEqual(FLAT);
+    expect(unpack(LAYOUT, objects)).toEqual(FLAT);
+    expect(unpack(LAYOUT, FLAT)).toEqual(FLAT);
     expect(unpack(LAYOUT, {})).toEqual({});
+    // A top-level string that is not a text key stays a string, even if it looks like JSON.
+    expect(unpack(LAYOUT, { ...text, password: '{"a":1}' }).password).toBe('{"a":1}');
   });
 
-  it("lets a flat key beside spec win whatever the key order, and keeps an unknown group whole", () => {
+  it("lets a flat key beside spec win whatever the key order", () => {
     const packed = pack(LAYOUT, FLAT);
     const mixed = { collections: { d: { indexes: [] } }, ...packed };
     expect(unpack(LAYOUT, mixed).collections).toEqual({ d: { indexes: [] } });
-    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-    expect(unpack(LAYOUT, { ...packed, connection: unknown }).connection).toBe(unknown);
+  });
+
+  it("reads each member of a group not known yet as unknown, and keeps an unknown spec whole", () => {
+    const packed = pack(LAYOUT, FLAT);
+    const pending = unpack(LAYOUT, { ...packed, connection: UNKNOWN });
+    expect([pending.access, pending.username, pending.connection]).toEqual([UNKNOWN, UNKNOWN, UNKNOWN]);
+    expect(pending.collections).toEqual(FLAT.collections);
+    const spec = unpack(LAYOUT, { ...packed, spec: UNKNOWN });
+    expect(spec.spec).toBe(UNKNOWN);
+    expect(spec.collections).toBeUndefined();
+    expect(spec.access).toEqual(FLAT.access);
   });
 
   it("names the top-level input that holds a flat key", () => {

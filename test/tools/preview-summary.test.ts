@@ -3,9 +3,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asText } from "../../components/shared/packedInputs";
 import {
   changedPaths,
   classify,
+  decodedText,
   main,
   type PreviewJson,
   redact,
@@ -127,7 +129,7 @@ describe("preview summary of destructive changes refused by protect (prod)", () 
   it("names each stateful replacement with the field that forces it, though the dynamic provider gave no detailed diff", () => {
     expect(text).toContain("Data at risk: 2 resources (as far as the preview got)");
     expect(text).toContain(
-      "- **replace** 1 Qdrant collection (`qdrant-collection-vectors_alpha`): `vectors.size` 768 → 1024 (protected: refused until `protect` is lifted)",
+      "- **replace** 1 Qdrant collection (`qdrant-collection-vectors_alpha`): `spec.vectors.size` 768 → 1024 (protected: refused until `protect` is lifted)",
     );
     expect(text).toContain(
       "- **replace** 1 StatefulSet (`kato-redis`): `spec.selector.matchLabels.app` `kato-redis` → `redis` (protected: refused until `protect` is lifted)",
@@ -136,8 +138,9 @@ describe("preview summary of destructive changes refused by protect (prod)", () 
 
   it("shows an in-place schema update with the changed field, found by comparing the inputs", () => {
     expect(text).toContain("MongoDB schema: 1 to update (`mongodb-schema-node_alpha_kato`)");
-    expect(text).toContain("`collections.patterns.indexes[0].keys.length` 1 → -1");
-    expect(text).toContain("`collections.patterns.indexes[0].name` `length_1` → `length_-1`");
+    // Found inside the JSON text of `spec`, as the engine's display decodes it.
+    expect(text).toContain("`spec.collections.patterns.indexes[0].keys[0][1]` 1 → -1");
+    expect(text).toContain("`spec.collections.patterns.indexes[0].name` `length_1` → `length_-1`");
     expect(text).not.toContain("__provider");
   });
 
@@ -445,7 +448,8 @@ describe("preview summary of 1000 tenants", () => {
 
 /**
  * A fleet-wide update of 1000 tenants as `pulumi preview --json` prints it, written to `file` in
- * pieces: every tenant's schema (a large index list) and collection (an HNSW change) update. Bigger
+ * pieces: every tenant's schema (a large index list, in the JSON text of its `spec`) and collection
+ * (an HNSW change) update. Bigger
  * than V8's longest string (0x1fffffe8 characters), which reading it whole would need.
  */
 function writeFleetUpdate(file: string): number {
@@ -455,7 +459,7 @@ function writeFleetUpdate(file: string): number {
     bytes += fs.writeSync(fd, s);
   };
   const indexes = (dir: 1 | -1) =>
-    Array.from({ length: 440 }, (_, k) => ({
+    Array.from({ length: 1300 }, (_, k) => ({
       keys: { [`field_${k}`]: k === 0 ? dir : 1, tenant: 1 },
       name: `field_${k}_${k === 0 ? dir : 1}_tenant_1`,
       options: { background: false, sparse: k % 2 === 0 },
@@ -464,7 +468,7 @@ function writeFleetUpdate(file: string): number {
     __provider: "exports.handler = __f0;".padEnd(20_000, " "),
     database: "TENANT_kato",
     password: "[secret]",
-    collections: { patterns_kb: { indexes: indexes(dir) } },
+    spec: asText({ collections: { patterns_kb: { indexes: indexes(dir) } } }),
   });
   const schemaType = "pulumi-nodejs:dynamic/kato:MongoDatabaseSchema";
   const qdrantType = "pulumi-nodejs:dynamic/kato:QdrantCollection";
@@ -477,8 +481,7 @@ function writeFleetUpdate(file: string): number {
   const collection = (m: number) => ({
     name: "vectors_TENANT",
     apiKey: "[secret]",
-    hnsw: { m },
-    vectors: { size: 768 },
+    spec: asText({ hnsw: { m }, vectors: { size: 768 } }),
   });
   const templates = [
     step({
@@ -553,9 +556,9 @@ describe("a 1000-tenant fleet-wide update, streamed within 1 GB", () => {
     expect(text).toContain("### Pulumi preview of `prod`\n");
     expect(text).toContain("**Data at risk: none.**");
     expect(text).toContain("MongoDB schema: 1000 to update (`mongodb-schema-t0_kato`");
-    expect(text).toContain("`collections.patterns_kb.indexes[0].keys.field_0` 1 → -1 (×1000)");
+    expect(text).toContain("`spec.collections.patterns_kb.indexes[0].keys.field_0` 1 → -1 (×1000)");
     expect(text).toContain("Qdrant collection: 1000 to update");
-    expect(text).toContain("`hnsw.m` 16 → 32 (×1000)");
+    expect(text).toContain("`spec.hnsw.m` 16 → 32 (×1000)");
     expect(text).toContain("| update | 2000 |");
     // Peak resident memory of the whole process (KiB): under 1 GiB.
     const maxRss = Number(/maxRSS (\d+)/.exec(child.stderr)![1]);
@@ -593,6 +596,18 @@ describe("changed paths of inputs without a detailed diff", () => {
         { __provider: "b", name: "x", vectors: { size: 1024 }, tags: ["a", "b"], "dotted.key": 2 },
       ),
     ).toEqual(["vectors.size", "tags", '["dotted.key"]']);
+  });
+
+  it("looks inside JSON text on both sides, as the engine's display does", () => {
+    const spec = (size: number) => JSON.stringify({ vectors: { size }, hnsw: { m: 16 } });
+    expect(changedPaths({ name: "x", spec: spec(768) }, { name: "x", spec: spec(1024) })).toEqual([
+      "spec.vectors.size",
+    ]);
+    // Text that is not JSON of an object or array stays a value of its own.
+    expect(changedPaths({ a: "{not json" }, { a: "{not json}" })).toEqual(["a"]);
+    expect(changedPaths({ a: "1" }, { a: "2" })).toEqual(["a"]);
+    expect(decodedText(" [1] ")).toEqual([1]);
+    expect(decodedText('"x"')).toBe('"x"');
   });
 });
 
