@@ -449,8 +449,8 @@ describe("preview summary of 1000 tenants", () => {
 /**
  * A fleet-wide update of 1000 tenants as `pulumi preview --json` prints it, written to `file` in
  * pieces: every tenant's schema (a large index list, in the JSON text of its `spec`) and collection
- * (an HNSW change) update. Bigger
- * than V8's longest string (0x1fffffe8 characters), which reading it whole would need.
+ * (an HNSW change) update. Bigger than V8's longest string (0x1fffffe8 characters), which reading it
+ * whole would need.
  */
 function writeFleetUpdate(file: string): number {
   const fd = fs.openSync(file, "w");
