@@ -28,20 +28,29 @@ export function textIfKnown(value: Record<string, unknown>): pulumi.Input<string
 
 const made = new WeakMap<object, Array<{ members: Record<string, unknown>; text: pulumi.Output<string> }>>();
 
+/** An Output or a promise itself (not an object holding one). */
+function isWaitable(value: unknown): boolean {
+  return pulumi.Output.isInstance(value) || value instanceof Promise;
+}
+
 /** `value` (an object, or an Output of one) as JSON text, once its Outputs resolve. */
 export function textInput(value: pulumi.Input<object>): pulumi.Input<string> {
   if (!pending(value)) return asText(value as Record<string, unknown>);
-  const members: Record<string, unknown> =
-    pulumi.Output.isInstance(value) || value instanceof Promise ? { "": value } : { ...value };
-  const anchor = Object.values(members).find(pending) as object;
+  const text = () => pulumi.output(value).apply((v) => asText(v as Record<string, unknown>));
+  const members: Record<string, unknown> = isWaitable(value) ? { "": value } : { ...(value as object) };
+  // Shared only when each member is an Output, a promise or a plain value: an object member could
+  // change between two calls and still be the same object.
+  const shareable = Object.values(members).every((m) => isWaitable(m) || m === null || typeof m !== "object");
+  const anchor = Object.values(members).find(isWaitable) as object | undefined;
+  if (!shareable || anchor === undefined) return text();
   const texts = made.get(anchor) ?? [];
   const same = (other: Record<string, unknown>) =>
     Object.keys(other).length === Object.keys(members).length &&
     Object.keys(members).every((k) => other[k] === members[k]);
   const found = texts.find((t) => same(t.members));
   if (found) return found.text;
-  const text = pulumi.output(value).apply((v) => asText(v as Record<string, unknown>));
-  texts.push({ members, text });
+  const shared = text();
+  texts.push({ members, text: shared });
   made.set(anchor, texts);
-  return text;
+  return shared;
 }

@@ -43,6 +43,16 @@ describe("textInput", () => {
     expect(textInput(whole)).toBe(textInput(whole));
   });
 
+  it("makes a new text when a member is an object, which could change between two calls", async () => {
+    const access = pulumi.output({ members: [] as unknown[] });
+    const options = { retries: 1 };
+    const first = textInput({ access, options });
+    options.retries = 2;
+    const second = textInput({ access, options });
+    expect(second).not.toBe(first);
+    expect(await resolved(second)).toBe('{"access":{"members":[]},"options":{"retries":2}}');
+  });
+
   it("stays secret when a member is secret", async () => {
     const text = textInput({ token: pulumi.secret("t") }) as pulumi.Output<string>;
     expect(await isSecret(text)).toBe(true);
