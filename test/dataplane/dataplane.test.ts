@@ -9,13 +9,8 @@ import { formatProblem } from "../../components/shared/problems";
 import { loadStackConfig, type StackConfig } from "../../program/config/load";
 import { planeName, program } from "../../program/program";
 import { recordOptions } from "../program/harness";
-import {
-  flatInputs,
-  installMocks,
-  type MockHarness,
-  plaintextSecretLeaks,
-  waitForRegistrations,
-} from "../support/mocks";
+import { installMocks, type MockHarness, plaintextSecretLeaks, waitForRegistrations } from "../support/mocks";
+import { flatInputs } from "../support/tenantInputs";
 
 function configOf(stack: string, config: Record<string, unknown> = {}): StackConfig {
   const all: Record<string, string> = {};

@@ -5,7 +5,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { OPERATIONS_POD_LABELS } from "../../components/dataplane/operations";
 import { validateKubernetesResources } from "../support/k8sSchema";
-import { flatInputs, isSecret, plaintextSecretLeaks, resolved, unwrapSecrets } from "../support/mocks";
+import { isSecret, plaintextSecretLeaks, resolved, unwrapSecrets } from "../support/mocks";
+import { flatInputs } from "../support/tenantInputs";
 import { type ProgramRun, runProgram } from "./harness";
 import {
   manifestError,

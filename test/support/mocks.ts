@@ -21,9 +21,6 @@
  *   included for a dynamic resource: the dynamic-provider host writes it back into the outputs).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SCHEMA_LAYOUT } from "../../components/mongodb/schema";
-import { COLLECTION_LAYOUT } from "../../components/qdrant/collection";
-import { type InputLayout, unpack } from "../../components/shared/packedInputs";
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -251,19 +248,4 @@ export function plaintextSecretLeaks(harness: MockHarness): string[] {
   }
   for (const o of harness.outputs) walk(o.outputs, `outputs of ${o.urn}`);
   return leaks;
-}
-
-const LAYOUTS: Record<string, InputLayout> = {
-  "pulumi-nodejs:dynamic/kato:MongoDatabaseSchema": SCHEMA_LAYOUT,
-  "pulumi-nodejs:dynamic/kato:QdrantCollection": COLLECTION_LAYOUT,
-};
-
-/**
- * A tenant resource's recorded inputs (or given props) in the flat form its provider reads: `spec`
- * and `connection` decoded from their JSON text (components/shared/packedInputs.ts), secrets unwrapped.
- */
-export function flatInputs(record: Pick<RecordedResource, "type" | "inputs">): Record<string, any> {
-  const layout = LAYOUTS[record.type];
-  if (!layout) throw new Error(`flatInputs: ${record.type} has no packed layout`);
-  return unpack(layout, unwrapSecrets(record.inputs));
 }
