@@ -293,8 +293,9 @@ const REPLACE_UNNAMED = "the provider asks for a replacement";
 /** Why a resource changes: the fields that force the replacement, or that changed, with old -> new. */
 function reasons(op: Op, step: PreviewStep): string[] {
   if (op === "delete") return ["removed from the program"];
-  const oldInputs = step.oldState?.inputs;
-  const newInputs = step.newState?.inputs;
+  // Decoded once here: every path below reads inside the same texts.
+  const oldInputs = withTextDecoded(step.oldState?.inputs);
+  const newInputs = withTextDecoded(step.newState?.inputs);
   const detailed = Object.entries(step.detailedDiff ?? {});
   let paths =
     op === "replace"
@@ -319,7 +320,13 @@ function reasons(op: Op, step: PreviewStep): string[] {
     }
     return [p];
   });
-  return mostSpecific([...new Set(paths)]).map((p) => describePath(p, step));
+  return mostSpecific([...new Set(paths)]).map((p) => describePath(p, oldInputs, newInputs));
+}
+
+/** Inputs with each top-level value that is JSON text (`decodedText`) decoded. */
+function withTextDecoded(inputs: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!inputs) return inputs;
+  return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, decodedText(v)]));
 }
 
 /** Drops `spec.selector` when `spec.selector.matchLabels.app` is also listed: the longer path says more. */
@@ -327,11 +334,11 @@ function mostSpecific(paths: readonly string[]): string[] {
   return paths.filter((p) => !paths.some((q) => q !== p && (q.startsWith(`${p}.`) || q.startsWith(`${p}[`))));
 }
 
-function describePath(path: string, step: PreviewStep): string {
+function describePath(path: string, oldInputs: unknown, newInputs: unknown): string {
   const parts = pathParts(path);
   const key = parts[parts.length - 1] ?? path;
-  const before = showPlain(at(step.oldState?.inputs, path), key);
-  const after = showPlain(at(step.newState?.inputs, path), key);
+  const before = showPlain(at(oldInputs, path), key);
+  const after = showPlain(at(newInputs, path), key);
   if (before !== undefined && after !== undefined) return `\`${path}\` ${before} → ${after}`;
   if (after !== undefined) return `\`${path}\` → ${after}`;
   return `\`${path}\``;

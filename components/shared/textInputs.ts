@@ -13,9 +13,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { asText } from "./packedInputs";
 
+/** An Output or a promise itself (not an object holding one). */
+function isWaitable(value: unknown): boolean {
+  return pulumi.Output.isInstance(value) || value instanceof Promise;
+}
+
 /** Whether a value holds an Output or a promise anywhere inside. */
 function pending(value: unknown): boolean {
-  if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
+  if (isWaitable(value)) return true;
   if (Array.isArray(value)) return value.some(pending);
   if (value && typeof value === "object") return Object.values(value).some(pending);
   return false;
@@ -27,11 +32,6 @@ export function textIfKnown(value: Record<string, unknown>): pulumi.Input<string
 }
 
 const made = new WeakMap<object, Array<{ members: Record<string, unknown>; text: pulumi.Output<string> }>>();
-
-/** An Output or a promise itself (not an object holding one). */
-function isWaitable(value: unknown): boolean {
-  return pulumi.Output.isInstance(value) || value instanceof Promise;
-}
 
 /** `value` (an object, or an Output of one) as JSON text, once its Outputs resolve. */
 export function textInput(value: pulumi.Input<object>): pulumi.Input<string> {
